@@ -1,0 +1,41 @@
+import type { Rule } from '../src/lint/types.js';
+import { blocksApplication, describeBlocks, lockStrength } from '../src/locks/modes.js';
+
+const SLOW = new Set(['create-index', 'update', 'delete', 'insert-select']);
+
+const rule: Rule = {
+  meta: {
+    id: 'lock-held-during-slow-statement',
+    category: 'blocking',
+    defaultSeverity: 'error',
+    summary: 'A scan, rewrite, index build or data change runs while the transaction already holds a blocking lock from an earlier statement.',
+    lock: 'the earlier ACCESS EXCLUSIVE / SHARE lock',
+    docs: {
+      description:
+        'Locks are held until the transaction ends. After an ALTER TABLE (ACCESS EXCLUSIVE) or a CREATE INDEX (SHARE), every later statement in the same transaction runs with that lock still held: a backfill, an index build or a validation that takes minutes keeps the table blocked for minutes. Commit after the DDL and run the slow part in its own transaction, or reorder so the slow statement comes first.',
+      bad: "BEGIN;\nALTER TABLE users ADD COLUMN status text;\nUPDATE users SET status = 'active';\nCOMMIT;",
+      good: "ALTER TABLE users ADD COLUMN status text;\n-- separate transaction(s), in batches:\nUPDATE users SET status = 'active' WHERE id BETWEEN 1 AND 10000 AND status IS NULL;",
+      links: ['https://www.postgresql.org/docs/current/explicit-locking.html'],
+    },
+  },
+  check(ctx) {
+    if (!ctx.tx.inTransaction || ctx.fileState.heldLocks.size === 0) return [];
+    const slow = ctx.effects.effects.find((e) => (e.scan || e.rewrite || SLOW.has(e.fact.id)) && e.table && e.table.preExisting);
+    if (!slow) return [];
+    for (const [key, held] of ctx.fileState.heldLocks) {
+      if (!held.preExisting || !blocksApplication(held.mode)) continue;
+      const own = ctx.effects.locks.find((l) => l.relation.key === key);
+      if (own && lockStrength(own.mode) >= lockStrength(held.mode)) continue;
+      return [
+        {
+          effect: slow,
+          message: `${slow.fact.statement} runs while this transaction still holds ${held.mode} on ${held.display} from an earlier statement (${describeBlocks(held.mode)}), for as long as this statement takes.`,
+          help: 'COMMIT after the DDL and run the slow statement in its own transaction (batched, for data changes), or move it before the DDL.',
+        },
+      ];
+    }
+    return [];
+  },
+};
+
+export default rule;

@@ -1,0 +1,67 @@
+import { effectsOf, ident, lockPhrase, mainLock, onPreExisting, relSql } from '../src/lint/rule-kit.js';
+import type { Rule, RuleReport } from '../src/lint/types.js';
+import { derivedName } from '../src/sql/quote.js';
+
+export function notNullSteps(table: string, bareTable: string, column: string, pgVersion: number): string {
+  const check = derivedName(`${bareTable}_${column}`, '_not_null');
+  if (pgVersion >= 18) {
+    return [
+      `ALTER TABLE ${table} ADD CONSTRAINT ${ident(check)} NOT NULL ${ident(column)} NOT VALID;`,
+      '-- separate transaction:',
+      `ALTER TABLE ${table} VALIDATE CONSTRAINT ${ident(check)};`,
+    ].join('\n');
+  }
+  return [
+    `ALTER TABLE ${table} ADD CONSTRAINT ${ident(check)} CHECK (${ident(column)} IS NOT NULL) NOT VALID;`,
+    '-- separate transaction:',
+    `ALTER TABLE ${table} VALIDATE CONSTRAINT ${ident(check)};`,
+    `ALTER TABLE ${table} ALTER COLUMN ${ident(column)} SET NOT NULL; -- no scan: the validated CHECK proves it`,
+    `ALTER TABLE ${table} DROP CONSTRAINT ${ident(check)};`,
+  ].join('\n');
+}
+
+const rule: Rule = {
+  meta: {
+    id: 'set-not-null-scan',
+    category: 'blocking',
+    defaultSeverity: 'error',
+    summary: 'SET NOT NULL scans the whole table under ACCESS EXCLUSIVE.',
+    lock: 'ACCESS EXCLUSIVE',
+    fixable: true,
+    docs: {
+      description:
+        'ALTER COLUMN ... SET NOT NULL reads every row to prove there is no NULL while holding ACCESS EXCLUSIVE: no reads or writes meanwhile. On PostgreSQL 12+ the scan is skipped when a validated CHECK (col IS NOT NULL) constraint exists, so add that constraint NOT VALID, VALIDATE it (SHARE UPDATE EXCLUSIVE, reads and writes continue), then SET NOT NULL and drop the CHECK. On PostgreSQL 18, ADD CONSTRAINT ... NOT NULL col NOT VALID followed by VALIDATE does it directly.',
+      bad: 'ALTER TABLE users ALTER COLUMN email SET NOT NULL;',
+      good: 'ALTER TABLE users ADD CONSTRAINT users_email_not_null CHECK (email IS NOT NULL) NOT VALID;\nALTER TABLE users VALIDATE CONSTRAINT users_email_not_null;\nALTER TABLE users ALTER COLUMN email SET NOT NULL;\nALTER TABLE users DROP CONSTRAINT users_email_not_null;',
+      links: [
+        'https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-DESC-SET-DROP-NOT-NULL',
+      ],
+    },
+  },
+  check(ctx) {
+    const out: RuleReport[] = [];
+    for (const effect of onPreExisting(effectsOf(ctx, 'set-not-null', 'set-not-null-proven', 'add-not-null-constraint'))) {
+      if (!effect.scan) continue;
+      const column = effect.column ?? '<column>';
+      const table = relSql(effect);
+      const bare = table.split('.').pop()!.replace(/"/g, '');
+      const proven = effect.fact.id === 'set-not-null-proven';
+      out.push({
+        effect,
+        message: proven
+          ? `SET NOT NULL on ${column} scans the table under ${lockPhrase(mainLock(effect))}: before PostgreSQL 12 the validated CHECK does not skip the scan.`
+          : `${effect.fact.id === 'add-not-null-constraint' ? 'ADD CONSTRAINT ... NOT NULL' : 'SET NOT NULL'} on ${column} scans the whole table while holding ${lockPhrase(mainLock(effect))}.`,
+        help:
+          ctx.pgVersion >= 18
+            ? 'Add the NOT NULL constraint NOT VALID, then VALIDATE it in a separate transaction (reads and writes continue).'
+            : ctx.pgVersion >= 12
+              ? 'Prove it first with a CHECK (col IS NOT NULL) NOT VALID + VALIDATE; SET NOT NULL then skips the scan.'
+              : 'Before PostgreSQL 12 there is no scan-free way: run it in a maintenance window or keep a validated CHECK (col IS NOT NULL) instead of NOT NULL.',
+        suggestion: ctx.pgVersion >= 12 ? notNullSteps(table, bare, column, ctx.pgVersion) : undefined,
+      } as RuleReport);
+    }
+    return out.map((r) => (r.suggestion === undefined ? { message: r.message, help: r.help, effect: r.effect! } : r));
+  },
+};
+
+export default rule;

@@ -1,0 +1,106 @@
+/**
+ * `lint()`: discover files, read them, and run the engine. The CLI and the
+ * library share this entry point.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { discoverMigrations, sortMigrations, type MigrationFile } from '../migrations/discover.js';
+import { detectFramework } from '../migrations/framework.js';
+import { upSection } from '../migrations/sections.js';
+import { loadParser } from '../sql/parser.js';
+import { lintSources, type SourceFile } from './engine.js';
+import type { LintResult, Rule, SeveritySetting } from './types.js';
+
+/** The oldest PostgreSQL major still supported upstream (as of late 2026). */
+export const DEFAULT_PG_VERSION = 15;
+
+export interface LintOptions {
+  /** Files, directories or globs to lint. */
+  paths: string[];
+  /** Source given on stdin (`-`), with the path to report it under. */
+  stdin?: { text: string; filepath?: string };
+  /** Files, directories or globs that only inform the schema model. */
+  history?: string[];
+  cwd?: string;
+  pgVersion?: number;
+  /** true/false forces; undefined uses each file's framework default. */
+  assumeInTransaction?: boolean;
+  /** Per-rule severity overrides (config, --enable/--disable). */
+  severities?: Record<string, SeveritySetting>;
+  /** Run only these rules (--rule). */
+  only?: string[];
+  /** Path globs to skip. */
+  exclude?: string[];
+  includeDown?: boolean;
+  /** lock_timeout (ms) the runner sets before each file. */
+  baseLockTimeoutMs?: number;
+  rules: readonly Rule[];
+  /** Filled with displayPath -> source text of every linted file (for code frames, fingerprints, --fix). */
+  collectSources?: Map<string, string>;
+}
+
+export class UsageError extends Error {}
+
+export interface PreparedRun {
+  sources: SourceFile[];
+  readErrors: LintResult['errors'];
+}
+
+export async function prepareSources(opts: Omit<LintOptions, 'rules'>): Promise<PreparedRun> {
+  const cwd = opts.cwd ?? process.cwd();
+  const inputs = opts.paths.filter((p) => p !== '-');
+  let lintFiles: MigrationFile[] = [];
+  try {
+    const discoverOpts = { cwd, includeDown: opts.includeDown ?? false, exclude: opts.exclude ?? [] };
+    lintFiles = inputs.length ? await discoverMigrations(inputs, discoverOpts) : [];
+    const lintSet = new Set(lintFiles.map((f) => f.path));
+    const historyFiles = opts.history?.length ? (await discoverMigrations(opts.history, discoverOpts)).filter((f) => !lintSet.has(f.path)) : [];
+    const ordered = sortMigrations([...lintFiles, ...historyFiles]);
+    const sources: SourceFile[] = [];
+    const readErrors: LintResult['errors'] = [];
+    await Promise.all(
+      ordered.map(async (f, i) => {
+        try {
+          const text = await readFile(f.path, 'utf8');
+          sources[i] = makeSource(f.path, f.displayPath, text, lintSet.has(f.path) ? 'lint' : 'history', opts.assumeInTransaction);
+        } catch (e) {
+          readErrors.push({ file: f.displayPath, line: 1, column: 1, message: `cannot read file: ${(e as Error).message}` });
+        }
+      }),
+    );
+    if (opts.stdin) {
+      const display = (opts.stdin.filepath ?? 'stdin.sql').split(path.sep).join('/');
+      sources.push(makeSource(path.resolve(cwd, display), display, opts.stdin.text, 'lint', opts.assumeInTransaction));
+    }
+    return { sources: sources.filter(Boolean), readErrors };
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError((e as Error).message);
+  }
+}
+
+function makeSource(abs: string, displayPath: string, text: string, role: 'lint' | 'history', assume: boolean | undefined): SourceFile {
+  const info = detectFramework(abs, text);
+  const body = upSection(text, info.framework);
+  let transaction: SourceFile['transaction'];
+  if (assume !== undefined) transaction = assume ? 'wrapped' : 'none';
+  else if (info.wrapsInTransaction && info.sentAsOneQuery && info.framework === 'golang-migrate') transaction = 'implicit';
+  else transaction = info.wrapsInTransaction ? 'wrapped' : info.sentAsOneQuery ? 'implicit' : 'none';
+  return { displayPath, text: body, role, transaction, transactionWhy: assume !== undefined ? '--assume-in-transaction' : info.why };
+}
+
+export async function lint(opts: LintOptions): Promise<LintResult> {
+  const [{ sources, readErrors }] = await Promise.all([prepareSources(opts), loadParser()]);
+  if (opts.collectSources) for (const s of sources) if (s.role === 'lint') opts.collectSources.set(s.displayPath, s.text);
+  const severities = new Map<string, SeveritySetting>();
+  for (const r of opts.rules) {
+    let s: SeveritySetting = opts.severities?.[r.meta.id] ?? r.meta.defaultSeverity;
+    if (opts.only?.length) s = opts.only.includes(r.meta.id) ? (s === 'off' ? 'warning' : s) : 'off';
+    severities.set(r.meta.id, s);
+  }
+  const engineOpts = { pgVersion: opts.pgVersion ?? DEFAULT_PG_VERSION, rules: opts.rules, severities };
+  const result = lintSources(sources, opts.baseLockTimeoutMs === undefined ? engineOpts : { ...engineOpts, baseLockTimeoutMs: opts.baseLockTimeoutMs });
+  result.errors.unshift(...readErrors);
+  result.summary.errors = result.errors.length;
+  return result;
+}

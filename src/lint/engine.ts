@@ -1,0 +1,267 @@
+/**
+ * The lint engine: replay files in order into the schema model, and run the
+ * rules over every statement of the files the user asked to lint. Pure over its
+ * inputs (source texts in, findings out): discovery and I/O happen in api.ts.
+ */
+import { classifyStatement, type StatementEffects } from '../locks/classify.js';
+import { strongest, type LockMode } from '../locks/modes.js';
+import { TransactionTracker } from '../migrations/transaction.js';
+import { SchemaModel, type Origin } from '../schema/model.js';
+import { replayStatement } from '../schema/replay.js';
+import { columnRefs } from '../sql/ast.js';
+import type { Directive } from '../sql/comments.js';
+import { parseSqlFile } from '../sql/parse.js';
+import type { ParsedFile, ParsedStatement } from '../sql/statement.js';
+import { lockInfo, mainLock } from './rule-kit.js';
+import {
+  SEVERITY_RANK,
+  type FileState,
+  type Finding,
+  type LintError,
+  type LintResult,
+  type Rule,
+  type RuleContext,
+  type RuleReport,
+  type Severity,
+  type SeveritySetting,
+} from './types.js';
+
+export interface SourceFile {
+  /** Path as shown to the user (relative, forward slashes). */
+  displayPath: string;
+  text: string;
+  /** 'lint': report findings; 'history': only feeds the model. */
+  role: 'lint' | 'history';
+  /**
+   * How the runner executes the file: 'wrapped' in one transaction (framework default or
+   * --assume-in-transaction), 'implicit' as one multi-statement query string (one implicit
+   * transaction unless the file holds a single statement), or 'none' (autocommit).
+   */
+  transaction: 'wrapped' | 'implicit' | 'none';
+  /** Why: the framework behaviour or the flag that decided `transaction`. */
+  transactionWhy?: string;
+}
+
+export interface EngineOptions {
+  pgVersion: number;
+  rules: readonly Rule[];
+  /** Effective severity per rule id (after defaults, config and CLI). */
+  severities: ReadonlyMap<string, SeveritySetting>;
+  /** lock_timeout the runner sets before each file (ms), from config. */
+  baseLockTimeoutMs?: number;
+  /** Start from this model instead of an empty one (e.g. live introspection). */
+  model?: SchemaModel;
+  /** Called with each parsed file, e.g. for the planner or --fix. */
+  onFile?: (file: ParsedFile, source: SourceFile) => void;
+}
+
+export function lintSources(sources: readonly SourceFile[], opts: EngineOptions): LintResult {
+  const model = opts.model ?? new SchemaModel();
+  const findings: Finding[] = [];
+  const errors: LintError[] = [];
+  const knownRules = new Set(opts.rules.map((r) => r.meta.id));
+  const lastLint = sources.map((s) => s.role).lastIndexOf('lint');
+  let statements = 0;
+
+  for (let fileIndex = 0; fileIndex <= lastLint; fileIndex++) {
+    const source = sources[fileIndex]!;
+    const parsed = parseSqlFile(source.displayPath, source.text);
+    opts.onFile?.(parsed, source);
+    if (parsed.error) {
+      if (source.role === 'lint') errors.push({ file: source.displayPath, ...parsed.error });
+      else errors.push({ file: source.displayPath, ...parsed.error, message: `${parsed.error.message} (history file: later files are linted without its changes)` });
+      continue;
+    }
+    statements += parsed.statements.length;
+    const lint = source.role === 'lint';
+    if (lint) errors.push(...unknownRuleErrors(parsed, knownRules));
+    const fileIgnores = new Set(parsed.directives.flatMap((d) => (d.kind === 'ignore-file' ? d.rules : [])));
+    const fileIgnoresAll = parsed.directives.some((d) => d.kind === 'ignore-file' && d.rules.length === 0);
+    const active = lint
+      ? opts.rules.filter((r) => (opts.severities.get(r.meta.id) ?? r.meta.defaultSeverity) !== 'off' && !fileIgnores.has(r.meta.id) && !fileIgnoresAll)
+      : [];
+    const topLevel = parsed.statements.filter((s) => s.inDoBlock === null).length;
+    const inTx = source.transaction === 'wrapped' || (source.transaction === 'implicit' && topLevel > 1);
+    const walker = new FileWalker(model, fileIndex, source, opts, inTx);
+    for (const stmt of parsed.statements) {
+      const { effects, ctx } = walker.before(stmt);
+      for (const rule of active) {
+        if (isIgnored(stmt.directives, rule.meta.id)) continue;
+        const severity = (opts.severities.get(rule.meta.id) ?? rule.meta.defaultSeverity) as Severity;
+        for (const report of rule.check(ctx)) findings.push(toFinding(source.displayPath, stmt, rule, severity, report, effects));
+      }
+      walker.after(stmt, effects);
+    }
+    walker.finish();
+  }
+
+  findings.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column || a.rule.localeCompare(b.rule));
+  const bySeverity: Record<Severity, number> = { error: 0, warning: 0, info: 0 };
+  for (const f of findings) bySeverity[f.severity]++;
+  return {
+    version: 1,
+    findings,
+    errors,
+    summary: {
+      files: sources.filter((s) => s.role === 'lint').length,
+      historyFiles: sources.filter((s) => s.role === 'history').length,
+      statements,
+      findings: findings.length,
+      errors: errors.length,
+      bySeverity,
+      pgVersion: opts.pgVersion,
+    },
+  };
+}
+
+function isIgnored(directives: readonly Directive[], ruleId: string): boolean {
+  return directives.some((d) => d.kind === 'ignore' && (d.rules.length === 0 || d.rules.includes(ruleId)));
+}
+
+function unknownRuleErrors(parsed: ParsedFile, known: ReadonlySet<string>): LintError[] {
+  const out: LintError[] = [];
+  const seen = new Set<string>();
+  const all = [...parsed.directives, ...parsed.statements.flatMap((s) => (s.inDoBlock === null ? s.directives : []))];
+  for (const d of all) {
+    if (d.kind !== 'ignore' && d.kind !== 'ignore-file') continue;
+    for (const id of d.rules) {
+      const key = `${d.span.start.offset}:${id}`;
+      if (known.has(id) || seen.has(key)) continue;
+      seen.add(key);
+      out.push({ file: parsed.path, line: d.span.start.line, column: d.span.start.column, message: `unknown rule id "${id}" in ddlguard-${d.kind} comment (see \`ddlguard rules\`)` });
+    }
+  }
+  return out;
+}
+
+function toFinding(file: string, stmt: ParsedStatement, rule: Rule, severity: Severity, r: RuleReport, effects: StatementEffects): Finding {
+  const span = r.span ?? stmt.span;
+  const f: Finding = {
+    file,
+    line: span.start.line,
+    column: span.start.column,
+    endLine: span.end.line,
+    endColumn: span.end.column,
+    rule: rule.meta.id,
+    severity: r.severity ?? severity,
+    message: r.message,
+    help: r.help,
+  };
+  const lock = r.effect ? mainLock(r.effect) : strongestPreExistingLock(effects);
+  if (lock) f.lock = lockInfo(lock);
+  if (r.suggestion) f.suggestion = r.suggestion;
+  return f;
+}
+
+function strongestPreExistingLock(effects: StatementEffects) {
+  const pre = effects.locks.filter((l) => l.relation.preExisting);
+  const mode = strongest(pre.map((l) => l.mode));
+  return pre.find((l) => l.mode === mode) ?? null;
+}
+
+/** Walks one file's statements, keeping the transaction and file state rules read. */
+class FileWalker {
+  private readonly tx: TransactionTracker;
+  private readonly columnsAdded = new Map<string, Set<string>>();
+  private readonly backfills: Array<{ table: string; set: string[]; read: string[] }> = [];
+  private notValidInTx = new Set<string>();
+  private heldLocks = new Map<string, { mode: LockMode; display: string; preExisting: boolean }>();
+  private serial: number;
+  /** While inside a DO block's statements: the DO statement's index. */
+  private doBlock: number | null = null;
+  private pendingDo: ParsedStatement | null = null;
+
+  constructor(
+    private readonly model: SchemaModel,
+    private readonly fileIndex: number,
+    private readonly source: SourceFile,
+    private readonly opts: EngineOptions,
+    assumeInTransaction: boolean,
+  ) {
+    const txOpts = opts.baseLockTimeoutMs === undefined ? { assumeInTransaction } : { assumeInTransaction, baseLockTimeoutMs: opts.baseLockTimeoutMs };
+    this.tx = new TransactionTracker(txOpts);
+    this.serial = this.tx.snapshot().serial;
+  }
+
+  before(stmt: ParsedStatement): { effects: StatementEffects; ctx: RuleContext } {
+    // A DO block ends when a statement that is not part of it arrives.
+    if (this.pendingDo && stmt.inDoBlock !== this.pendingDo.index) this.closeDo();
+    const effects = classifyStatement(stmt, { model: this.model, pgVersion: this.opts.pgVersion, fileIndex: this.fileIndex });
+    const snap = this.tx.snapshot();
+    // Statements of a DO block run in one transaction, whatever the surrounding context.
+    const tx = stmt.inDoBlock !== null ? { ...snap, inTransaction: true } : snap;
+    const fileState: FileState = {
+      columnsAdded: this.columnsAdded,
+      backfills: this.backfills,
+      notValidInTx: this.notValidInTx,
+      heldLocks: this.heldLocks,
+    };
+    const ctx: RuleContext = { file: this.source.displayPath, stmt, effects, model: this.model, tx, pgVersion: this.opts.pgVersion, fileState };
+    return { effects, ctx };
+  }
+
+  after(stmt: ParsedStatement, effects: StatementEffects): void {
+    const inTx = stmt.inDoBlock !== null || this.tx.snapshot().inTransaction;
+    for (const e of effects.effects) {
+      if (e.column && e.table && e.fact.id.startsWith('add-column')) {
+        let set = this.columnsAdded.get(e.table.key);
+        if (!set) this.columnsAdded.set(e.table.key, (set = new Set()));
+        set.add(e.column);
+      }
+      if (inTx && e.constraint && e.table && e.fact.id.endsWith('-not-valid')) this.notValidInTx.add(`${e.table.key}/${e.constraint}`);
+    }
+    if (inTx) {
+      for (const l of effects.locks) {
+        const prev = this.heldLocks.get(l.relation.key);
+        const mode = prev ? strongest([prev.mode, l.mode])! : l.mode;
+        this.heldLocks.set(l.relation.key, { mode, display: l.relation.display, preExisting: l.relation.preExisting });
+      }
+    }
+    if (stmt.kind === 'UpdateStmt') {
+      const table = effects.effects[0]?.table?.key;
+      if (table) {
+        const set: string[] = [];
+        const read: string[] = [];
+        for (const t of stmt.node.targetList ?? []) {
+          const rt = t?.ResTarget;
+          if (rt?.name) set.push(String(rt.name));
+          read.push(...columnRefs(rt?.val));
+        }
+        this.backfills.push({ table, set, read });
+      }
+    }
+    const origin: Origin = { fileIndex: this.fileIndex, file: this.source.displayPath, statement: stmt.index, txSerial: this.serial };
+    replayStatement(this.model, stmt, origin);
+    if (stmt.kind === 'DoStmt') {
+      this.pendingDo = stmt;
+      return;
+    }
+    if (stmt.inDoBlock !== null) return;
+    this.advance(stmt);
+  }
+
+  private closeDo(): void {
+    const d = this.pendingDo;
+    this.pendingDo = null;
+    if (d) this.advance(d);
+  }
+
+  private advance(stmt: ParsedStatement): void {
+    this.tx.advance(stmt);
+    const serial = this.tx.snapshot().serial;
+    if (serial !== this.serial) {
+      this.serial = serial;
+      this.heldLocks = new Map();
+      this.notValidInTx = new Set();
+    }
+  }
+
+  finish(): void {
+    this.closeDo();
+  }
+}
+
+
+export function meetsThreshold(severity: Severity, threshold: Severity): boolean {
+  return SEVERITY_RANK[severity] >= SEVERITY_RANK[threshold];
+}

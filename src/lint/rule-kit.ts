@@ -1,0 +1,67 @@
+/**
+ * Small helpers rules share to read effects and word their reports. Rules stay
+ * pure: everything here is a function of the context.
+ */
+import type { Effect, EffectLock } from '../locks/classify.js';
+import { describeBlocks, lockStrength } from '../locks/modes.js';
+import { quoteIdent } from '../sql/quote.js';
+import type { LockInfo, RuleContext } from './types.js';
+
+/** Effects of the statement with one of the given lock-fact ids. */
+export function effectsOf(ctx: RuleContext, ...ids: string[]): Effect[] {
+  return ctx.effects.effects.filter((e) => ids.includes(e.fact.id));
+}
+
+/** Effects whose main table existed before this file (or is unknown, hence assumed to). */
+export function onPreExisting(effects: Effect[]): Effect[] {
+  return effects.filter((e) => e.table === null || e.table.preExisting);
+}
+
+/** The strongest lock of an effect on a pre-existing relation. */
+export function mainLock(effect: Effect): EffectLock | null {
+  let best: EffectLock | null = null;
+  for (const l of effect.locks) {
+    if (!l.relation.preExisting) continue;
+    if (!best || lockStrength(l.mode) > lockStrength(best.mode)) best = l;
+  }
+  return best;
+}
+
+export function lockInfo(l: EffectLock): LockInfo {
+  return { mode: l.mode, relation: l.relation.display, blocks: describeBlocks(l.mode) };
+}
+
+/** "an ACCESS EXCLUSIVE lock on public.users (blocks reads and writes)", with its article. */
+export function lockPhrase(l: EffectLock | null): string {
+  if (!l) return 'a lock';
+  const article = /^[AEIOU]/.test(l.mode) ? 'an' : 'a';
+  return `${article} ${l.mode} lock on ${l.relation.display} (${describeBlocks(l.mode)})`;
+}
+
+/** `users` or `app.users` as SQL, from a model key `schema.name`. */
+export function tableSql(key: string): string {
+  const dot = key.indexOf('.');
+  if (dot < 0) return quoteIdent(key);
+  const schema = key.slice(0, dot);
+  const name = key.slice(dot + 1);
+  return schema === 'public' ? quoteIdent(name) : `${quoteIdent(schema)}.${quoteIdent(name)}`;
+}
+
+/** Name of a relation reference as SQL (falls back to its display text). */
+export function relSql(effect: Effect): string {
+  if (!effect.table) return '<table>';
+  if (effect.table.key.includes(':')) return effect.table.display;
+  return tableSql(effect.table.key);
+}
+
+/** The statement text with one keyword inserted after a leading match, for suggestions. */
+export function insertAfter(text: string, pattern: RegExp, insertion: string): string {
+  const m = pattern.exec(text);
+  if (!m) return text;
+  const at = m.index + m[0].length;
+  return text.slice(0, at) + insertion + text.slice(at);
+}
+
+export function ident(name: string | null | undefined): string {
+  return quoteIdent(name ?? '<name>');
+}

@@ -1,0 +1,122 @@
+import type { Effect, StatementEffects } from '../locks/classify.js';
+import type { LockMode } from '../locks/modes.js';
+import type { TxSnapshot } from '../migrations/transaction.js';
+import type { SchemaModel } from '../schema/model.js';
+import type { Span } from '../sql/source.js';
+import type { ParsedStatement } from '../sql/statement.js';
+
+export type Severity = 'error' | 'warning' | 'info';
+export type SeveritySetting = Severity | 'off';
+export type RuleCategory = 'blocking' | 'compatibility' | 'hygiene';
+
+export const SEVERITY_RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };
+
+export interface RuleDocs {
+  /** What goes wrong in production, in a few sentences. */
+  description: string;
+  /** A migration that triggers the rule. */
+  bad: string;
+  /** The safe way to write it. */
+  good: string;
+  /** PostgreSQL documentation pages backing the claim. */
+  links: string[];
+}
+
+export interface RuleMeta {
+  id: string;
+  category: RuleCategory;
+  defaultSeverity: SeveritySetting;
+  /** One line: what the rule catches. */
+  summary: string;
+  /** The lock involved, for the rule table in the docs (e.g. "ACCESS EXCLUSIVE"). */
+  lock: string;
+  docs: RuleDocs;
+  fixable?: boolean;
+}
+
+export interface LockInfo {
+  mode: LockMode;
+  relation: string;
+  blocks: string;
+}
+
+export interface RuleReport {
+  /** Short problem statement. */
+  message: string;
+  /** Why it hurts and what to do, in one or two sentences. */
+  help: string;
+  /** Concrete SQL to write instead. */
+  suggestion?: string;
+  /** The effect the report is about; its lock is reported. */
+  effect?: Effect;
+  /** Override the statement span (e.g. a sub-expression). */
+  span?: Span;
+  /** Override the rule's severity (e.g. lower when no reader is found). */
+  severity?: Severity;
+}
+
+/** State the engine accumulates over one linted file, for rules that look back. */
+export interface FileState {
+  /** table key -> columns added in this file. */
+  readonly columnsAdded: ReadonlyMap<string, ReadonlySet<string>>;
+  /** table key -> columns assigned by UPDATE in this file (backfills), with the columns read. */
+  readonly backfills: ReadonlyArray<{ table: string; set: string[]; read: string[] }>;
+  /** Constraints added NOT VALID in the current transaction: `${tableKey}/${name}`. */
+  readonly notValidInTx: ReadonlySet<string>;
+  /** Locks the current transaction already holds (table key -> strongest mode), from earlier statements. */
+  readonly heldLocks: ReadonlyMap<string, { mode: LockMode; display: string; preExisting: boolean }>;
+}
+
+export interface RuleContext {
+  file: string;
+  stmt: ParsedStatement;
+  effects: StatementEffects;
+  /** The schema as it was before this statement. */
+  model: SchemaModel;
+  tx: TxSnapshot;
+  pgVersion: number;
+  fileState: FileState;
+}
+
+export interface Rule {
+  meta: RuleMeta;
+  check(ctx: RuleContext): RuleReport[];
+}
+
+export interface Finding {
+  file: string;
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  rule: string;
+  severity: Severity;
+  message: string;
+  help: string;
+  lock?: LockInfo;
+  suggestion?: string;
+}
+
+export interface LintError {
+  file: string;
+  line: number;
+  column: number;
+  message: string;
+}
+
+export interface LintSummary {
+  files: number;
+  historyFiles: number;
+  statements: number;
+  findings: number;
+  errors: number;
+  bySeverity: Record<Severity, number>;
+  pgVersion: number;
+}
+
+export interface LintResult {
+  version: 1;
+  findings: Finding[];
+  errors: LintError[];
+  summary: LintSummary;
+}

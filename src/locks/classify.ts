@@ -1,0 +1,595 @@
+/**
+ * Map a parsed statement to the lock facts it triggers, bound to the relations
+ * it touches. This decides *which* table entry applies (reading the schema model
+ * for things like the column's current type); the facts themselves come from
+ * table.ts.
+ */
+import {
+  columnRefs,
+  formatQName,
+  qnameFromList,
+  qnameFromRangeVar,
+  stringValue,
+  typeRefFromTypeName,
+  type QName,
+  type TypeRef,
+} from '../sql/ast.js';
+import type { ParsedStatement } from '../sql/statement.js';
+import type { SchemaModel } from '../schema/model.js';
+import { strongest, type LockMode, LOCK_MODES } from './modes.js';
+import { lockFact, type LockTarget, type ResolvedFact } from './table.js';
+import { typeChange, type TypeChangeVerdict } from './type-change.js';
+import { expressionVolatility } from './volatility.js';
+
+export interface RelationRef {
+  key: string;
+  display: string;
+  /** Present in the schema model (created by a replayed migration). */
+  known: boolean;
+  /** Created earlier in the file being linted: nobody else uses it yet. */
+  createdInFile: boolean;
+  /** Existed before this file (or unknown, which is assumed to exist). */
+  preExisting: boolean;
+}
+
+export interface EffectLock {
+  relation: RelationRef;
+  target: LockTarget;
+  mode: LockMode;
+}
+
+export interface Effect {
+  fact: ResolvedFact;
+  /** The relation the statement is about (table, index's table, view). */
+  table: RelationRef | null;
+  locks: EffectLock[];
+  rewrite: boolean;
+  scan: boolean;
+  /** The sub-node that triggered this effect (AlterTableCmd, Constraint, ColumnDef ...). */
+  node: any;
+  column: string | null;
+  constraint: string | null;
+  typeChange: TypeChangeVerdict | null;
+  /** The function that makes a DEFAULT volatile. */
+  volatileFunction: string | null;
+  /** For foreign keys: the referenced table. */
+  referenced: RelationRef | null;
+}
+
+export interface StatementEffects {
+  effects: Effect[];
+  /** Strongest lock per relation. */
+  locks: EffectLock[];
+  /** False when some part of the statement cannot run inside a transaction block. */
+  transactional: boolean;
+}
+
+export interface ClassifyContext {
+  model: SchemaModel;
+  pgVersion: number;
+  /** Index of the file being linted in the ordered run. */
+  fileIndex: number;
+}
+
+const LOCK_MODE_BY_NUMBER: Record<number, LockMode> = Object.fromEntries(LOCK_MODES.map((m, i) => [i + 1, m]));
+
+export function classifyStatement(stmt: ParsedStatement, ctx: ClassifyContext): StatementEffects {
+  const c = new Classifier(ctx);
+  c.statement(stmt.kind, stmt.node);
+  return c.result();
+}
+
+class Classifier {
+  private readonly effects: Effect[] = [];
+  constructor(private readonly ctx: ClassifyContext) {}
+
+  result(): StatementEffects {
+    const byRel = new Map<string, EffectLock>();
+    for (const e of this.effects) {
+      for (const l of e.locks) {
+        const prev = byRel.get(l.relation.key);
+        if (!prev || strongest([prev.mode, l.mode]) !== prev.mode) byRel.set(l.relation.key, l);
+      }
+    }
+    return {
+      effects: this.effects,
+      locks: [...byRel.values()],
+      transactional: this.effects.every((e) => e.fact.transactional),
+    };
+  }
+
+  relation(q: QName): RelationRef {
+    const model = this.ctx.model;
+    const key = model.resolveKey(q);
+    const rel = model.relations.get(key);
+    const createdInFile = rel?.origin?.fileIndex === this.ctx.fileIndex;
+    return { key, display: rel ? key : formatQName(q), known: Boolean(rel), createdInFile, preExisting: !createdInFile };
+  }
+
+  relationByKey(key: string): RelationRef {
+    const rel = this.ctx.model.relations.get(key);
+    const createdInFile = rel?.origin?.fileIndex === this.ctx.fileIndex;
+    return { key, display: key, known: Boolean(rel), createdInFile, preExisting: !createdInFile };
+  }
+
+  add(
+    factId: string,
+    table: RelationRef | null,
+    extra: Partial<Omit<Effect, 'fact' | 'table' | 'locks' | 'rewrite' | 'scan'>> & {
+      targets?: Partial<Record<LockTarget, RelationRef | null>>;
+      mode?: LockMode;
+    } = {},
+  ): Effect {
+    const fact = lockFact(factId, this.ctx.pgVersion);
+    const targets: Partial<Record<LockTarget, RelationRef | null>> = { table, index: table, ...extra.targets };
+    const locks: EffectLock[] = [];
+    for (const l of fact.locks) {
+      const relation = targets[l.target];
+      if (relation) locks.push({ relation, target: l.target, mode: extra.mode ?? l.mode });
+    }
+    const effect: Effect = {
+      fact,
+      table,
+      locks,
+      rewrite: fact.rewrite,
+      scan: fact.scan,
+      node: extra.node ?? null,
+      column: extra.column ?? null,
+      constraint: extra.constraint ?? null,
+      typeChange: extra.typeChange ?? null,
+      volatileFunction: extra.volatileFunction ?? null,
+      referenced: extra.referenced ?? targets['referenced-table'] ?? null,
+    };
+    this.effects.push(effect);
+    return effect;
+  }
+
+  statement(kind: string, n: any): void {
+    switch (kind) {
+      case 'IndexStmt':
+        this.add(n.concurrent ? 'create-index-concurrently' : 'create-index', this.relation(qnameFromRangeVar(n.relation)), { node: n });
+        return;
+      case 'DropStmt':
+        return this.drop(n);
+      case 'ReindexStmt':
+        return this.reindex(n);
+      case 'RefreshMatViewStmt':
+        this.add(n.concurrent ? 'refresh-materialized-view-concurrently' : 'refresh-materialized-view', this.relation(qnameFromRangeVar(n.relation)), { node: n });
+        return;
+      case 'AlterTableStmt':
+        return this.alterTable(n);
+      case 'RenameStmt':
+        return this.rename(n);
+      case 'AlterObjectSchemaStmt':
+        if (n.relation) this.add('set-schema', this.relation(qnameFromRangeVar(n.relation)), { node: n });
+        return;
+      case 'TruncateStmt':
+        for (const r of n.relations ?? []) if (r.RangeVar) this.add('truncate', this.relation(qnameFromRangeVar(r.RangeVar)), { node: n });
+        return;
+      case 'VacuumStmt':
+        return this.vacuum(n);
+      case 'ClusterStmt':
+        if (n.relation) this.add('cluster', this.relation(qnameFromRangeVar(n.relation)), { node: n });
+        return;
+      case 'LockStmt': {
+        const mode = LOCK_MODE_BY_NUMBER[Number(n.mode ?? 8)] ?? 'ACCESS EXCLUSIVE';
+        for (const r of n.relations ?? []) if (r.RangeVar) this.add('lock-table', this.relation(qnameFromRangeVar(r.RangeVar)), { node: n, mode });
+        return;
+      }
+      case 'CreateTrigStmt':
+        if (n.relation) this.add('create-trigger', this.relation(qnameFromRangeVar(n.relation)), { node: n });
+        return;
+      case 'RuleStmt':
+        if (n.relation) this.add('create-rule', this.relation(qnameFromRangeVar(n.relation)), { node: n });
+        return;
+      case 'CreatePolicyStmt':
+      case 'AlterPolicyStmt':
+        if (n.table) this.add('create-policy', this.relation(qnameFromRangeVar(n.table)), { node: n });
+        return;
+      case 'CommentStmt':
+        return this.comment(n);
+      case 'ViewStmt': {
+        const view = this.relation(qnameFromRangeVar(n.view));
+        if (n.replace && view.known) this.add('create-view', view, { node: n });
+        return;
+      }
+      case 'AlterEnumStmt':
+        if (n.newVal && !n.oldVal) this.add('enum-add-value', null, { node: n });
+        return;
+      case 'CreateStmt':
+        return this.createTable(n);
+      case 'UpdateStmt':
+        if (n.relation) this.add('update', this.relation(qnameFromRangeVar(n.relation)), { node: n });
+        return;
+      case 'DeleteStmt':
+        if (n.relation) this.add('delete', this.relation(qnameFromRangeVar(n.relation)), { node: n });
+        return;
+      case 'InsertStmt': {
+        if (!n.relation) return;
+        const sel = n.selectStmt?.SelectStmt;
+        const isSelect = sel && !sel.valuesLists;
+        this.add(isSelect ? 'insert-select' : 'insert', this.relation(qnameFromRangeVar(n.relation)), { node: n });
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private createTable(n: any): void {
+    if (n.partbound && n.inhRelations?.[0]?.RangeVar) {
+      const parent = this.relation(qnameFromRangeVar(n.inhRelations[0].RangeVar));
+      this.add('create-partition-of', null, { node: n, targets: { parent } });
+    }
+    const refs: any[] = [];
+    for (const el of n.tableElts ?? []) {
+      if (el.Constraint?.contype === 'CONSTR_FOREIGN') refs.push(el.Constraint);
+      for (const c of el.ColumnDef?.constraints ?? []) if (c?.Constraint?.contype === 'CONSTR_FOREIGN') refs.push(c.Constraint);
+    }
+    const self = this.ctx.model.resolveKey(qnameFromRangeVar(n.relation));
+    for (const con of refs) {
+      const referenced = this.relation(qnameFromRangeVar(con.pktable));
+      if (referenced.key === self) continue;
+      this.add('create-table-references', null, { node: con, targets: { 'referenced-table': referenced }, referenced });
+    }
+  }
+
+  private drop(n: any): void {
+    for (const obj of n.objects ?? []) {
+      const items = obj?.List?.items ?? [];
+      switch (n.removeType) {
+        case 'OBJECT_INDEX': {
+          const ix = this.ctx.model.index(qnameFromList(items));
+          const table = ix ? this.relationByKey(ix.table) : this.unknownTableOfIndex(qnameFromList(items));
+          this.add(n.concurrent ? 'drop-index-concurrently' : 'drop-index', table, { node: n });
+          break;
+        }
+        case 'OBJECT_TABLE': {
+          const table = this.relation(qnameFromList(items));
+          const rel = this.ctx.model.relations.get(table.key);
+          const fks = [...(rel?.constraints.values() ?? [])].filter((c) => c.kind === 'foreign-key' && c.references && c.references !== table.key);
+          if (fks.length === 0) this.add('drop-table', table, { node: n });
+          for (const fk of fks) {
+            const referenced = this.relationByKey(fk.references!);
+            this.add('drop-table-with-foreign-keys', table, { node: n, targets: { 'referenced-table': referenced }, referenced });
+          }
+          break;
+        }
+        case 'OBJECT_VIEW':
+        case 'OBJECT_MATVIEW':
+          this.add('drop-view', this.relation(qnameFromList(items)), { node: n });
+          break;
+        case 'OBJECT_TRIGGER':
+        case 'OBJECT_POLICY':
+        case 'OBJECT_RULE': {
+          // objects: [schema?, table, name]
+          const tableParts = items.slice(0, -1);
+          if (tableParts.length === 0) break;
+          const table = this.relation(qnameFromList(tableParts));
+          this.add(n.removeType === 'OBJECT_TRIGGER' ? 'drop-trigger' : n.removeType === 'OBJECT_RULE' ? 'create-rule' : 'create-policy', table, { node: n });
+          break;
+        }
+        default:
+          break;
+      }
+    }
+  }
+
+  /** An index the history does not know: its table is unknown too; name the index. */
+  private unknownTableOfIndex(q: QName): RelationRef {
+    return { key: `index:${formatQName(q)}`, display: `(table of index ${formatQName(q)})`, known: false, createdInFile: false, preExisting: true };
+  }
+
+  private reindex(n: any): void {
+    const concurrent = (n.params ?? []).some((p: any) => p?.DefElem?.defname === 'concurrently') || Boolean(n.concurrent);
+    const factId = concurrent ? 'reindex-concurrently' : 'reindex';
+    if (n.kind === 'REINDEX_OBJECT_INDEX' && n.relation) {
+      const q = qnameFromRangeVar(n.relation);
+      const ix = this.ctx.model.index(q);
+      const table = ix ? this.relationByKey(ix.table) : this.unknownTableOfIndex(q);
+      this.add(factId, table, { node: n });
+    } else if (n.kind === 'REINDEX_OBJECT_TABLE' && n.relation) {
+      this.add(factId, this.relation(qnameFromRangeVar(n.relation)), { node: n });
+    } else {
+      // SCHEMA / DATABASE / SYSTEM: every table in scope.
+      const scope = n.name ? `all tables in ${n.name}` : 'every table';
+      this.add(factId, { key: `reindex:${scope}`, display: scope, known: false, createdInFile: false, preExisting: true }, { node: n });
+    }
+  }
+
+  private vacuum(n: any): void {
+    const opts = (n.options ?? []).map((o: any) => String(o?.DefElem?.defname ?? ''));
+    const full = opts.includes('full');
+    const factId = !n.is_vacuumcmd ? 'analyze' : full ? 'vacuum-full' : 'vacuum';
+    const rels = (n.rels ?? []).map((r: any) => r?.VacuumRelation?.relation).filter(Boolean);
+    if (rels.length === 0) {
+      this.add(factId, { key: 'vacuum:database', display: 'every table in the database', known: false, createdInFile: false, preExisting: true }, { node: n });
+    }
+    for (const r of rels) this.add(factId, this.relation(qnameFromRangeVar(r)), { node: n });
+  }
+
+  private comment(n: any): void {
+    if (n.objtype === 'OBJECT_TABLE') {
+      this.add('comment-on', this.relation(qnameFromList(n.object?.List?.items ?? [])), { node: n });
+    } else if (n.objtype === 'OBJECT_COLUMN') {
+      const items = n.object?.List?.items ?? [];
+      this.add('comment-on', this.relation(qnameFromList(items.slice(0, -1))), { node: n, column: stringValue(items[items.length - 1]) });
+    }
+  }
+
+  private rename(n: any): void {
+    switch (n.renameType) {
+      case 'OBJECT_COLUMN':
+        this.add('rename-column', this.relation(qnameFromRangeVar(n.relation)), { node: n, column: n.subname ?? null });
+        return;
+      case 'OBJECT_TABLE':
+      case 'OBJECT_VIEW':
+      case 'OBJECT_MATVIEW':
+      case 'OBJECT_FOREIGN_TABLE':
+        this.add('rename-table', this.relation(qnameFromRangeVar(n.relation)), { node: n });
+        return;
+      case 'OBJECT_TABCONSTRAINT':
+        this.add('rename-constraint', this.relation(qnameFromRangeVar(n.relation)), { node: n, constraint: n.subname ?? null });
+        return;
+      case 'OBJECT_INDEX': {
+        const q = qnameFromRangeVar(n.relation);
+        const ix = this.ctx.model.index(q);
+        const table = ix ? this.relationByKey(ix.table) : this.unknownTableOfIndex(q);
+        this.add('alter-index-rename', table, { node: n });
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private alterTable(n: any): void {
+    const table = this.relation(qnameFromRangeVar(n.relation));
+    if (n.objtype === 'OBJECT_INDEX') {
+      const ix = this.ctx.model.index(qnameFromRangeVar(n.relation));
+      const owner = ix ? this.relationByKey(ix.table) : this.unknownTableOfIndex(qnameFromRangeVar(n.relation));
+      for (const c of n.cmds ?? []) {
+        const cmd = c?.AlterTableCmd;
+        if (!cmd) continue;
+        if (cmd.subtype === 'AT_SetTableSpace') this.add('alter-index-set-tablespace', owner, { node: cmd });
+        else if (cmd.subtype === 'AT_AttachPartition') continue;
+        else this.add('alter-index-set', owner, { node: cmd });
+      }
+      return;
+    }
+    const rel = this.ctx.model.relations.get(table.key);
+    for (const c of n.cmds ?? []) {
+      const cmd = c?.AlterTableCmd;
+      if (!cmd) continue;
+      const column: string | null = cmd.name ?? null;
+      switch (cmd.subtype) {
+        case 'AT_AddColumn':
+          this.addColumn(table, cmd);
+          break;
+        case 'AT_DropColumn':
+          this.add('drop-column', table, { node: cmd, column });
+          break;
+        case 'AT_AlterColumnType': {
+          const def = cmd.def?.ColumnDef;
+          const to = typeRefFromTypeName(def?.typeName);
+          const from: TypeRef | null = (column && rel?.columns.get(column)?.type) || null;
+          const verdict = typeChange(from, to, usingIsTrivial(def?.raw_default, column));
+          const id = verdict.cost === 'none' || verdict.cost === 'binary-compatible' ? 'alter-column-type-binary-compatible' : 'alter-column-type';
+          this.add(id, table, { node: cmd, column, typeChange: verdict });
+          break;
+        }
+        case 'AT_ColumnDefault':
+        case 'AT_CookedColumnDefault':
+          this.add('set-default', table, { node: cmd, column });
+          break;
+        case 'AT_SetNotNull': {
+          const proven = Boolean(rel && column && this.ctx.model.hasValidatedNotNullProof(rel, column));
+          this.add(proven ? 'set-not-null-proven' : 'set-not-null', table, { node: cmd, column });
+          break;
+        }
+        case 'AT_DropNotNull':
+          this.add('drop-not-null', table, { node: cmd, column });
+          break;
+        case 'AT_SetStatistics':
+          this.add('set-statistics', table, { node: cmd, column });
+          break;
+        case 'AT_SetOptions':
+        case 'AT_ResetOptions':
+          this.add('set-column-options', table, { node: cmd, column });
+          break;
+        case 'AT_SetStorage':
+        case 'AT_SetCompression':
+          this.add('set-storage', table, { node: cmd, column });
+          break;
+        case 'AT_AddIdentity':
+        case 'AT_SetIdentity':
+        case 'AT_DropIdentity':
+          this.add('add-identity', table, { node: cmd, column });
+          break;
+        case 'AT_SetExpression':
+          this.add('set-expression', table, { node: cmd, column });
+          break;
+        case 'AT_DropExpression':
+          this.add('drop-expression', table, { node: cmd, column });
+          break;
+        case 'AT_AddConstraint':
+          if (cmd.def?.Constraint) this.addConstraint(table, cmd.def.Constraint, cmd);
+          break;
+        case 'AT_AddIndexConstraint':
+          this.add('add-constraint-using-index', table, { node: cmd });
+          break;
+        case 'AT_ValidateConstraint': {
+          const con = column ? rel?.constraints.get(column) : undefined;
+          if (con?.kind === 'foreign-key') {
+            const referenced = con.references ? this.relationByKey(con.references) : null;
+            this.add('validate-foreign-key', table, { node: cmd, constraint: column, targets: { 'referenced-table': referenced }, referenced });
+          } else {
+            this.add('validate-constraint', table, { node: cmd, constraint: column });
+          }
+          break;
+        }
+        case 'AT_DropConstraint': {
+          const con = column ? rel?.constraints.get(column) : undefined;
+          if (con?.kind === 'foreign-key' && con.references && con.references !== table.key) {
+            const referenced = this.relationByKey(con.references);
+            this.add('drop-foreign-key', table, { node: cmd, constraint: column, targets: { 'referenced-table': referenced }, referenced });
+          } else {
+            this.add('drop-constraint', table, { node: cmd, constraint: column });
+          }
+          break;
+        }
+        case 'AT_SetLogged':
+        case 'AT_SetUnLogged':
+          this.add('set-logged', table, { node: cmd });
+          break;
+        case 'AT_SetTableSpace':
+          this.add('set-tablespace', table, { node: cmd });
+          break;
+        case 'AT_SetAccessMethod':
+          this.add('set-access-method', table, { node: cmd });
+          break;
+        case 'AT_SetRelOptions':
+        case 'AT_ResetRelOptions':
+        case 'AT_ReplaceRelOptions':
+          this.add('set-storage-parameters', table, { node: cmd });
+          break;
+        case 'AT_ClusterOn':
+        case 'AT_DropCluster':
+          this.add('cluster-on', table, { node: cmd });
+          break;
+        case 'AT_EnableTrig':
+        case 'AT_EnableAlwaysTrig':
+        case 'AT_EnableReplicaTrig':
+        case 'AT_DisableTrig':
+        case 'AT_EnableTrigAll':
+        case 'AT_DisableTrigAll':
+        case 'AT_EnableTrigUser':
+        case 'AT_DisableTrigUser':
+          this.add('trigger-enable', table, { node: cmd });
+          break;
+        case 'AT_EnableRule':
+        case 'AT_EnableAlwaysRule':
+        case 'AT_EnableReplicaRule':
+        case 'AT_DisableRule':
+          this.add('rule-enable', table, { node: cmd });
+          break;
+        case 'AT_EnableRowSecurity':
+        case 'AT_DisableRowSecurity':
+        case 'AT_ForceRowSecurity':
+        case 'AT_NoForceRowSecurity':
+          this.add('row-security', table, { node: cmd });
+          break;
+        case 'AT_ReplicaIdentity':
+          this.add('replica-identity', table, { node: cmd });
+          break;
+        case 'AT_AddInherit':
+        case 'AT_DropInherit':
+          this.add('inherit', table, { node: cmd });
+          break;
+        case 'AT_ChangeOwner':
+          this.add('owner-to', table, { node: cmd });
+          break;
+        case 'AT_AttachPartition': {
+          const partition = this.relation(qnameFromRangeVar(cmd.def?.PartitionCmd?.name));
+          this.add('attach-partition', table, { node: cmd, targets: { parent: table, partition } });
+          break;
+        }
+        case 'AT_DetachPartition': {
+          const partition = this.relation(qnameFromRangeVar(cmd.def?.PartitionCmd?.name));
+          const id = cmd.def?.PartitionCmd?.concurrent ? 'detach-partition-concurrently' : 'detach-partition';
+          this.add(id, table, { node: cmd, targets: { parent: table, partition } });
+          break;
+        }
+        case 'AT_DetachPartitionFinalize': {
+          const partition = this.relation(qnameFromRangeVar(cmd.def?.PartitionCmd?.name));
+          this.add('detach-partition-concurrently', table, { node: cmd, targets: { parent: table, partition } });
+          break;
+        }
+        default:
+          this.add('alter-table-other', table, { node: cmd });
+      }
+    }
+  }
+
+  private addColumn(table: RelationRef, cmd: any): void {
+    const def = cmd.def?.ColumnDef;
+    if (!def) return;
+    const column: string = def.colname;
+    const type = typeRefFromTypeName(def.typeName);
+    const cons: any[] = (def.constraints ?? []).map((c: any) => c?.Constraint).filter(Boolean);
+    const has = (t: string) => cons.find((c) => c.contype === t);
+    const defaultExpr = def.raw_default ?? has('CONSTR_DEFAULT')?.raw_expr;
+    const generated = has('CONSTR_GENERATED');
+    const base = { node: cmd, column };
+    if (['serial', 'bigserial', 'smallserial'].includes(type.name) && !type.schema) {
+      this.add('add-column-serial', table, base);
+    } else if (has('CONSTR_IDENTITY')) {
+      this.add('add-column-identity', table, base);
+    } else if (generated) {
+      this.add(generated.generated_kind === 'v' ? 'add-column-generated-virtual' : 'add-column-generated-stored', table, base);
+    } else if (defaultExpr) {
+      const v = expressionVolatility(defaultExpr, this.ctx.model.functions);
+      if (v.volatile) this.add('add-column-default-volatile', table, { ...base, volatileFunction: v.culprit });
+      else this.add('add-column-default', table, base);
+    } else if (has('CONSTR_NOTNULL') || has('CONSTR_PRIMARY')) {
+      this.add('add-column-not-null', table, base);
+    } else {
+      this.add('add-column', table, base);
+    }
+    const check = has('CONSTR_CHECK');
+    if (check && !check.skip_validation) this.add('add-column-check', table, { ...base, node: check });
+    const fk = has('CONSTR_FOREIGN');
+    if (fk) {
+      const referenced = this.relation(qnameFromRangeVar(fk.pktable));
+      this.add('add-column-references', table, { ...base, node: fk, targets: { 'referenced-table': referenced }, referenced });
+    }
+    const unique = has('CONSTR_UNIQUE') ?? has('CONSTR_PRIMARY');
+    if (unique) this.add('add-unique', table, { ...base, node: unique });
+  }
+
+  private addConstraint(table: RelationRef, con: any, cmd: any): void {
+    const constraint: string | null = con.conname ?? null;
+    const base = { node: cmd, constraint };
+    switch (con.contype) {
+      case 'CONSTR_CHECK':
+        this.add(con.skip_validation ? 'add-check-not-valid' : 'add-check', table, base);
+        return;
+      case 'CONSTR_FOREIGN': {
+        const referenced = this.relation(qnameFromRangeVar(con.pktable));
+        this.add(con.skip_validation ? 'add-foreign-key-not-valid' : 'add-foreign-key', table, { ...base, targets: { 'referenced-table': referenced }, referenced });
+        return;
+      }
+      case 'CONSTR_UNIQUE':
+      case 'CONSTR_PRIMARY': {
+        if (con.indexname) {
+          const rel = this.ctx.model.relations.get(table.key);
+          const ix = this.ctx.model.index({ schema: table.key.split('.')[0] ?? null, name: con.indexname });
+          const nullable = con.contype === 'CONSTR_PRIMARY' && (ix?.columns ?? []).some((c) => !rel?.columns.get(c)?.notNull);
+          this.add(nullable && rel ? 'add-primary-key-nullable' : 'add-constraint-using-index', table, base);
+          return;
+        }
+        this.add('add-unique', table, base);
+        return;
+      }
+      case 'CONSTR_EXCLUSION':
+        this.add('add-exclusion', table, base);
+        return;
+      case 'CONSTR_NOTNULL': {
+        const column = stringValue(con.keys?.[0]);
+        this.add(con.skip_validation ? 'add-not-null-constraint-not-valid' : 'add-not-null-constraint', table, { ...base, column });
+        return;
+      }
+      default:
+        this.add('alter-table-other', table, base);
+    }
+  }
+}
+
+/** USING absent, or `USING col` / `USING col::type`: the contents are unchanged. */
+function usingIsTrivial(expr: any, column: string | null): boolean {
+  if (!expr) return true;
+  let e = expr;
+  while (e?.TypeCast) e = e.TypeCast.arg;
+  const refs = e?.ColumnRef ? columnRefs(e) : [];
+  return refs.length === 1 && refs[0] === column;
+}

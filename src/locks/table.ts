@@ -1,0 +1,421 @@
+/**
+ * The lock knowledge table: for each statement kind (and the options that change
+ * its behaviour), per PostgreSQL major version, the lock taken on each relation
+ * it touches, whether it rewrites the table, and whether it scans it while the
+ * lock is held. Rules, the planner and trace's conformance suite read this
+ * table; nothing else restates these facts.
+ *
+ * Sources: PostgreSQL docs "Explicit Locking" (13.3), "ALTER TABLE" (lock level
+ * and rewrite notes per subcommand), "CREATE INDEX", "REINDEX", "ALTER INDEX",
+ * "REFRESH MATERIALIZED VIEW", "CLUSTER", "VACUUM", "ALTER TYPE".
+ */
+import type { LockMode } from './modes.js';
+
+/** The relation a lock applies to, relative to the statement. */
+export type LockTarget =
+  | 'table' // the relation the statement names (table, view, matview)
+  | 'index' // the index the statement names
+  | 'referenced-table' // the table a foreign key points to
+  | 'parent' // the partitioned table
+  | 'partition' // the partition being attached / detached
+  | 'default-partition'; // the parent's default partition, scanned on ATTACH
+
+export interface LockEffect {
+  target: LockTarget;
+  mode: LockMode;
+}
+
+export interface LockFactVariant {
+  /** First major version this variant applies to (inclusive). */
+  since?: number;
+  /** Last major version this variant applies to (inclusive). */
+  until?: number;
+  locks: LockEffect[];
+  /** The table (and its indexes) is rewritten: duration proportional to size. */
+  rewrite: boolean;
+  /** The table is read in full while the lock is held (validation, index build). */
+  scan: boolean;
+  /** May run inside a transaction block. */
+  transactional?: boolean;
+  /** Not available on this version (the statement errors). */
+  unsupported?: boolean;
+  note?: string;
+}
+
+export interface LockFact {
+  id: string;
+  /** The statement form, as a reader would write it. */
+  statement: string;
+  /** A statement that exercises this fact on table `t` (columns id int PK, a int, b text; see trace/conformance). */
+  sample?: string;
+  docs: string;
+  variants: LockFactVariant[];
+}
+
+const AE: LockMode = 'ACCESS EXCLUSIVE';
+const SUE: LockMode = 'SHARE UPDATE EXCLUSIVE';
+const SRE: LockMode = 'SHARE ROW EXCLUSIVE';
+const SHARE: LockMode = 'SHARE';
+const EXCL: LockMode = 'EXCLUSIVE';
+const RE: LockMode = 'ROW EXCLUSIVE';
+const RS: LockMode = 'ROW SHARE';
+
+const ALTER_TABLE = 'https://www.postgresql.org/docs/current/sql-altertable.html';
+const LOCKING = 'https://www.postgresql.org/docs/current/explicit-locking.html';
+
+function fact(id: string, statement: string, docs: string, variants: LockFactVariant[], sample?: string): LockFact {
+  return sample === undefined ? { id, statement, docs, variants } : { id, statement, docs, variants, sample };
+}
+
+const on = (mode: LockMode, target: LockTarget = 'table'): LockEffect => ({ target, mode });
+
+export const LOCK_FACTS: readonly LockFact[] = [
+  // ---- indexes -------------------------------------------------------------
+  fact('create-index', 'CREATE INDEX', 'https://www.postgresql.org/docs/current/sql-createindex.html', [
+    { locks: [on(SHARE)], rewrite: false, scan: true, note: 'builds the index in one scan; writes wait for the whole build' },
+  ], 'CREATE INDEX t_a_idx ON t (a)'),
+  fact('create-index-concurrently', 'CREATE INDEX CONCURRENTLY', 'https://www.postgresql.org/docs/current/sql-createindex.html#SQL-CREATEINDEX-CONCURRENTLY', [
+    { locks: [on(SUE)], rewrite: false, scan: true, transactional: false, note: 'two scans, waits for older transactions; reads and writes continue' },
+  ], 'CREATE INDEX CONCURRENTLY t_a_idx ON t (a)'),
+  fact('drop-index', 'DROP INDEX', 'https://www.postgresql.org/docs/current/sql-dropindex.html', [
+    { locks: [on(AE), on(AE, 'index')], rewrite: false, scan: false },
+  ], 'DROP INDEX t_b_idx'),
+  fact('drop-index-concurrently', 'DROP INDEX CONCURRENTLY', 'https://www.postgresql.org/docs/current/sql-dropindex.html', [
+    { locks: [on(SUE), on(SUE, 'index')], rewrite: false, scan: false, transactional: false },
+  ], 'DROP INDEX CONCURRENTLY t_b_idx'),
+  fact('reindex', 'REINDEX INDEX | TABLE', 'https://www.postgresql.org/docs/current/sql-reindex.html', [
+    { locks: [on(SHARE), on(AE, 'index')], rewrite: true, scan: true, note: 'rebuilds the index; writes wait, and reads that would use the index wait too' },
+  ], 'REINDEX INDEX t_b_idx'),
+  fact('reindex-concurrently', 'REINDEX ... CONCURRENTLY', 'https://www.postgresql.org/docs/current/sql-reindex.html', [
+    { until: 11, locks: [], rewrite: false, scan: false, unsupported: true, note: 'REINDEX CONCURRENTLY needs PostgreSQL 12' },
+    { since: 12, locks: [on(SUE), on(SUE, 'index')], rewrite: true, scan: true, transactional: false },
+  ], 'REINDEX INDEX CONCURRENTLY t_b_idx'),
+  fact('alter-index-rename', 'ALTER INDEX ... RENAME', 'https://www.postgresql.org/docs/current/sql-alterindex.html', [
+    { until: 11, locks: [on(AE, 'index')], rewrite: false, scan: false },
+    { since: 12, locks: [on(SUE, 'index')], rewrite: false, scan: false },
+  ], 'ALTER INDEX t_b_idx RENAME TO t_b_idx2'),
+  fact('alter-index-set', 'ALTER INDEX ... SET (storage parameter) | SET STATISTICS', 'https://www.postgresql.org/docs/current/sql-alterindex.html', [
+    { locks: [on(SUE, 'index')], rewrite: false, scan: false },
+  ]),
+  fact('alter-index-set-tablespace', 'ALTER INDEX ... SET TABLESPACE', 'https://www.postgresql.org/docs/current/sql-alterindex.html', [
+    { locks: [on(AE, 'index')], rewrite: true, scan: false, note: 'copies the index files' },
+  ]),
+
+  // ---- ADD COLUMN ----------------------------------------------------------
+  fact('add-column', 'ALTER TABLE ... ADD COLUMN (nullable, no default)', ALTER_TABLE, [
+    { locks: [on(AE)], rewrite: false, scan: false, note: 'catalog-only change' },
+  ], 'ALTER TABLE t ADD COLUMN c int'),
+  fact('add-column-default', 'ALTER TABLE ... ADD COLUMN ... DEFAULT <non-volatile>', ALTER_TABLE, [
+    { until: 10, locks: [on(AE)], rewrite: true, scan: true, note: 'before PostgreSQL 11 every DEFAULT is written into each row' },
+    { since: 11, locks: [on(AE)], rewrite: false, scan: false, note: 'PostgreSQL 11+ stores a non-volatile default in the catalog (no rewrite)' },
+  ], "ALTER TABLE t ADD COLUMN c text DEFAULT 'x'"),
+  fact('add-column-default-volatile', 'ALTER TABLE ... ADD COLUMN ... DEFAULT <volatile>', ALTER_TABLE, [
+    { locks: [on(AE)], rewrite: true, scan: true, note: 'a volatile default is evaluated for every existing row' },
+  ], 'ALTER TABLE t ADD COLUMN c float8 DEFAULT random()'),
+  fact('add-column-not-null', 'ALTER TABLE ... ADD COLUMN ... NOT NULL (no default)', ALTER_TABLE, [
+    { locks: [on(AE)], rewrite: false, scan: true, note: 'checks every row for NULL: fails on any non-empty table' },
+  ], 'ALTER TABLE t ADD COLUMN c int NOT NULL'),
+  fact('add-column-serial', 'ALTER TABLE ... ADD COLUMN ... serial / bigserial', ALTER_TABLE, [
+    { locks: [on(AE)], rewrite: true, scan: true, note: 'nextval() is volatile: every row is rewritten' },
+  ], 'ALTER TABLE t ADD COLUMN c bigserial'),
+  fact('add-column-identity', 'ALTER TABLE ... ADD COLUMN ... GENERATED AS IDENTITY', ALTER_TABLE, [
+    { locks: [on(AE)], rewrite: true, scan: true, note: 'an identity column is filled for every existing row' },
+  ], 'ALTER TABLE t ADD COLUMN c bigint GENERATED BY DEFAULT AS IDENTITY'),
+  fact('add-column-generated-stored', 'ALTER TABLE ... ADD COLUMN ... GENERATED ALWAYS AS (...) STORED', ALTER_TABLE, [
+    { locks: [on(AE)], rewrite: true, scan: true },
+  ], 'ALTER TABLE t ADD COLUMN c int GENERATED ALWAYS AS (a + 1) STORED'),
+  fact('add-column-generated-virtual', 'ALTER TABLE ... ADD COLUMN ... GENERATED ALWAYS AS (...) VIRTUAL', ALTER_TABLE, [
+    { until: 17, locks: [], rewrite: false, scan: false, unsupported: true, note: 'virtual generated columns need PostgreSQL 18' },
+    { since: 18, locks: [on(AE)], rewrite: false, scan: false },
+  ]),
+  fact('add-column-check', 'ALTER TABLE ... ADD COLUMN ... CHECK (...)', ALTER_TABLE, [
+    { locks: [on(AE)], rewrite: false, scan: true, note: 'the CHECK is verified against every row' },
+  ], 'ALTER TABLE t ADD COLUMN c int CHECK (c > 0)'),
+  fact('add-column-references', 'ALTER TABLE ... ADD COLUMN ... REFERENCES', ALTER_TABLE, [
+    { locks: [on(AE), on(SRE, 'referenced-table')], rewrite: false, scan: true, note: 'validates the new foreign key; writes to the referenced table wait' },
+  ], 'ALTER TABLE t ADD COLUMN c int REFERENCES p (id)'),
+
+  // ---- column changes ------------------------------------------------------
+  fact('drop-column', 'ALTER TABLE ... DROP COLUMN', ALTER_TABLE, [
+    { locks: [on(AE)], rewrite: false, scan: false, note: 'catalog-only; space is reclaimed by later updates' },
+  ], 'ALTER TABLE t DROP COLUMN b'),
+  fact('alter-column-type', 'ALTER TABLE ... ALTER COLUMN ... TYPE (rewriting)', ALTER_TABLE, [
+    { locks: [on(AE)], rewrite: true, scan: true, note: 'rewrites the table and rebuilds its indexes' },
+  ], 'ALTER TABLE t ALTER COLUMN a TYPE bigint'),
+  fact('alter-column-type-binary-compatible', 'ALTER TABLE ... ALTER COLUMN ... TYPE (binary coercible, e.g. varchar(n) -> varchar(m>n) or text)', ALTER_TABLE, [
+    { locks: [on(AE)], rewrite: false, scan: false, note: 'binary-coercible change: catalog only' },
+  ], 'ALTER TABLE t ALTER COLUMN b TYPE text'),
+  fact('alter-column-type-verify', 'ALTER TABLE ... ALTER COLUMN ... TYPE (constraint check only, e.g. to a domain with a CHECK)', ALTER_TABLE, [
+    { locks: [on(AE)], rewrite: false, scan: true },
+  ]),
+  fact('set-default', 'ALTER TABLE ... ALTER COLUMN ... SET DEFAULT / DROP DEFAULT', ALTER_TABLE, [
+    { locks: [on(AE)], rewrite: false, scan: false, note: 'affects only future INSERTs' },
+  ], 'ALTER TABLE t ALTER COLUMN a SET DEFAULT 0'),
+  fact('set-not-null', 'ALTER TABLE ... ALTER COLUMN ... SET NOT NULL', ALTER_TABLE, [
+    { locks: [on(AE)], rewrite: false, scan: true, note: 'scans the whole table under ACCESS EXCLUSIVE to prove no NULLs' },
+  ], 'ALTER TABLE t ALTER COLUMN a SET NOT NULL'),
+  fact('set-not-null-proven', 'ALTER TABLE ... ALTER COLUMN ... SET NOT NULL (a validated CHECK (col IS NOT NULL) exists)', ALTER_TABLE, [
+    { until: 11, locks: [on(AE)], rewrite: false, scan: true, note: 'before PostgreSQL 12 the scan runs even with a validated CHECK' },
+    { since: 12, locks: [on(AE)], rewrite: false, scan: false, note: 'PostgreSQL 12+ skips the scan when a validated CHECK proves no NULLs' },
+  ]),
+  fact('drop-not-null', 'ALTER TABLE ... ALTER COLUMN ... DROP NOT NULL', ALTER_TABLE, [
+    { locks: [on(AE)], rewrite: false, scan: false },
+  ], 'ALTER TABLE t ALTER COLUMN a DROP NOT NULL'),
+  fact('set-statistics', 'ALTER TABLE ... ALTER COLUMN ... SET STATISTICS', ALTER_TABLE, [
+    { locks: [on(SUE)], rewrite: false, scan: false },
+  ], 'ALTER TABLE t ALTER COLUMN a SET STATISTICS 500'),
+  fact('set-column-options', 'ALTER TABLE ... ALTER COLUMN ... SET ( attribute_option ) / RESET', ALTER_TABLE, [
+    { locks: [on(SUE)], rewrite: false, scan: false },
+  ], 'ALTER TABLE t ALTER COLUMN a SET (n_distinct = 100)'),
+  fact('set-storage', 'ALTER TABLE ... ALTER COLUMN ... SET STORAGE / SET COMPRESSION', ALTER_TABLE, [
+    { locks: [on(AE)], rewrite: false, scan: false, note: 'applies to future writes only' },
+  ], 'ALTER TABLE t ALTER COLUMN b SET STORAGE EXTERNAL'),
+  fact('add-identity', 'ALTER TABLE ... ALTER COLUMN ... ADD GENERATED AS IDENTITY / SET / DROP IDENTITY', ALTER_TABLE, [
+    { locks: [on(AE)], rewrite: false, scan: false },
+  ], 'ALTER TABLE t ALTER COLUMN a ADD GENERATED BY DEFAULT AS IDENTITY'),
+  fact('set-expression', 'ALTER TABLE ... ALTER COLUMN ... SET EXPRESSION', ALTER_TABLE, [
+    { until: 16, locks: [], rewrite: false, scan: false, unsupported: true, note: 'SET EXPRESSION needs PostgreSQL 17' },
+    { since: 17, locks: [on(AE)], rewrite: true, scan: true },
+  ]),
+  fact('drop-expression', 'ALTER TABLE ... ALTER COLUMN ... DROP EXPRESSION', ALTER_TABLE, [
+    { locks: [on(AE)], rewrite: false, scan: false },
+  ]),
+
+  // ---- constraints -----------------------------------------------------------
+  fact('add-check', 'ALTER TABLE ... ADD CONSTRAINT ... CHECK (...)', ALTER_TABLE, [
+    { locks: [on(AE)], rewrite: false, scan: true, note: 'verifies every row while holding ACCESS EXCLUSIVE' },
+  ], 'ALTER TABLE t ADD CONSTRAINT t_a_check CHECK (a > 0)'),
+  fact('add-check-not-valid', 'ALTER TABLE ... ADD CONSTRAINT ... CHECK (...) NOT VALID', ALTER_TABLE, [
+    { locks: [on(AE)], rewrite: false, scan: false, note: 'checked for new rows only; validate later' },
+  ], 'ALTER TABLE t ADD CONSTRAINT t_a_check CHECK (a > 0) NOT VALID'),
+  fact('add-not-null-constraint', 'ALTER TABLE ... ADD CONSTRAINT ... NOT NULL col', ALTER_TABLE, [
+    { until: 17, locks: [], rewrite: false, scan: false, unsupported: true, note: 'named NOT NULL constraints need PostgreSQL 18' },
+    { since: 18, locks: [on(AE)], rewrite: false, scan: true },
+  ]),
+  fact('add-not-null-constraint-not-valid', 'ALTER TABLE ... ADD CONSTRAINT ... NOT NULL col NOT VALID', ALTER_TABLE, [
+    { until: 17, locks: [], rewrite: false, scan: false, unsupported: true, note: 'NOT NULL ... NOT VALID needs PostgreSQL 18' },
+    { since: 18, locks: [on(AE)], rewrite: false, scan: false },
+  ]),
+  fact('add-foreign-key', 'ALTER TABLE ... ADD CONSTRAINT ... FOREIGN KEY', ALTER_TABLE, [
+    { locks: [on(SRE), on(SRE, 'referenced-table')], rewrite: false, scan: true, note: 'validates every row; writes to both tables wait' },
+  ], 'ALTER TABLE t ADD CONSTRAINT t_a_fkey FOREIGN KEY (a) REFERENCES p (id)'),
+  fact('add-foreign-key-not-valid', 'ALTER TABLE ... ADD CONSTRAINT ... FOREIGN KEY ... NOT VALID', ALTER_TABLE, [
+    { locks: [on(SRE), on(SRE, 'referenced-table')], rewrite: false, scan: false },
+  ], 'ALTER TABLE t ADD CONSTRAINT t_a_fkey FOREIGN KEY (a) REFERENCES p (id) NOT VALID'),
+  fact('validate-constraint', 'ALTER TABLE ... VALIDATE CONSTRAINT', ALTER_TABLE, [
+    { locks: [on(SUE)], rewrite: false, scan: true, note: 'scans under SHARE UPDATE EXCLUSIVE: reads and writes continue' },
+  ], 'ALTER TABLE t VALIDATE CONSTRAINT t_a_check'),
+  fact('validate-foreign-key', 'ALTER TABLE ... VALIDATE CONSTRAINT (foreign key)', ALTER_TABLE, [
+    { locks: [on(SUE), on(RS, 'referenced-table')], rewrite: false, scan: true },
+  ], 'ALTER TABLE t VALIDATE CONSTRAINT t_a_fkey'),
+  fact('add-unique', 'ALTER TABLE ... ADD CONSTRAINT ... UNIQUE / PRIMARY KEY', ALTER_TABLE, [
+    { locks: [on(AE)], rewrite: false, scan: true, note: 'builds the unique index while holding ACCESS EXCLUSIVE' },
+  ], 'ALTER TABLE t ADD CONSTRAINT t_a_key UNIQUE (a)'),
+  fact('add-primary-key-nullable', 'ALTER TABLE ... ADD PRIMARY KEY (on nullable columns)', ALTER_TABLE, [
+    { locks: [on(AE)], rewrite: false, scan: true, note: 'also sets NOT NULL on the key columns, scanning the table' },
+  ]),
+  fact('add-exclusion', 'ALTER TABLE ... ADD CONSTRAINT ... EXCLUDE', ALTER_TABLE, [
+    { locks: [on(AE)], rewrite: false, scan: true },
+  ], 'ALTER TABLE t ADD CONSTRAINT t_a_excl EXCLUDE USING btree (a WITH =)'),
+  fact('add-constraint-using-index', 'ALTER TABLE ... ADD CONSTRAINT ... UNIQUE / PRIMARY KEY USING INDEX', ALTER_TABLE, [
+    { locks: [on(AE)], rewrite: false, scan: false, note: 'attaches an existing index: catalog only' },
+  ], 'ALTER TABLE t ADD CONSTRAINT t_b_key UNIQUE USING INDEX t_b_uidx'),
+  fact('drop-constraint', 'ALTER TABLE ... DROP CONSTRAINT', ALTER_TABLE, [
+    { locks: [on(AE)], rewrite: false, scan: false },
+  ], 'ALTER TABLE t DROP CONSTRAINT t_a_check'),
+  fact('drop-foreign-key', 'ALTER TABLE ... DROP CONSTRAINT (foreign key)', ALTER_TABLE, [
+    { locks: [on(AE), on(SRE, 'referenced-table')], rewrite: false, scan: false },
+  ], 'ALTER TABLE t DROP CONSTRAINT t_a_fkey'),
+
+  // ---- renames, ownership, misc ALTER TABLE -----------------------------------
+  fact('rename-column', 'ALTER TABLE ... RENAME COLUMN', ALTER_TABLE, [
+    { locks: [on(AE)], rewrite: false, scan: false },
+  ], 'ALTER TABLE t RENAME COLUMN b TO b2'),
+  fact('rename-table', 'ALTER TABLE ... RENAME TO', ALTER_TABLE, [
+    { locks: [on(AE)], rewrite: false, scan: false },
+  ], 'ALTER TABLE t RENAME TO t2'),
+  fact('rename-constraint', 'ALTER TABLE ... RENAME CONSTRAINT', ALTER_TABLE, [
+    { locks: [on(AE)], rewrite: false, scan: false },
+  ]),
+  fact('set-schema', 'ALTER TABLE ... SET SCHEMA', ALTER_TABLE, [
+    { locks: [on(AE)], rewrite: false, scan: false },
+  ]),
+  fact('owner-to', 'ALTER TABLE ... OWNER TO', ALTER_TABLE, [
+    { locks: [on(AE)], rewrite: false, scan: false },
+  ]),
+  fact('set-storage-parameters', 'ALTER TABLE ... SET ( fillfactor | autovacuum_* | toast.* | parallel_workers ... )', ALTER_TABLE, [
+    { locks: [on(SUE)], rewrite: false, scan: false },
+  ], 'ALTER TABLE t SET (fillfactor = 90)'),
+  fact('set-logged', 'ALTER TABLE ... SET LOGGED / SET UNLOGGED', ALTER_TABLE, [
+    { locks: [on(AE)], rewrite: true, scan: true },
+  ], 'ALTER TABLE t SET UNLOGGED'),
+  fact('set-tablespace', 'ALTER TABLE ... SET TABLESPACE', ALTER_TABLE, [
+    { locks: [on(AE)], rewrite: true, scan: true, note: 'copies every block of the table' },
+  ]),
+  fact('set-access-method', 'ALTER TABLE ... SET ACCESS METHOD', ALTER_TABLE, [
+    { until: 14, locks: [], rewrite: false, scan: false, unsupported: true, note: 'SET ACCESS METHOD needs PostgreSQL 15' },
+    { since: 15, locks: [on(AE)], rewrite: true, scan: true },
+  ]),
+  fact('cluster-on', 'ALTER TABLE ... CLUSTER ON / SET WITHOUT CLUSTER', ALTER_TABLE, [
+    { locks: [on(SUE)], rewrite: false, scan: false },
+  ]),
+  fact('trigger-enable', 'ALTER TABLE ... ENABLE / DISABLE TRIGGER', ALTER_TABLE, [
+    { locks: [on(SRE)], rewrite: false, scan: false },
+  ]),
+  fact('rule-enable', 'ALTER TABLE ... ENABLE / DISABLE RULE', ALTER_TABLE, [
+    { locks: [on(AE)], rewrite: false, scan: false },
+  ]),
+  fact('row-security', 'ALTER TABLE ... ENABLE / DISABLE / FORCE ROW LEVEL SECURITY', ALTER_TABLE, [
+    { locks: [on(AE)], rewrite: false, scan: false },
+  ], 'ALTER TABLE t ENABLE ROW LEVEL SECURITY'),
+  fact('replica-identity', 'ALTER TABLE ... REPLICA IDENTITY', ALTER_TABLE, [
+    { locks: [on(AE)], rewrite: false, scan: false },
+  ], 'ALTER TABLE t REPLICA IDENTITY FULL'),
+  fact('inherit', 'ALTER TABLE ... INHERIT / NO INHERIT', ALTER_TABLE, [
+    { locks: [on(AE)], rewrite: false, scan: false },
+  ]),
+  fact('alter-table-other', 'ALTER TABLE (other subcommands)', ALTER_TABLE, [
+    { locks: [on(AE)], rewrite: false, scan: false, note: 'assumed ACCESS EXCLUSIVE, the level of most ALTER TABLE forms' },
+  ]),
+
+  // ---- partitions ------------------------------------------------------------
+  fact('attach-partition', 'ALTER TABLE ... ATTACH PARTITION', ALTER_TABLE, [
+    { until: 11, locks: [on(AE, 'parent'), on(AE, 'partition')], rewrite: false, scan: true, note: 'scans the partition to verify the bound' },
+    { since: 12, locks: [on(SUE, 'parent'), on(AE, 'partition')], rewrite: false, scan: true, note: 'scans the partition to verify the bound unless a validated CHECK implies it' },
+  ]),
+  fact('attach-partition-default', 'ALTER TABLE ... ATTACH PARTITION (parent has a DEFAULT partition)', ALTER_TABLE, [
+    { locks: [on(AE, 'default-partition')], rewrite: false, scan: true, note: 'the default partition is scanned for rows that now belong to the new partition' },
+  ]),
+  fact('detach-partition', 'ALTER TABLE ... DETACH PARTITION', ALTER_TABLE, [
+    { locks: [on(AE, 'parent'), on(AE, 'partition')], rewrite: false, scan: false },
+  ]),
+  fact('detach-partition-concurrently', 'ALTER TABLE ... DETACH PARTITION ... CONCURRENTLY', ALTER_TABLE, [
+    { until: 13, locks: [], rewrite: false, scan: false, unsupported: true, note: 'DETACH PARTITION CONCURRENTLY needs PostgreSQL 14' },
+    { since: 14, locks: [on(SUE, 'parent'), on(AE, 'partition')], rewrite: false, scan: false, transactional: false },
+  ]),
+  fact('create-table-references', 'CREATE TABLE ... REFERENCES (foreign key to an existing table)', 'https://www.postgresql.org/docs/current/sql-createtable.html', [
+    { locks: [on(SRE, 'referenced-table')], rewrite: false, scan: false, note: 'writes to the referenced table wait while the foreign key triggers are added' },
+  ]),
+  fact('create-partition-of', 'CREATE TABLE ... PARTITION OF', 'https://www.postgresql.org/docs/current/sql-createtable.html', [
+    { locks: [on(AE, 'parent')], rewrite: false, scan: false },
+  ]),
+
+  // ---- whole-table maintenance -----------------------------------------------
+  fact('vacuum-full', 'VACUUM FULL', 'https://www.postgresql.org/docs/current/sql-vacuum.html', [
+    { locks: [on(AE)], rewrite: true, scan: true, transactional: false },
+  ], 'VACUUM FULL t'),
+  fact('vacuum', 'VACUUM / ANALYZE', 'https://www.postgresql.org/docs/current/sql-vacuum.html', [
+    { locks: [on(SUE)], rewrite: false, scan: true, transactional: false, note: 'VACUUM cannot run in a transaction block (ANALYZE alone can)' },
+  ], 'VACUUM t'),
+  fact('analyze', 'ANALYZE', 'https://www.postgresql.org/docs/current/sql-analyze.html', [
+    { locks: [on(SUE)], rewrite: false, scan: true },
+  ], 'ANALYZE t'),
+  fact('cluster', 'CLUSTER', 'https://www.postgresql.org/docs/current/sql-cluster.html', [
+    { locks: [on(AE)], rewrite: true, scan: true },
+  ]),
+  fact('truncate', 'TRUNCATE', 'https://www.postgresql.org/docs/current/sql-truncate.html', [
+    { locks: [on(AE)], rewrite: false, scan: false, note: 'removes all rows' },
+  ], 'TRUNCATE t'),
+  fact('refresh-materialized-view', 'REFRESH MATERIALIZED VIEW', 'https://www.postgresql.org/docs/current/sql-refreshmaterializedview.html', [
+    { locks: [on(AE)], rewrite: true, scan: true, note: 'reads of the view wait for the whole refresh' },
+  ]),
+  fact('refresh-materialized-view-concurrently', 'REFRESH MATERIALIZED VIEW CONCURRENTLY', 'https://www.postgresql.org/docs/current/sql-refreshmaterializedview.html', [
+    { locks: [on(EXCL)], rewrite: false, scan: true, note: 'reads continue; needs a unique index on the view' },
+  ]),
+  fact('lock-table', 'LOCK TABLE', 'https://www.postgresql.org/docs/current/sql-lock.html', [
+    { locks: [on(AE)], rewrite: false, scan: false, note: 'the mode is the one the statement names (ACCESS EXCLUSIVE by default)' },
+  ]),
+
+  // ---- drops -----------------------------------------------------------------
+  fact('drop-table', 'DROP TABLE', 'https://www.postgresql.org/docs/current/sql-droptable.html', [
+    { locks: [on(AE)], rewrite: false, scan: false },
+  ], 'DROP TABLE t'),
+  fact('drop-table-with-foreign-keys', 'DROP TABLE (table with foreign keys)', 'https://www.postgresql.org/docs/current/sql-droptable.html', [
+    { locks: [on(AE), on(AE, 'referenced-table')], rewrite: false, scan: false, note: "dropping the table removes its foreign key triggers from the referenced table" },
+  ]),
+  fact('drop-view', 'DROP VIEW / DROP MATERIALIZED VIEW', 'https://www.postgresql.org/docs/current/sql-dropview.html', [
+    { locks: [on(AE)], rewrite: false, scan: false },
+  ]),
+
+  // ---- triggers, rules, policies -------------------------------------------------
+  fact('create-trigger', 'CREATE TRIGGER', 'https://www.postgresql.org/docs/current/sql-createtrigger.html', [
+    { locks: [on(SRE)], rewrite: false, scan: false },
+  ], 'CREATE TRIGGER t_trg BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION trg_fn()'),
+  fact('drop-trigger', 'DROP TRIGGER', 'https://www.postgresql.org/docs/current/sql-droptrigger.html', [
+    { locks: [on(AE)], rewrite: false, scan: false },
+  ]),
+  fact('create-rule', 'CREATE RULE', 'https://www.postgresql.org/docs/current/sql-createrule.html', [
+    { locks: [on(AE)], rewrite: false, scan: false },
+  ]),
+  fact('create-policy', 'CREATE / ALTER / DROP POLICY', 'https://www.postgresql.org/docs/current/sql-createpolicy.html', [
+    { locks: [on(AE)], rewrite: false, scan: false },
+  ], 'CREATE POLICY t_p ON t USING (true)'),
+  fact('comment-on', 'COMMENT ON TABLE / COLUMN', 'https://www.postgresql.org/docs/current/sql-comment.html', [
+    { locks: [on(SUE)], rewrite: false, scan: false },
+  ], "COMMENT ON TABLE t IS 'x'"),
+  fact('create-view', 'CREATE OR REPLACE VIEW (existing view)', 'https://www.postgresql.org/docs/current/sql-createview.html', [
+    { locks: [on(AE)], rewrite: false, scan: false },
+  ]),
+
+  // ---- types -----------------------------------------------------------------
+  fact('enum-add-value', 'ALTER TYPE ... ADD VALUE', 'https://www.postgresql.org/docs/current/sql-altertype.html', [
+    { until: 11, locks: [], rewrite: false, scan: false, transactional: false, note: 'cannot run inside a transaction block before PostgreSQL 12' },
+    { since: 12, locks: [], rewrite: false, scan: false, note: 'the new value cannot be used until the transaction commits' },
+  ]),
+
+  // ---- data changes ------------------------------------------------------------
+  fact('update', 'UPDATE', 'https://www.postgresql.org/docs/current/sql-update.html', [
+    { locks: [on(RE)], rewrite: false, scan: true, note: 'row locks on every updated row until commit' },
+  ], 'UPDATE t SET a = 1'),
+  fact('delete', 'DELETE', 'https://www.postgresql.org/docs/current/sql-delete.html', [
+    { locks: [on(RE)], rewrite: false, scan: true, note: 'row locks on every deleted row until commit' },
+  ], 'DELETE FROM t'),
+  fact('insert-select', 'INSERT ... SELECT', 'https://www.postgresql.org/docs/current/sql-insert.html', [
+    { locks: [on(RE)], rewrite: false, scan: true },
+  ]),
+  fact('insert', 'INSERT ... VALUES', 'https://www.postgresql.org/docs/current/sql-insert.html', [
+    { locks: [on(RE)], rewrite: false, scan: false },
+  ]),
+];
+
+export const LOCKING_DOCS = LOCKING;
+
+const BY_ID = new Map(LOCK_FACTS.map((f) => [f.id, f]));
+
+export type FactId = string;
+
+export interface ResolvedFact {
+  id: string;
+  statement: string;
+  docs: string;
+  locks: LockEffect[];
+  rewrite: boolean;
+  scan: boolean;
+  transactional: boolean;
+  unsupported: boolean;
+  note: string | null;
+}
+
+/** The fact for a statement kind on a given PostgreSQL major version. */
+export function lockFact(id: FactId, pgVersion: number): ResolvedFact {
+  const f = BY_ID.get(id);
+  if (!f) throw new Error(`internal: no lock fact "${id}"`);
+  const v =
+    f.variants.find((v) => (v.since === undefined || pgVersion >= v.since) && (v.until === undefined || pgVersion <= v.until)) ??
+    f.variants[f.variants.length - 1]!;
+  return {
+    id: f.id,
+    statement: f.statement,
+    docs: f.docs,
+    locks: v.locks,
+    rewrite: v.rewrite,
+    scan: v.scan,
+    transactional: v.transactional ?? true,
+    unsupported: v.unsupported ?? false,
+    note: v.note ?? null,
+  };
+}
+
+export function hasLockFact(id: string): boolean {
+  return BY_ID.has(id);
+}

@@ -1,0 +1,424 @@
+/**
+ * Migration discovery: turn CLI inputs (files, directories, globs) into an ordered,
+ * de-duplicated list of migration files, skipping down/rollback scripts by default.
+ *
+ * Order is the order the framework would apply them in: natural order within a
+ * directory, version order for Flyway (repeatables last), directory order for
+ * directory-per-migration layouts (Diesel, Prisma), and plan order for Sqitch.
+ */
+import { readFileSync, statSync, type Stats } from 'node:fs';
+import path from 'node:path';
+import fg from 'fast-glob';
+import {
+  detectFramework,
+  findSqitchLayout,
+  parseFlywayName,
+  parseGolangMigrateName,
+  type Framework,
+} from './framework.js';
+
+export interface MigrationFile {
+  /** Absolute path. */
+  path: string;
+  /** Path relative to `cwd`, with forward slashes. */
+  displayPath: string;
+  framework: Framework;
+}
+
+export interface DiscoverOptions {
+  cwd: string;
+  /** Keep down/rollback/undo/revert/verify scripts (default false). */
+  includeDown?: boolean;
+  /**
+   * Glob patterns of files or directories to leave out, relative to `cwd` (or absolute).
+   * A pattern without `/` matches a file or directory name at any depth, like .gitignore.
+   */
+  exclude?: string[];
+}
+
+// ---------------------------------------------------------------------------
+// Natural ordering
+// ---------------------------------------------------------------------------
+
+const isDigit = (code: number): boolean => code >= 48 && code <= 57;
+
+function compareSegment(a: string, b: string): number {
+  let i = 0;
+  let j = 0;
+  let tie = 0;
+  while (i < a.length && j < b.length) {
+    const ca = a.charCodeAt(i);
+    const cb = b.charCodeAt(j);
+    if (isDigit(ca) && isDigit(cb)) {
+      let ie = i;
+      while (ie < a.length && isDigit(a.charCodeAt(ie))) ie++;
+      let je = j;
+      while (je < b.length && isDigit(b.charCodeAt(je))) je++;
+      const ra = a.slice(i, ie);
+      const rb = b.slice(j, je);
+      const na = ra.replace(/^0+(?=\d)/, '');
+      const nb = rb.replace(/^0+(?=\d)/, '');
+      if (na.length !== nb.length) return na.length - nb.length;
+      if (na !== nb) return na < nb ? -1 : 1;
+      // Same value: fewer leading zeros first, but only as a last resort.
+      if (tie === 0 && ra.length !== rb.length) tie = ra.length - rb.length;
+      i = ie;
+      j = je;
+      continue;
+    }
+    const la = a[i]?.toLowerCase() ?? '';
+    const lb = b[j]?.toLowerCase() ?? '';
+    if (la !== lb) return la < lb ? -1 : 1;
+    if (tie === 0 && ca !== cb) tie = ca < cb ? -1 : 1;
+    i++;
+    j++;
+  }
+  const restA = a.length - i;
+  const restB = b.length - j;
+  if (restA !== restB) return restA - restB;
+  return tie;
+}
+
+/**
+ * Natural ("human") order: digit runs compare by numeric value (`2_x` < `10_x`), text
+ * compares case-insensitively, and `/`-separated segments compare one at a time so a
+ * directory's contents stay together. Deterministic total order: ties fall back to
+ * plain code-unit comparison.
+ */
+export function naturalCompare(a: string, b: string): number {
+  if (a === b) return 0;
+  const as = a.split('/');
+  const bs = b.split('/');
+  const n = Math.min(as.length, bs.length);
+  for (let k = 0; k < n; k++) {
+    const c = compareSegment(as[k] ?? '', bs[k] ?? '');
+    if (c !== 0) return c < 0 ? -1 : 1;
+  }
+  if (as.length !== bs.length) return as.length < bs.length ? -1 : 1;
+  return a < b ? -1 : 1;
+}
+
+// ---------------------------------------------------------------------------
+// Down migrations
+// ---------------------------------------------------------------------------
+
+/**
+ * Down/rollback scripts: `*.down.sql` (golang-migrate and similar), `down.sql`
+ * (Diesel), Flyway undo `U<version>__*.sql`, and Sqitch `revert/` and `verify/` scripts.
+ */
+export function isDownMigration(filePath: string): boolean {
+  const base = path.basename(filePath);
+  const lower = base.toLowerCase();
+  if (lower === 'down.sql' || lower.endsWith('.down.sql')) return true;
+  if (parseFlywayName(base)?.kind === 'U') return true;
+  const sq = findSqitchLayout(filePath);
+  return sq !== null && sq.kind !== 'deploy';
+}
+
+// ---------------------------------------------------------------------------
+// Exclude patterns
+// ---------------------------------------------------------------------------
+
+function globSource(glob: string): string {
+  let re = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i] as string;
+    if (c === '*') {
+      if (glob[i + 1] === '*') {
+        const atSegmentStart = i === 0 || glob[i - 1] === '/';
+        const after = glob[i + 2];
+        if (atSegmentStart && after === '/') {
+          re += '(?:[^/]*/)*';
+          i += 2;
+        } else if (atSegmentStart && after === undefined) {
+          re += '.*';
+          i += 1;
+        } else {
+          re += '[^/]*';
+          i += 1;
+        }
+      } else re += '[^/]*';
+    } else if (c === '?') {
+      re += '[^/]';
+    } else if (c === '[') {
+      const end = glob.indexOf(']', i + 2);
+      if (end === -1) re += '\\[';
+      else {
+        let body = glob.slice(i + 1, end);
+        if (body.startsWith('!')) body = '^' + body.slice(1);
+        re += '[' + body.replace(/\\/g, '\\\\') + ']';
+        i = end;
+      }
+    } else if (c === '{') {
+      const end = glob.indexOf('}', i);
+      if (end === -1) re += '\\{';
+      else {
+        re += '(?:' + glob.slice(i + 1, end).split(',').map(globSource).join('|') + ')';
+        i = end;
+      }
+    } else {
+      re += c.replace(/[.+^$(){}|\\[\]]/g, '\\$&');
+    }
+  }
+  return re;
+}
+
+/** Compile a glob (`*`, `**`, `?`, `[...]`, `{a,b}`) to an anchored RegExp over `/` paths. */
+export function globToRegExp(glob: string): RegExp {
+  return new RegExp('^' + globSource(glob) + '$');
+}
+
+interface ExcludeMatcher {
+  re: RegExp;
+  /** 'abs': match absolute paths; 'name': match any single segment; 'rel': match cwd-relative paths. */
+  mode: 'abs' | 'name' | 'rel';
+}
+
+function compileExclude(pattern: string): ExcludeMatcher {
+  let p = pattern.replace(/\\/g, '/');
+  while (p.startsWith('./')) p = p.slice(2);
+  while (p.length > 1 && p.endsWith('/')) p = p.slice(0, -1);
+  if (path.isAbsolute(p)) return { re: globToRegExp(p), mode: 'abs' };
+  if (!p.includes('/')) return { re: globToRegExp(p), mode: 'name' };
+  return { re: globToRegExp(p), mode: 'rel' };
+}
+
+/** The path itself and each of its ancestors, e.g. a/b/c -> [a/b/c, a/b, a]. */
+function withAncestors(p: string): string[] {
+  const out: string[] = [];
+  let cur = p;
+  while (cur !== '' && cur !== '/' && cur !== '.') {
+    out.push(cur);
+    const idx = cur.lastIndexOf('/');
+    if (idx <= 0) break;
+    cur = cur.slice(0, idx);
+  }
+  return out;
+}
+
+function isExcluded(abs: string, rel: string, matchers: readonly ExcludeMatcher[]): boolean {
+  if (matchers.length === 0) return false;
+  const absSlash = abs.split(path.sep).join('/');
+  const segments = rel.split('/').filter((s) => s !== '..' && s !== '.' && s !== '');
+  for (const m of matchers) {
+    if (m.mode === 'abs' && withAncestors(absSlash).some((p) => m.re.test(p))) return true;
+    if (m.mode === 'name' && segments.some((s) => m.re.test(s))) return true;
+    if (m.mode === 'rel' && withAncestors(rel).some((p) => m.re.test(p))) return true;
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------------------
+// Input expansion
+// ---------------------------------------------------------------------------
+
+const IGNORE = ['**/node_modules/**'];
+
+function noMatch(input: string, detail?: string): Error {
+  return new Error(`no migration files match "${input}"` + (detail ? ` (${detail})` : ''));
+}
+
+function statOrNull(p: string): Stats | null {
+  try {
+    return statSync(p);
+  } catch {
+    return null;
+  }
+}
+
+async function sqlFilesUnder(dir: string): Promise<string[]> {
+  const found = await fg('**/*.sql', {
+    cwd: dir,
+    absolute: true,
+    onlyFiles: true,
+    dot: false,
+    caseSensitiveMatch: false,
+    followSymbolicLinks: true,
+    ignore: IGNORE,
+  });
+  return found.map((f) => path.resolve(f));
+}
+
+async function expandInput(input: string, cwd: string): Promise<string[]> {
+  if (input === '') throw noMatch(input, 'empty path');
+  const abs = path.resolve(cwd, input);
+  const st = statOrNull(abs);
+  if (st?.isFile()) return [abs];
+  if (st?.isDirectory()) {
+    const files = await sqlFilesUnder(abs);
+    if (files.length === 0) throw noMatch(input, 'directory has no .sql files');
+    return files;
+  }
+  if (!fg.isDynamicPattern(input)) throw noMatch(input, 'no such file or directory');
+
+  const entries = await fg(input.replace(/\\/g, '/'), {
+    cwd,
+    absolute: true,
+    onlyFiles: false,
+    markDirectories: true,
+    dot: false,
+    followSymbolicLinks: true,
+    ignore: IGNORE,
+  });
+  const out: string[] = [];
+  for (const entry of entries.sort()) {
+    if (entry.endsWith('/')) out.push(...(await sqlFilesUnder(entry)));
+    else if (entry.toLowerCase().endsWith('.sql')) out.push(path.resolve(entry));
+  }
+  if (out.length === 0) throw noMatch(input, entries.length > 0 ? 'the glob matched no .sql files' : undefined);
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// Ordering within each layout
+// ---------------------------------------------------------------------------
+
+interface SortKey {
+  /** Directory that defines the migration sequence this file belongs to. */
+  root: string;
+  /** 0 = ordinary, 1 = runs after everything else (Flyway repeatables, unplanned sqitch). */
+  rank: number;
+  /** Compared with naturalCompare: version, directory name or file name. */
+  name: string;
+  /** Within one migration: up/deploy before verify/down/revert. */
+  tie: number;
+}
+
+interface SqitchPlan {
+  first: Map<string, number>;
+  last: Map<string, number>;
+}
+
+function parseSqitchPlan(file: string): SqitchPlan {
+  const first = new Map<string, number>();
+  const last = new Map<string, number>();
+  let text = '';
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return { first, last };
+  }
+  let index = 0;
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('%') || line.startsWith('#') || line.startsWith('@')) continue;
+    const m = /^[+-]?\s*([^\s[#]+)/.exec(line);
+    if (!m?.[1]) continue;
+    const name = m[1];
+    if (!first.has(name)) first.set(name, index);
+    last.set(name, index);
+    index++;
+  }
+  return { first, last };
+}
+
+function commonDir(paths: readonly string[]): string {
+  if (paths.length === 0) return '';
+  let common = path.dirname(paths[0] as string);
+  for (const p of paths) {
+    while (common !== path.dirname(common) && !(p + path.sep).startsWith(common + path.sep)) {
+      common = path.dirname(common);
+    }
+  }
+  return common;
+}
+
+const stripSqlExt = (base: string): string => base.replace(/(?:\.(?:up|down))?\.sql$/i, '');
+
+function sortKey(file: MigrationFile, flywayRoot: string, plans: Map<string, SqitchPlan>): SortKey {
+  const abs = file.path;
+  const dir = path.dirname(abs);
+  const base = path.basename(abs);
+  const downTie = /\.down\.sql$/i.test(base) ? 1 : 0;
+
+  switch (file.framework) {
+    case 'flyway': {
+      const fly = parseFlywayName(base);
+      if (fly?.kind === 'R') return { root: flywayRoot, rank: 1, name: fly.description, tie: 0 };
+      if (fly) return { root: flywayRoot, rank: 0, name: fly.version.join('.'), tie: fly.kind === 'U' ? 1 : 0 };
+      break;
+    }
+    case 'diesel':
+    case 'prisma':
+      return { root: path.dirname(dir), rank: 0, name: path.basename(dir), tie: base === 'down.sql' ? 1 : 0 };
+    case 'golang-migrate': {
+      const gm = parseGolangMigrateName(base);
+      if (gm) return { root: dir, rank: 0, name: gm.version, tie: gm.direction === 'down' ? 1 : 0 };
+      break;
+    }
+    case 'sqitch': {
+      const sq = findSqitchLayout(abs);
+      if (!sq) break;
+      const tie = sq.kind === 'deploy' ? 0 : sq.kind === 'verify' ? 1 : 2;
+      if (sq.planFile) {
+        let plan = plans.get(sq.planFile);
+        if (!plan) {
+          plan = parseSqitchPlan(sq.planFile);
+          plans.set(sq.planFile, plan);
+        }
+        // `name@tag` scripts are the pre-rework version: they sit at the first
+        // occurrence of the change; the current script sits at the last one.
+        const at = sq.change.indexOf('@');
+        const idx = at > 0 ? plan.first.get(sq.change.slice(0, at)) : plan.last.get(sq.change);
+        if (idx !== undefined) return { root: sq.topDir, rank: 0, name: String(idx), tie };
+      }
+      return { root: sq.topDir, rank: 1, name: sq.change, tie };
+    }
+    default:
+      break;
+  }
+  return { root: dir, rank: 0, name: stripSqlExt(base), tie: downTie };
+}
+
+export function sortMigrations(files: readonly MigrationFile[]): MigrationFile[] {
+  const flywayRoot = commonDir(files.filter((f) => f.framework === 'flyway').map((f) => f.path));
+  const plans = new Map<string, SqitchPlan>();
+  const keyed = files.map((file) => ({ file, key: sortKey(file, flywayRoot, plans) }));
+  const slash = (p: string): string => p.split(path.sep).join('/');
+  keyed.sort(
+    (x, y) =>
+      naturalCompare(slash(x.key.root), slash(y.key.root)) ||
+      x.key.rank - y.key.rank ||
+      naturalCompare(x.key.name, y.key.name) ||
+      x.key.tie - y.key.tie ||
+      naturalCompare(x.file.displayPath, y.file.displayPath),
+  );
+  return keyed.map((k) => k.file);
+}
+
+// ---------------------------------------------------------------------------
+// Entry point
+// ---------------------------------------------------------------------------
+
+function toDisplayPath(cwd: string, abs: string): string {
+  const rel = path.relative(cwd, abs);
+  return (rel === '' ? path.basename(abs) : rel).split(path.sep).join('/');
+}
+
+/**
+ * Expand `inputs` (files, directories searched recursively for `*.sql`, or fast-glob
+ * patterns, all relative to `opts.cwd`) into migration files in apply order.
+ * Duplicates are removed; an input that matches nothing throws
+ * `no migration files match "<input>"`. Stdin (`-`) is the CLI's business, not ours.
+ */
+export async function discoverMigrations(inputs: string[], opts: DiscoverOptions): Promise<MigrationFile[]> {
+  const cwd = path.resolve(opts.cwd);
+  const matchers = (opts.exclude ?? []).filter((p) => p.trim() !== '').map(compileExclude);
+  const seen = new Set<string>();
+  const ordered: string[] = [];
+  for (const input of inputs) {
+    for (const abs of await expandInput(input, cwd)) {
+      if (seen.has(abs)) continue;
+      seen.add(abs);
+      ordered.push(abs);
+    }
+  }
+  const files: MigrationFile[] = [];
+  for (const abs of ordered) {
+    const displayPath = toDisplayPath(cwd, abs);
+    if (!opts.includeDown && isDownMigration(abs)) continue;
+    if (isExcluded(abs, displayPath, matchers)) continue;
+    files.push({ path: abs, displayPath, framework: detectFramework(abs).framework });
+  }
+  return sortMigrations(files);
+}
