@@ -3,11 +3,14 @@
  * ddlguard command line. Each command's module is loaded only when it runs, so
  * `ddlguard lint one.sql` never loads the database drivers.
  */
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
 import { CliError, EXIT_USAGE } from './exit.js';
 
 async function main(argv: string[]): Promise<number> {
+  // Start compiling the parser's WASM and loading the lint modules while yargs loads:
+  // `ddlguard lint one.sql` is latency-bound (pre-commit hooks, editors).
+  const warm = argv[0] === 'lint' ? Promise.all([import('../sql/parser.js').then((m) => m.loadParser()), import('./commands/lint.js')]) : null;
+  const { default: yargs } = await import('yargs');
+  await warm;
   let exitCode = 0;
   const setExit = (code: number) => {
     exitCode = code;
@@ -67,7 +70,7 @@ async function main(argv: string[]): Promise<number> {
 
 /** yargs drops a bare `-` positional; carry it through under a sentinel. */
 export const STDIN_SENTINEL = '\u0000stdin';
-const argv = hideBin(process.argv).map((a) => (a === '-' ? STDIN_SENTINEL : a));
+const argv = process.argv.slice(2).map((a) => (a === '-' ? STDIN_SENTINEL : a));
 
 main(argv).then(
   (code) => {
