@@ -55,6 +55,12 @@ async function main(argv: string[]): Promise<number> {
       (y) => y.positional('rule', { type: 'string', demandOption: true }),
       async (args) => setExit(await (await import('./commands/rules.js')).runExplain(args)),
     )
+    .command(
+      'gen-docs',
+      false,
+      (y) => y.option('out', { type: 'string', default: 'docs/rules' }),
+      async (args) => setExit(await (await import('./commands/docs.js')).runGenDocs(args)),
+    )
     .demandCommand(1, 'Give a command, e.g. `ddlguard lint migrations/`.')
     .strict()
     .help()

@@ -1,0 +1,83 @@
+/** End-to-end: the built CLI (dist/, built by `npm test` before vitest runs). */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const CLI = path.resolve(__dirname, '../../dist/src/cli/main.js');
+
+function run(args: string[], input?: string, cwd?: string) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { input, encoding: 'utf8', cwd: cwd ?? process.cwd(), env: { ...process.env, NO_COLOR: '1' } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function tmpFiles(files: Record<string, string>): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'ddlguard-cli-'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
+  return dir;
+}
+
+describe('ddlguard lint (CLI)', () => {
+  it('exits 0 on a clean migration', () => {
+    const dir = tmpFiles({ '001.sql': 'CREATE TABLE t (id bigint PRIMARY KEY);\nCREATE INDEX t_id_idx ON t (id);\n' });
+    const r = run(['lint', dir]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+  });
+
+  it('exits 1 with file:line:column, rule, lock and fix', () => {
+    const dir = tmpFiles({ '001.sql': "SET lock_timeout = '1s';\n\nCREATE INDEX users_email_idx ON users (email);\n" });
+    const r = run(['lint', dir, '--format', 'json']);
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout);
+    expect(Object.keys(out)).toEqual(['version', 'findings', 'errors', 'summary']);
+    const f = out.findings.find((x: any) => x.rule === 'require-concurrent-index');
+    expect(f).toMatchObject({ line: 3, column: 1, severity: 'error', lock: { mode: 'SHARE' } });
+    expect(f.suggestion).toContain('CREATE INDEX CONCURRENTLY');
+  });
+
+  it('reads stdin with --stdin-filepath and reports parse errors with exit 2 and a location', () => {
+    const r = run(['lint', '-', '--stdin-filepath', 'db/002.sql', '--format', 'json'], 'SELECT 1;\nALTER TABLE x ADD COLUMNN y int;\n');
+    expect(r.code).toBe(2);
+    const out = JSON.parse(r.stdout);
+    expect(out.errors).toEqual([{ file: 'db/002.sql', line: 2, column: 29, message: 'syntax error at or near "int"' }]);
+    expect(r.stderr).not.toContain('    at ');
+  });
+
+  it('keeps linting other files after a parse error', () => {
+    const dir = tmpFiles({ '001.sql': 'CREAT TABLE x ();', '002.sql': 'CREATE INDEX i ON users (a);' });
+    const out = JSON.parse(run(['lint', dir, '--format', 'json']).stdout);
+    expect(out.errors).toHaveLength(1);
+    expect(out.findings.some((f: any) => f.rule === 'require-concurrent-index' && f.file.endsWith('002.sql'))).toBe(true);
+  });
+
+  it('honours the severity threshold', () => {
+    const dir = tmpFiles({ '001.sql': "SET lock_timeout = '1s';\nALTER TABLE users DROP COLUMN legacy;\n" });
+    expect(run(['lint', dir]).code).toBe(1);
+    expect(run(['lint', dir, '--severity-threshold', 'error']).code).toBe(0);
+  });
+
+  it('exits 2 on usage errors without a stack trace', () => {
+    for (const args of [['lint', 'does-not-exist.sql'], ['lint', '--rule', 'no-such-rule', 'x.sql'], ['bogus'], ['lint', '--pg-version', '99', 'x.sql']]) {
+      const r = run(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(/ddlguard: |Unknown/);
+      expect(r.stderr).not.toContain('    at ');
+    }
+  });
+
+  it('reports unknown rule ids in ignore comments', () => {
+    const dir = tmpFiles({ '001.sql': '-- ddlguard-ignore require-concurent-index\nCREATE INDEX i ON users (a);\n' });
+    const out = JSON.parse(run(['lint', dir, '--format', 'json']).stdout);
+    expect(out.errors[0].message).toContain('unknown rule id "require-concurent-index"');
+  });
+
+  it('lists and explains rules', () => {
+    expect(run(['rules']).stdout).toContain('set-not-null-scan');
+    const e = run(['explain', 'set-not-null-scan']);
+    expect(e.code).toBe(0);
+    expect(e.stdout).toContain('CHECK (email IS NOT NULL) NOT VALID');
+    expect(run(['explain', 'nope']).code).toBe(2);
+  });
+});
