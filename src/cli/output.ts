@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { ALL_RULES } from '../../rules/index.js';
 import { REPORTERS } from '../lint/reporters/index.js';
-import { FORMAT_NAMES, type FormatName } from '../lint/reporters/types.js';
+import { FORMAT_NAMES, type FormatName, type ReporterContext } from '../lint/reporters/types.js';
 import type { LintResult } from '../lint/types.js';
 import { CliError } from './exit.js';
 
@@ -23,14 +23,11 @@ export function resolveFormat(format: string | undefined): FormatName {
   return f as FormatName;
 }
 
+export function reporterContext(sources: Map<string, string>, colorFlag?: boolean): ReporterContext {
+  const color = colorFlag ?? (process.env.FORCE_COLOR ? true : Boolean(process.stdout.isTTY) && !process.env.NO_COLOR);
+  return { rules: ALL_RULES.map((r) => r.meta), cwd: process.cwd(), color, sources, files: [...sources.keys()], toolVersion: toolVersion() };
+}
+
 export function renderResult(result: LintResult, format: FormatName, opts: { sources: Map<string, string>; color?: boolean | undefined }): string {
-  const color = opts.color ?? (Boolean(process.stdout.isTTY) && !process.env.NO_COLOR);
-  return REPORTERS[format](result, {
-    rules: ALL_RULES.map((r) => r.meta),
-    cwd: process.cwd(),
-    color,
-    sources: opts.sources,
-    files: [...opts.sources.keys()],
-    toolVersion: toolVersion(),
-  });
+  return REPORTERS[format](result, reporterContext(opts.sources, opts.color));
 }

@@ -81,3 +81,18 @@ describe('ddlguard lint (CLI)', () => {
     expect(run(['explain', 'nope']).code).toBe(2);
   });
 });
+
+describe('ddlguard lint with a config file', () => {
+  it('reads ddlguard.config.json: pg version, migrations, rule severities', () => {
+    const dir = tmpFiles({ 'ddlguard.config.json': JSON.stringify({ pgVersion: 10, migrations: ['.'], rules: { 'require-lock-timeout': 'off' } }), '001.sql': 'ALTER TABLE users ADD COLUMN a int DEFAULT 1;\n' });
+    const out = JSON.parse(run(['lint', '--format', 'json'], undefined, dir).stdout);
+    expect(out.findings.map((f: any) => f.rule)).toEqual(['add-column-default-rewrite']);
+    expect(out.summary.pgVersion).toBe(10);
+  });
+  it('names the bad key and the file, exit 2', () => {
+    const dir = tmpFiles({ 'ddlguard.config.json': '{\n  "pgVersion": "abc"\n}\n', '001.sql': 'SELECT 1;' });
+    const r = run(['lint', '001.sql'], undefined, dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/ddlguard\.config\.json:2:\d+: pgVersion/);
+  });
+});

@@ -1,10 +1,13 @@
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ConfigError, loadConfig } from '../../config/index.js';
+import { githubSummaryMarkdown } from '../../lint/reporters/index.js';
 import { ALL_RULES } from '../../../rules/index.js';
 import { lint, UsageError, type LintOptions } from '../../lint/api.js';
 import { meetsThreshold } from '../../lint/engine.js';
 import type { Severity, SeveritySetting } from '../../lint/types.js';
 import { CliError, EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE } from '../exit.js';
-import { renderResult, resolveFormat } from '../output.js';
+import { renderResult, reporterContext, resolveFormat } from '../output.js';
 
 export interface LintArgs {
   paths?: string[];
@@ -20,6 +23,7 @@ export interface LintArgs {
   exclude?: string[];
   includeDown?: boolean;
   color?: boolean;
+  config?: string;
 }
 
 export function checkRuleIds(ids: readonly string[] | undefined, flag: string): void {
@@ -31,7 +35,19 @@ export function checkRuleIds(ids: readonly string[] | undefined, flag: string): 
 
 export async function runLint(args: LintArgs): Promise<number> {
   const format = resolveFormat(args.format);
-  const paths = (args.paths ?? []).map((p) => (p === '\u0000stdin' ? '-' : p));
+  const cwd = process.cwd();
+  let loaded;
+  try {
+    loaded = await loadConfig({ cwd, ...(args.config ? { configPath: args.config } : {}), knownRuleIds: ALL_RULES.map((r) => r.meta.id) });
+  } catch (e) {
+    if (e instanceof ConfigError) throw new CliError(e.message);
+    throw e;
+  }
+  const config = loaded.config;
+  // Globs in the config are relative to the config file's directory.
+  const fromConfig = (globs: string[] | undefined) => (globs ?? []).map((g) => path.relative(cwd, path.resolve(loaded.dir, g)) || '.');
+  let paths = (args.paths ?? []).map((p) => (p === '\u0000stdin' ? '-' : p));
+  if (paths.length === 0) paths = fromConfig(config.migrations);
   if (paths.length === 0) throw new CliError('lint: give files, directories or globs to lint (or - for stdin)');
   if (args.pgVersion !== undefined && (!Number.isInteger(args.pgVersion) || args.pgVersion < 10 || args.pgVersion > 19)) {
     throw new CliError(`--pg-version: expected a PostgreSQL major version between 10 and 19, got ${args.pgVersion}`);
@@ -39,7 +55,7 @@ export async function runLint(args: LintArgs): Promise<number> {
   checkRuleIds(args.rule, '--rule');
   checkRuleIds(args.enable, '--enable');
   checkRuleIds(args.disable, '--disable');
-  const severities: Record<string, SeveritySetting> = {};
+  const severities: Record<string, SeveritySetting> = { ...(config.rules ?? {}) };
   for (const id of args.enable ?? []) {
     const def = ALL_RULES.find((r) => r.meta.id === id)!.meta.defaultSeverity;
     severities[id] = def === 'off' ? 'warning' : def;
@@ -51,11 +67,15 @@ export async function runLint(args: LintArgs): Promise<number> {
     if (args.stdinFilepath) stdin.filepath = args.stdinFilepath;
     opts.stdin = stdin;
   }
-  if (args.pgVersion !== undefined) opts.pgVersion = args.pgVersion;
-  if (args.assumeInTransaction !== undefined) opts.assumeInTransaction = args.assumeInTransaction;
-  if (args.history) opts.history = args.history;
+  const pgVersion = args.pgVersion ?? config.pgVersion;
+  if (pgVersion !== undefined) opts.pgVersion = pgVersion;
+  const assume = args.assumeInTransaction ?? (config.assumeInTransaction === 'auto' ? undefined : config.assumeInTransaction);
+  if (assume !== undefined) opts.assumeInTransaction = assume;
+  const history = args.history ?? (config.history ? fromConfig(config.history) : args.paths?.length && config.migrations ? fromConfig(config.migrations) : undefined);
+  if (history) opts.history = history;
   if (args.rule) opts.only = args.rule;
-  if (args.exclude) opts.exclude = args.exclude;
+  const exclude = [...(args.exclude ?? []), ...fromConfig(config.ignore)];
+  if (exclude.length) opts.exclude = exclude;
   if (args.includeDown) opts.includeDown = true;
   let result;
   try {
@@ -65,7 +85,10 @@ export async function runLint(args: LintArgs): Promise<number> {
     throw e;
   }
   process.stdout.write(renderResult(result, format, { sources: opts.collectSources!, color: args.color }));
+  if (format === 'github' && process.env.GITHUB_STEP_SUMMARY) {
+    appendFileSync(process.env.GITHUB_STEP_SUMMARY, githubSummaryMarkdown(result, reporterContext(opts.collectSources!, args.color)));
+  }
   if (result.errors.length > 0) return EXIT_USAGE;
-  const threshold = (args.severityThreshold ?? 'warning') as Severity;
+  const threshold = (args.severityThreshold ?? config.severityThreshold ?? 'warning') as Severity;
   return result.findings.some((f) => meetsThreshold(f.severity, threshold)) ? EXIT_FINDINGS : EXIT_CLEAN;
 }

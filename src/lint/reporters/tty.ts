@@ -49,14 +49,14 @@ function renderFinding(f: Finding, file: string, src: string[] | null, s: Style)
   const { c } = s;
   const out: string[] = [];
   out.push(`${c.bold(`${file}:${f.line}:${f.column}`)}  ${s.sev[f.severity](f.severity)}  ${c.dim(f.rule)}`);
-  out.push(`  ${f.message}`);
+  out.push(`  ${hang(f.message, 2)}`);
   if (src) {
     const frame = codeFrame(src, f.line, f.column, f.endLine, f.endColumn, s.sev[f.severity], c);
     if (frame.length > 0) out.push('', ...frame, '');
   }
   const lock = lockText(f);
   if (lock) out.push(`  ${c.magenta.bold('lock:')} ${lock}`);
-  if (f.help) out.push(`  ${c.cyan.bold('help:')} ${f.help}`);
+  if (f.help) out.push(`  ${c.cyan.bold('help:')} ${hang(f.help, 8)}`);
   if (f.suggestion) {
     out.push(`  ${c.green.bold('suggestion:')}`);
     for (const l of splitLines(f.suggestion.replace(/\s+$/, ''))) out.push(l ? `      ${c.green(expandTabs(l))}` : '');
@@ -66,12 +66,17 @@ function renderFinding(f: Finding, file: string, src: string[] | null, s: Style)
 
 function renderError(e: LintError, file: string, src: string[] | null, s: Style): string {
   const { c } = s;
-  const out = [`${c.bold(`${file}:${e.line}:${e.column}`)} ${s.sev.error('error')} ${c.dim(`${PARSE_ERROR_ID}:`)} ${e.message}`];
+  const out = [`${c.bold(`${file}:${e.line}:${e.column}`)} ${s.sev.error('error')} ${c.dim(`${PARSE_ERROR_ID}:`)} ${hang(e.message, 2)}`];
   if (src && e.line >= 1 && e.line <= src.length) {
     const frame = codeFrame(src, e.line, e.column, e.line, e.column + 1, s.sev.error, c);
     if (frame.length > 0) out.push('', ...frame);
   }
   return out.join('\n');
+}
+
+/** Indent the continuation lines of a multi-line text. */
+function hang(text: string, indent: number): string {
+  return text.replace(/\r?\n/g, `\n${' '.repeat(indent)}`);
 }
 
 /** Display column (0-based, tabs expanded) of each string index of a line, plus one past the end. */

@@ -1,0 +1,283 @@
+/**
+ * Hand-written validation of a parsed configuration (no runtime schema
+ * library). Every problem is reported with its key path and, when a locator
+ * is given, the line and column of the offending key or value.
+ */
+import type { Severity, SeveritySetting } from '../lint/types.js';
+import { durationToMs, isDuration } from './duration.js';
+import { ConfigError, type ConfigIssue } from './errors.js';
+import type { ApplyConfig, DdlguardConfig, PlannerConfig, ReadersConfig } from './types.js';
+
+export type KeyPath = ReadonlyArray<string | number>;
+
+/** Where a key (or its value) is in the source text: 1-based line and column. */
+export type Locator = (path: KeyPath, target: 'key' | 'value') => { line: number; column: number } | undefined;
+
+export interface ValidateOptions {
+  /** Rule ids `rules` may name. When omitted, rule ids are not checked. */
+  knownRuleIds?: readonly string[];
+  /** Absolute path of the file the value came from. */
+  file?: string;
+  /** The path as shown in messages. */
+  displayFile?: string;
+  locate?: Locator;
+}
+
+export const CONFIG_KEYS = [
+  'pgVersion',
+  'migrations',
+  'history',
+  'assumeInTransaction',
+  'rules',
+  'ignore',
+  'severityThreshold',
+  'readers',
+  'planner',
+  'apply',
+] as const;
+
+export const PG_VERSION_MIN = 10;
+export const PG_VERSION_MAX = 19;
+const SEVERITY_SETTINGS: readonly SeveritySetting[] = ['off', 'info', 'warning', 'error'];
+const SEVERITIES: readonly Severity[] = ['info', 'warning', 'error'];
+
+/** `rules.require-concurrent-index`, `readers.paths[2]`, `rules["a.b"]`. */
+export function formatKeyPath(path: KeyPath): string {
+  let out = '';
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else if (/^[A-Za-z_$][\w$-]*$/.test(seg)) out += out ? `.${seg}` : seg;
+    else out += `[${JSON.stringify(seg)}]`;
+  }
+  return out;
+}
+
+/** How a value is quoted in messages: strings quoted, objects by kind. */
+export function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'object') return 'an object';
+  if (typeof v === 'string') return JSON.stringify(v);
+  return String(v);
+}
+
+function editDistance(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0]!;
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const up = prev[j]!;
+      prev[j] = Math.min(up + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = up;
+    }
+  }
+  return prev[b.length]!;
+}
+
+/** The closest candidate, if it is close enough to be what was meant. */
+export function didYouMean(input: string, candidates: readonly string[]): string | undefined {
+  const lower = input.toLowerCase();
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const c of candidates) {
+    const cl = c.toLowerCase();
+    const d = cl === lower ? 0 : cl.startsWith(lower) && lower.length >= 3 ? 1 : editDistance(lower, cl);
+    if (d < bestD) {
+      bestD = d;
+      best = c;
+    }
+  }
+  if (best === undefined) return undefined;
+  return bestD <= Math.max(2, Math.floor(best.length / 4)) ? best : undefined;
+}
+
+const hint = (s: string | undefined): string => (s === undefined ? '' : ` (did you mean ${s}?)`);
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+class Validator {
+  readonly issues: ConfigIssue[] = [];
+  constructor(private readonly opts: ValidateOptions) {}
+
+  report(path: KeyPath, target: 'key' | 'value', message: string): void {
+    const issue: ConfigIssue = { message };
+    if (this.opts.file !== undefined) issue.file = this.opts.file;
+    if (this.opts.displayFile !== undefined) issue.displayFile = this.opts.displayFile;
+    if (path.length > 0) issue.keyPath = formatKeyPath(path);
+    const pos = this.opts.locate?.(path, target);
+    if (pos) {
+      issue.line = pos.line;
+      issue.column = pos.column;
+    }
+    this.issues.push(issue);
+  }
+
+  object(path: KeyPath, v: unknown, keys: readonly string[], required: readonly string[] = []): Record<string, unknown> | undefined {
+    if (!isObject(v)) {
+      this.report(path, 'value', `expected an object, got ${describeValue(v)}`);
+      return undefined;
+    }
+    for (const k of Object.keys(v)) {
+      if (!keys.includes(k)) this.report([...path, k], 'key', `unknown key${hint(didYouMean(k, keys))}`);
+    }
+    for (const k of required) {
+      if (v[k] === undefined) this.report(path, 'value', `missing required key "${k}"`);
+    }
+    return v;
+  }
+
+  int(path: KeyPath, v: unknown, min: number, max?: number): number | undefined {
+    const ok = typeof v === 'number' && Number.isInteger(v) && v >= min && (max === undefined || v <= max);
+    if (ok) return v;
+    const range = max === undefined ? `an integer >= ${min}` : `an integer between ${min} and ${max}`;
+    this.report(path, 'value', `expected ${range}, got ${describeValue(v)}`);
+    return undefined;
+  }
+
+  strings(path: KeyPath, v: unknown): string[] | undefined {
+    if (!Array.isArray(v)) {
+      this.report(path, 'value', `expected an array of strings, got ${describeValue(v)}`);
+      return undefined;
+    }
+    const before = this.issues.length;
+    v.forEach((s, i) => {
+      if (typeof s !== 'string') this.report([...path, i], 'value', `expected a string, got ${describeValue(s)}`);
+      else if (s.trim() === '') this.report([...path, i], 'value', 'expected a non-empty string');
+    });
+    return this.issues.length === before ? (v as string[]) : undefined;
+  }
+
+  oneOf<T extends string>(path: KeyPath, v: unknown, allowed: readonly T[]): T | undefined {
+    if (typeof v === 'string' && (allowed as readonly string[]).includes(v)) return v as T;
+    const list = allowed.map((a) => JSON.stringify(a)).join(', ');
+    const suggestion = typeof v === 'string' ? hint(didYouMean(v, allowed)) : '';
+    this.report(path, 'value', `expected one of ${list}, got ${describeValue(v)}${suggestion}`);
+    return undefined;
+  }
+
+  duration(path: KeyPath, v: unknown): string | undefined {
+    if (typeof v === 'string' && isDuration(v)) return v;
+    this.report(path, 'value', `expected a duration such as "2s", "500ms" or "1min", got ${describeValue(v)}`);
+    return undefined;
+  }
+}
+
+/** Validate a parsed configuration value; throws ConfigError listing every problem. */
+export function validateConfig(value: unknown, opts: ValidateOptions = {}): DdlguardConfig {
+  const v = new Validator(opts);
+  const out: DdlguardConfig = {};
+  // `$schema` is tolerated so editors can point at a JSON schema.
+  const raw = v.object([], value, ['$schema', ...CONFIG_KEYS]);
+  if (raw) {
+    if (raw.pgVersion !== undefined) {
+      const n = v.int(['pgVersion'], raw.pgVersion, PG_VERSION_MIN, PG_VERSION_MAX);
+      if (n !== undefined) out.pgVersion = n;
+    }
+    for (const key of ['migrations', 'history', 'ignore'] as const) {
+      if (raw[key] === undefined) continue;
+      const s = v.strings([key], raw[key]);
+      if (s) out[key] = [...s];
+    }
+    if (raw.assumeInTransaction !== undefined) {
+      const a = raw.assumeInTransaction;
+      if (typeof a === 'boolean' || a === 'auto') out.assumeInTransaction = a;
+      else v.report(['assumeInTransaction'], 'value', `expected true, false or "auto", got ${describeValue(a)}`);
+    }
+    if (raw.rules !== undefined) {
+      const rules = validateRules(v, raw.rules, opts.knownRuleIds);
+      if (rules) out.rules = rules;
+    }
+    if (raw.severityThreshold !== undefined) {
+      const s = v.oneOf(['severityThreshold'], raw.severityThreshold, SEVERITIES);
+      if (s) out.severityThreshold = s;
+    }
+    if (raw.readers !== undefined) {
+      const r = validateReaders(v, raw.readers);
+      if (r) out.readers = r;
+    }
+    if (raw.planner !== undefined) {
+      const p = validatePlanner(v, raw.planner);
+      if (p) out.planner = p;
+    }
+    if (raw.apply !== undefined) {
+      const a = validateApply(v, raw.apply);
+      if (a) out.apply = a;
+    }
+  }
+  if (v.issues.length > 0) {
+    // In file order where positions are known (sort is stable for the rest).
+    const at = (i: ConfigIssue): number => (i.line === undefined ? Infinity : i.line * 1e6 + (i.column ?? 0));
+    throw new ConfigError([...v.issues].sort((a, b) => at(a) - at(b)));
+  }
+  return out;
+}
+
+function validateRules(v: Validator, value: unknown, known: readonly string[] | undefined): Record<string, SeveritySetting> | undefined {
+  if (!isObject(value)) {
+    v.report(['rules'], 'value', `expected an object mapping rule ids to "off", "info", "warning" or "error", got ${describeValue(value)}`);
+    return undefined;
+  }
+  const out: Array<[string, SeveritySetting]> = [];
+  for (const [id, setting] of Object.entries(value)) {
+    if (known && !known.includes(id)) {
+      v.report(['rules', id], 'key', `unknown rule id${hint(didYouMean(id, known))}`);
+      continue;
+    }
+    const s = v.oneOf(['rules', id], setting, SEVERITY_SETTINGS);
+    if (s) out.push([id, s]);
+  }
+  // fromEntries defines own properties, so even a "__proto__" key stays data.
+  return Object.fromEntries(out);
+}
+
+function validateReaders(v: Validator, value: unknown): ReadersConfig | undefined {
+  const raw = v.object(['readers'], value, ['paths', 'exclude'], ['paths']);
+  if (!raw) return undefined;
+  const paths = raw.paths === undefined ? undefined : v.strings(['readers', 'paths'], raw.paths);
+  const exclude = raw.exclude === undefined ? undefined : v.strings(['readers', 'exclude'], raw.exclude);
+  if (!paths) return undefined;
+  const out: ReadersConfig = { paths: [...paths] };
+  if (exclude) out.exclude = [...exclude];
+  return out;
+}
+
+function validatePlanner(v: Validator, value: unknown): PlannerConfig | undefined {
+  const raw = v.object(['planner'], value, ['smallTableRows', 'batchSize']);
+  if (!raw) return undefined;
+  const out: PlannerConfig = {};
+  if (raw.smallTableRows !== undefined) {
+    const n = v.int(['planner', 'smallTableRows'], raw.smallTableRows, 0);
+    if (n !== undefined) out.smallTableRows = n;
+  }
+  if (raw.batchSize !== undefined) {
+    const n = v.int(['planner', 'batchSize'], raw.batchSize, 1);
+    if (n !== undefined) out.batchSize = n;
+  }
+  return out;
+}
+
+function validateApply(v: Validator, value: unknown): ApplyConfig | undefined {
+  const raw = v.object(['apply'], value, ['lockTimeout', 'maxLockTimeout', 'retries', 'statementTimeout', 'batchTargetMs']);
+  if (!raw) return undefined;
+  const out: ApplyConfig = {};
+  for (const key of ['lockTimeout', 'maxLockTimeout', 'statementTimeout'] as const) {
+    if (raw[key] === undefined) continue;
+    const d = v.duration(['apply', key], raw[key]);
+    if (d !== undefined) out[key] = d;
+  }
+  if (raw.retries !== undefined) {
+    const n = v.int(['apply', 'retries'], raw.retries, 0);
+    if (n !== undefined) out.retries = n;
+  }
+  if (raw.batchTargetMs !== undefined) {
+    const n = v.int(['apply', 'batchTargetMs'], raw.batchTargetMs, 1);
+    if (n !== undefined) out.batchTargetMs = n;
+  }
+  if (out.lockTimeout !== undefined && out.maxLockTimeout !== undefined) {
+    const lo = durationToMs(out.lockTimeout)!;
+    const hi = durationToMs(out.maxLockTimeout)!;
+    if (lo > hi) v.report(['apply', 'lockTimeout'], 'value', `${JSON.stringify(out.lockTimeout)} is longer than apply.maxLockTimeout (${JSON.stringify(out.maxLockTimeout)})`);
+  }
+  return out;
+}
