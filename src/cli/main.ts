@@ -56,6 +56,12 @@ async function main(argv: string[]): Promise<number> {
       async (args) => setExit(await (await import('./commands/rules.js')).runExplain(args)),
     )
     .command(
+      'install-hook',
+      'Install a git pre-commit hook that lints staged .sql files',
+      (y) => y.option('force', { type: 'boolean' }).option('args', { type: 'string', array: true, describe: 'Extra lint arguments for the hook' }),
+      async (args) => setExit(await (await import('./commands/install-hook.js')).runInstallHook(args)),
+    )
+    .command(
       'gen-docs',
       false,
       (y) => y.option('out', { type: 'string', default: 'docs/rules' }),

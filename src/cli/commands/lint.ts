@@ -24,6 +24,8 @@ export interface LintArgs {
   includeDown?: boolean;
   color?: boolean;
   config?: string;
+  since?: string;
+  base?: string;
 }
 
 export function checkRuleIds(ids: readonly string[] | undefined, flag: string): void {
@@ -51,6 +53,28 @@ export async function runLint(args: LintArgs): Promise<number> {
   if (paths.length === 0) throw new CliError('lint: give files, directories or globs to lint (or - for stdin)');
   if (args.pgVersion !== undefined && (!Number.isInteger(args.pgVersion) || args.pgVersion < 10 || args.pgVersion > 19)) {
     throw new CliError(`--pg-version: expected a PostgreSQL major version between 10 and 19, got ${args.pgVersion}`);
+  }
+  const since = args.since ?? args.base;
+  if (since) {
+    // Changed-files mode: lint only what changed since the ref; the rest is history.
+    const { changedFilesSince } = await import('../../migrations/git.js');
+    let changed: Set<string>;
+    try {
+      changed = new Set(changedFilesSince(since, cwd));
+    } catch (e) {
+      throw new CliError((e as Error).message);
+    }
+    const { discoverMigrations } = await import('../../migrations/discover.js');
+    const all = await discoverMigrations(paths.filter((p) => p !== '-'), { cwd }).catch((e: Error) => {
+      throw new CliError(e.message);
+    });
+    const selected = all.filter((f) => changed.has(f.path)).map((f) => f.displayPath);
+    args.history = [...(args.history ?? []), ...all.filter((f) => !changed.has(f.path)).map((f) => f.displayPath)];
+    if (selected.length === 0) {
+      process.stdout.write(format === 'json' ? JSON.stringify({ version: 1, findings: [], errors: [], summary: { files: 0 } }) + '\n' : `no migrations changed since ${since}\n`);
+      return EXIT_CLEAN;
+    }
+    paths = selected;
   }
   checkRuleIds(args.rule, '--rule');
   checkRuleIds(args.enable, '--enable');
