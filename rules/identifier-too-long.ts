@@ -1,6 +1,40 @@
 import type { Rule, RuleReport } from '../src/lint/types.js';
 import { walk } from '../src/sql/ast.js';
+import { scanRaw } from '../src/sql/parser.js';
 import { identifierBytes, MAX_IDENTIFIER_BYTES } from '../src/sql/quote.js';
+
+/** The first 63 bytes of a name, cut at a character boundary (as PostgreSQL's truncate_identifier does). */
+function truncated(name: string): string {
+  let out = '';
+  for (const ch of name) {
+    if (identifierBytes(out + ch) > MAX_IDENTIFIER_BYTES) break;
+    out += ch;
+  }
+  return out;
+}
+
+/**
+ * Identifiers longer than 63 bytes as written in the statement, keyed by the
+ * truncated name the parser reports. The parser truncates identifiers exactly like
+ * the server's lexer, so the parse tree never holds a name over 63 bytes: the
+ * original spelling is recovered from the scanner's tokens.
+ */
+function longIdentifiers(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  let tokens;
+  try {
+    tokens = scanRaw(text);
+  } catch {
+    return out;
+  }
+  for (const t of tokens) {
+    if (t.tokenName !== 'IDENT') continue;
+    // Unquoted identifiers are folded to lower case (ASCII letters only, as in UTF-8 databases).
+    const name = t.text.startsWith('"') ? t.text.slice(1, -1).replace(/""/g, '"') : t.text.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+    if (identifierBytes(name) > MAX_IDENTIFIER_BYTES) out.set(truncated(name), name);
+  }
+  return out;
+}
 
 /** Names a statement creates: tables, columns, indexes, constraints, ... */
 function createdNames(kind: string, n: any): string[] {
@@ -34,10 +68,13 @@ const rule: Rule = {
   },
   check(ctx) {
     const out: RuleReport[] = [];
-    for (const name of createdNames(ctx.stmt.kind, ctx.stmt.node)) {
+    const names = createdNames(ctx.stmt.kind, ctx.stmt.node);
+    const long = names.length > 0 ? longIdentifiers(ctx.stmt.text) : new Map<string, string>();
+    for (const short of names) {
+      const name = identifierBytes(short) > MAX_IDENTIFIER_BYTES ? short : long.get(short);
+      if (name === undefined) continue;
       const bytes = identifierBytes(name);
-      if (bytes <= MAX_IDENTIFIER_BYTES) continue;
-      out.push({ message: `Identifier "${name}" is ${bytes} bytes; PostgreSQL truncates it to 63.`, help: 'Choose a name of at most 63 bytes.' });
+      out.push({ message: `Identifier "${name}" is ${bytes} bytes; PostgreSQL truncates it to 63 ("${truncated(name)}").`, help: 'Choose a name of at most 63 bytes.' });
     }
     return out;
   },

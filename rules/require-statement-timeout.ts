@@ -1,4 +1,6 @@
 import type { Rule } from '../src/lint/types.js';
+import { blocksApplication } from '../src/locks/modes.js';
+import { isBoundedPredicate, uniqueKeys } from './unbatched-backfill.js';
 
 const rule: Rule = {
   meta: {
@@ -18,7 +20,14 @@ const rule: Rule = {
   check(ctx) {
     if (ctx.tx.statementTimeoutMs > 0) return [];
     const slow = ctx.effects.effects.find(
-      (e) => (e.scan || e.rewrite) && e.table?.preExisting && e.locks.some((l) => l.relation.preExisting && l.mode !== 'SHARE UPDATE EXCLUSIVE'),
+      (e) =>
+        (e.scan || e.rewrite) &&
+        e.table?.preExisting &&
+        // A long scan matters when its lock blocks reads or writes, or when it is a data change holding row locks
+        // (SHARE UPDATE EXCLUSIVE and ROW SHARE, e.g. VALIDATE of a foreign key, block neither).
+        e.locks.some((l) => l.relation.preExisting && (blocksApplication(l.mode) || l.mode === 'ROW EXCLUSIVE')) &&
+        // UPDATE / DELETE of one row or one batch by key is not a long scan.
+        !((e.fact.id === 'update' || e.fact.id === 'delete') && isBoundedPredicate(ctx.stmt.node.whereClause, uniqueKeys(ctx, e.table.key))),
     );
     if (!slow) return [];
     return [{ effect: slow, message: `${slow.fact.statement} may run long on ${slow.table!.display} and no statement_timeout is set.`, help: 'Set statement_timeout before it, so a runaway statement is cancelled and releases its locks.' }];

@@ -2,19 +2,74 @@ import { effectsOf } from '../src/lint/rule-kit.js';
 import type { Rule, RuleContext } from '../src/lint/types.js';
 import { rangeVars } from '../src/sql/ast.js';
 
-/** `col = const`, `col IN (consts)` and ANDs of them: a targeted change, not a backfill. */
-function isPointPredicate(where: any): boolean {
+/** Unique keys of a table (PK, UNIQUE constraints, unique indexes); null when the table is not in the model. */
+export function uniqueKeys(ctx: RuleContext, table: string): string[][] | null {
+  const rel = ctx.model.relations.get(table);
+  if (!rel) return null;
+  const keys: string[][] = [];
+  for (const c of rel.constraints.values()) if ((c.kind === 'primary-key' || c.kind === 'unique') && c.columns.length) keys.push(c.columns);
+  for (const ix of ctx.model.indexes.values()) if (ix.table === table && ix.unique && ix.columns.length) keys.push(ix.columns);
+  return keys;
+}
+
+const isConst = (n: any): boolean => Boolean(n?.A_Const || n?.ParamRef || n?.TypeCast?.arg?.A_Const || n?.TypeCast?.arg?.ParamRef);
+const opName = (e: any): string => (e.name ?? []).map((n: any) => n?.String?.sval ?? '').join('');
+const colName = (n: any): string | null => {
+  const fields = (n?.ColumnRef?.fields ?? []).map((f: any) => f?.String?.sval).filter(Boolean);
+  return fields.length ? String(fields[fields.length - 1]) : null;
+};
+
+/**
+ * Whether a WHERE clause bounds the statement to one row or one batch: the rows
+ * matching `col = const` / `col IN (consts)` on a unique key (at most one row per
+ * value), a bounded range on a unique key (`id >= a AND id < b`, `BETWEEN`), or
+ * `key IN (SELECT ... LIMIT n)`. With `keys` null (table not in the history) any
+ * column is accepted, as the table's keys are unknown.
+ */
+export function isBoundedPredicate(where: any, keys: string[][] | null): boolean {
   if (!where) return false;
-  const b = where.BoolExpr;
-  if (b) return b.boolop === 'AND_EXPR' && (b.args ?? []).some(isPointPredicate);
-  const e = where.A_Expr;
-  if (!e) return false;
-  const isConst = (n: any) => Boolean(n?.A_Const || n?.ParamRef || n?.TypeCast?.arg?.A_Const);
-  if (e.kind === 'AEXPR_OP' && (e.name ?? []).some((n: any) => n?.String?.sval === '=')) {
-    return (Boolean(e.lexpr?.ColumnRef) && isConst(e.rexpr)) || (Boolean(e.rexpr?.ColumnRef) && isConst(e.lexpr));
+  const conjuncts: any[] = [];
+  const flatten = (n: any) => {
+    if (n?.BoolExpr?.boolop === 'AND_EXPR') for (const a of n.BoolExpr.args ?? []) flatten(a);
+    else conjuncts.push(n);
+  };
+  flatten(where);
+  const isKeyCol = (c: string | null) => c !== null && (keys === null || keys.some((k) => k.length === 1 && k[0] === c));
+  const equal = new Set<string>();
+  const lower = new Set<string>();
+  const upper = new Set<string>();
+  for (const n of conjuncts) {
+    const sub = n?.SubLink;
+    if (sub?.subLinkType === 'ANY_SUBLINK' && sub.subselect?.SelectStmt?.limitCount && isKeyCol(colName(sub.testexpr))) return true;
+    const e = n?.A_Expr;
+    if (!e) continue;
+    const op = opName(e);
+    if (e.kind === 'AEXPR_OP') {
+      const [col, val, flipped] = colName(e.lexpr) ? [colName(e.lexpr), e.rexpr, false] : [colName(e.rexpr), e.lexpr, true];
+      if (!col || !isConst(val)) continue;
+      if (op === '=') equal.add(col);
+      else if (op === '>' || op === '>=') (flipped ? upper : lower).add(col);
+      else if (op === '<' || op === '<=') (flipped ? lower : upper).add(col);
+    } else if (e.kind === 'AEXPR_IN' && op === '=') {
+      const items = e.rexpr?.List?.items ?? e.rexpr;
+      const col = colName(e.lexpr);
+      if (col && Array.isArray(items) && items.every(isConst)) equal.add(col);
+    } else if (e.kind === 'AEXPR_OP_ANY' && op === '=') {
+      const col = colName(e.lexpr);
+      const arr = e.rexpr?.A_ArrayExpr?.elements;
+      if (col && ((Array.isArray(arr) && arr.every(isConst)) || isConst(e.rexpr))) equal.add(col);
+    } else if (e.kind === 'AEXPR_BETWEEN') {
+      const col = colName(e.lexpr);
+      const items = e.rexpr?.List?.items ?? e.rexpr;
+      if (col && Array.isArray(items) && items.every(isConst)) {
+        lower.add(col);
+        upper.add(col);
+      }
+    }
   }
-  if (e.kind === 'AEXPR_IN') return Boolean(e.lexpr?.ColumnRef) && Array.isArray(e.rexpr?.List?.items ?? e.rexpr) ;
-  return false;
+  if (keys === null) return equal.size > 0 || [...lower].some((c) => upper.has(c));
+  if (keys.some((k) => k.every((c) => equal.has(c)))) return true;
+  return [...lower].some((c) => upper.has(c) && isKeyCol(c));
 }
 
 function sourcesPreExisting(ctx: RuleContext, select: unknown): string[] {
@@ -48,7 +103,7 @@ const rule: Rule = {
     const out = [];
     for (const effect of effectsOf(ctx, 'update', 'delete')) {
       if (!effect.table?.preExisting) continue;
-      if (isPointPredicate(ctx.stmt.node.whereClause)) continue;
+      if (isBoundedPredicate(ctx.stmt.node.whereClause, uniqueKeys(ctx, effect.table.key))) continue;
       const verb = effect.fact.id === 'update' ? 'UPDATE' : 'DELETE';
       out.push({
         effect,
