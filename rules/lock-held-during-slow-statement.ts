@@ -1,5 +1,6 @@
 import type { Rule } from '../src/lint/types.js';
 import { blocksApplication, describeBlocks, lockStrength } from '../src/locks/modes.js';
+import { predicateBound, uniqueKeys } from './unbatched-backfill.js';
 
 const SLOW = new Set(['create-index', 'update', 'delete', 'insert-select']);
 
@@ -20,7 +21,14 @@ const rule: Rule = {
   },
   check(ctx) {
     if (!ctx.tx.inTransaction || ctx.fileState.heldLocks.size === 0) return [];
-    const slow = ctx.effects.effects.find((e) => (e.scan || e.rewrite || SLOW.has(e.fact.id)) && e.table && e.table.preExisting);
+    const slow = ctx.effects.effects.find(
+      (e) =>
+        (e.scan || e.rewrite || SLOW.has(e.fact.id)) &&
+        e.table &&
+        e.table.preExisting &&
+        // An UPDATE / DELETE of single rows by a unique key is not slow.
+        !((e.fact.id === 'update' || e.fact.id === 'delete') && predicateBound(ctx.stmt.node.whereClause, uniqueKeys(ctx, e.table.key)) === 'point'),
+    );
     if (!slow) return [];
     for (const [key, held] of ctx.fileState.heldLocks) {
       if (!held.preExisting || !blocksApplication(held.mode)) continue;

@@ -60,6 +60,28 @@ const rule: Rule = {
         suggestion: ctx.pgVersion >= 12 ? notNullSteps(table, bare, column, ctx.pgVersion) : undefined,
       } as RuleReport);
     }
+    // ADD PRIMARY KEY USING INDEX runs SET NOT NULL on the index's columns that are not marked NOT NULL yet
+    // (sql-altertable, ADD table_constraint_using_index); a validated CHECK (col IS NOT NULL) skips that scan on 12+.
+    for (const effect of onPreExisting(effectsOf(ctx, 'add-primary-key-nullable'))) {
+      const rel = effect.table ? ctx.model.relations.get(effect.table.key) : undefined;
+      const indexName = effect.node?.def?.Constraint?.indexname;
+      const ix = rel && indexName ? ctx.model.index({ schema: rel.schema, name: String(indexName) }) : undefined;
+      if (!rel || !ix) continue;
+      const nullable = ix.columns.filter((c) => !rel.columns.get(c)?.notNull && !(ctx.pgVersion >= 12 && ctx.model.hasValidatedNotNullProof(rel, c)));
+      if (nullable.length === 0) continue;
+      const table = relSql(effect);
+      const bare = table.split('.').pop()!.replace(/"/g, '');
+      const r: RuleReport = {
+        effect,
+        message: `ADD PRIMARY KEY USING INDEX sets NOT NULL on ${nullable.join(', ')}, scanning the whole table while holding ${lockPhrase(mainLock(effect))}.`,
+        help:
+          ctx.pgVersion >= 12
+            ? 'Prove the key columns NOT NULL first (CHECK (col IS NOT NULL) NOT VALID + VALIDATE, then SET NOT NULL); attaching the index is then catalog-only.'
+            : 'Before PostgreSQL 12 there is no scan-free way to mark the key columns NOT NULL: run it in a maintenance window.',
+      };
+      if (ctx.pgVersion >= 12) r.suggestion = nullable.map((c) => notNullSteps(table, bare, c, ctx.pgVersion)).join('\n');
+      out.push(r);
+    }
     return out.map((r) => (r.suggestion === undefined ? { message: r.message, help: r.help, effect: r.effect! } : r));
   },
 };

@@ -35,7 +35,11 @@ const rule: Rule = {
       .filter((e) => e.rewrite)
       .map((effect) => ({
         effect,
-        message: `${effect.fact.statement} rewrites ${effect.table?.display ?? 'the table'} while holding ${lockPhrase(mainLock(effect))}.`,
+        // ALTER INDEX ... SET TABLESPACE copies the index, not the table (sql-alterindex).
+        message:
+          effect.fact.id === 'alter-index-set-tablespace'
+            ? `${effect.fact.statement} copies index ${ctx.stmt.node.relation?.relname ?? ''} of ${effect.table?.display ?? 'the table'} while holding ${lockPhrase(mainLock(effect))}.`
+            : `${effect.fact.statement} rewrites ${effect.table?.display ?? 'the table'} while holding ${lockPhrase(mainLock(effect))}.`,
         help: HELP[effect.fact.id] ?? 'Run it in a maintenance window or use an online alternative.',
       }));
   },

@@ -27,7 +27,12 @@ const colName = (n: any): string | null => {
  * column is accepted, as the table's keys are unknown.
  */
 export function isBoundedPredicate(where: any, keys: string[][] | null): boolean {
-  if (!where) return false;
+  return predicateBound(where, keys) !== null;
+}
+
+/** 'point': at most one row per listed value of a unique key; 'batch': a bounded key range or LIMITed key list; null: unbounded. */
+export function predicateBound(where: any, keys: string[][] | null): 'point' | 'batch' | null {
+  if (!where) return null;
   const conjuncts: any[] = [];
   const flatten = (n: any) => {
     if (n?.BoolExpr?.boolop === 'AND_EXPR') for (const a of n.BoolExpr.args ?? []) flatten(a);
@@ -40,7 +45,7 @@ export function isBoundedPredicate(where: any, keys: string[][] | null): boolean
   const upper = new Set<string>();
   for (const n of conjuncts) {
     const sub = n?.SubLink;
-    if (sub?.subLinkType === 'ANY_SUBLINK' && sub.subselect?.SelectStmt?.limitCount && isKeyCol(colName(sub.testexpr))) return true;
+    if (sub?.subLinkType === 'ANY_SUBLINK' && sub.subselect?.SelectStmt?.limitCount && isKeyCol(colName(sub.testexpr))) return 'batch';
     const e = n?.A_Expr;
     if (!e) continue;
     const op = opName(e);
@@ -67,9 +72,8 @@ export function isBoundedPredicate(where: any, keys: string[][] | null): boolean
       }
     }
   }
-  if (keys === null) return equal.size > 0 || [...lower].some((c) => upper.has(c));
-  if (keys.some((k) => k.every((c) => equal.has(c)))) return true;
-  return [...lower].some((c) => upper.has(c) && isKeyCol(c));
+  if (keys === null ? equal.size > 0 : keys.some((k) => k.every((c) => equal.has(c)))) return 'point';
+  return [...lower].some((c) => upper.has(c) && isKeyCol(c)) ? 'batch' : null;
 }
 
 function sourcesPreExisting(ctx: RuleContext, select: unknown): string[] {

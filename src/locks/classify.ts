@@ -358,6 +358,9 @@ class Classifier {
       return;
     }
     const rel = this.ctx.model.relations.get(table.key);
+    const droppedHere = new Set<string>(
+      (n.cmds ?? []).flatMap((c: any) => (c?.AlterTableCmd?.subtype === 'AT_DropConstraint' && c.AlterTableCmd.name ? [String(c.AlterTableCmd.name)] : [])),
+    );
     for (const c of n.cmds ?? []) {
       const cmd = c?.AlterTableCmd;
       if (!cmd) continue;
@@ -383,7 +386,14 @@ class Classifier {
           this.add('set-default', table, { node: cmd, column });
           break;
         case 'AT_SetNotNull': {
-          const proven = Boolean(rel && column && this.ctx.model.hasValidatedNotNullProof(rel, column));
+          // A validated CHECK (col IS NOT NULL) skips the scan only if it "is not dropped in the same command" (sql-altertable).
+          const proven = Boolean(
+            rel &&
+              column &&
+              [...rel.constraints.values()].some(
+                (c) => c.validated && c.notNullColumn === column && (c.kind === 'check' || c.kind === 'not-null') && !droppedHere.has(c.name),
+              ),
+          );
           this.add(proven ? 'set-not-null-proven' : 'set-not-null', table, { node: cmd, column });
           break;
         }
