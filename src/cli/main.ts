@@ -4,13 +4,29 @@
  * `ddlguard lint one.sql` never loads the database drivers.
  */
 import { CliError, EXIT_USAGE } from './exit.js';
+import { fastParseLint, LINT_OPTIONS } from './lint-options.js';
+
+/** `30s`, `500ms`, `2min`, or a bare number of milliseconds. */
+function durationMs(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(us|ms|s|min|h|d)?\s*$/i.exec(value);
+  if (!m) throw new CliError(`expected a duration such as 500ms, 30s or 2min, got "${value}"`);
+  const mult: Record<string, number> = { us: 0.001, ms: 1, s: 1000, min: 60_000, h: 3_600_000, d: 86_400_000 };
+  return Number(m[1]) * (mult[(m[2] ?? 'ms').toLowerCase()] ?? 1);
+}
 
 async function main(argv: string[]): Promise<number> {
   // Start compiling the parser's WASM and loading the lint modules while yargs loads:
   // `ddlguard lint one.sql` is latency-bound (pre-commit hooks, editors).
-  const warm = argv[0] === 'lint' ? Promise.all([import('../sql/parser.js').then((m) => m.loadParser()), import('./commands/lint.js')]) : null;
+  if (argv[0] === 'lint') {
+    const warm = Promise.all([import('../sql/parser.js').then((m) => m.loadParser()), import('./commands/lint.js')]);
+    const fast = await fastParseLint(argv.slice(1));
+    if (fast) {
+      const [, cmd] = await warm;
+      return cmd.runLint(fast);
+    }
+  }
   const { default: yargs } = await import('yargs');
-  await warm;
   let exitCode = 0;
   const setExit = (code: number) => {
     exitCode = code;
@@ -21,26 +37,11 @@ async function main(argv: string[]): Promise<number> {
     .command(
       'lint [paths..]',
       'Lint migration files (files, directories, globs; - for stdin)',
-      (y) =>
-        y
-          .positional('paths', { type: 'string', array: true, default: [] as string[] })
-          .option('pg-version', { type: 'number', describe: 'PostgreSQL major version the migrations run on (default 15)' })
-          .option('format', { alias: 'f', type: 'string', describe: 'tty | json | sarif | github | gitlab | junit | markdown' })
-          .option('assume-in-transaction', { type: 'boolean', describe: 'Each file runs inside one transaction (default: per framework)' })
-          .option('history', { type: 'string', array: true, describe: 'Files/globs that only inform the schema model' })
-          .option('rule', { type: 'string', array: true, describe: 'Run only these rules' })
-          .option('enable', { type: 'string', array: true, describe: 'Enable rules that are off by default' })
-          .option('disable', { type: 'string', array: true, describe: 'Disable rules' })
-          .option('severity-threshold', { type: 'string', choices: ['info', 'warning', 'error'], describe: 'Exit 1 when a finding is at or above this (default warning)' })
-          .option('stdin-filepath', { type: 'string', describe: 'Path to report stdin input under' })
-          .option('config', { type: 'string', describe: 'Config file (default: ddlguard.config.{json,yaml} found upwards)' })
-          .option('exclude', { type: 'string', array: true, describe: 'Path globs to skip' })
-          .option('include-down', { type: 'boolean', describe: 'Also lint down/rollback files' })
-          .option('since', { type: 'string', describe: 'Lint only migrations changed since this git ref' })
-          .option('base', { type: 'string', describe: 'Git ref of the released state (expand/contract awareness)' })
-          .option('fix', { type: 'boolean', describe: 'Apply mechanical fixes in place' })
-          .option('fix-dry-run', { type: 'boolean', describe: 'Print the fixes as a unified diff' })
-          .option('color', { type: 'boolean', describe: 'Force colour on or off' }),
+      (y) => {
+        let b = y.positional('paths', { type: 'string', array: true, default: [] as string[] });
+        for (const [name, spec] of Object.entries(LINT_OPTIONS)) b = b.option(name, { ...spec, ...(spec.choices ? { choices: [...spec.choices] } : {}) });
+        return b;
+      },
       async (args) => setExit(await (await import('./commands/lint.js')).runLint(args)),
     )
     .command(
@@ -54,6 +55,49 @@ async function main(argv: string[]): Promise<number> {
       'Explain a rule: the problem, a bad example and the safe alternative',
       (y) => y.positional('rule', { type: 'string', demandOption: true }),
       async (args) => setExit(await (await import('./commands/rules.js')).runExplain(args)),
+    )
+    .command(
+      'plan [paths..]',
+      'Rewrite risky DDL into online expand / migrate / contract steps',
+      (y) =>
+        y
+          .positional('paths', { type: 'string', array: true, default: [] as string[] })
+          .option('pg-version', { type: 'number', describe: 'PostgreSQL major version (default 15)' })
+          .option('format', { type: 'string', choices: ['sql', 'json', 'markdown'], default: 'sql' })
+          .option('output', { alias: 'o', type: 'string', describe: 'Write to this file instead of stdout' })
+          .option('phase', { type: 'string', choices: ['expand', 'migrate', 'contract', 'all'], describe: 'Only this phase (default: all, in order)' })
+          .option('history', { type: 'string', array: true, describe: 'Files/globs that only inform the schema model' }),
+      async (args) => setExit(await (await import('./commands/plan.js')).runPlan(args as never)),
+    )
+    .command(
+      'apply [input..]',
+      'Execute a plan (plan.json or migration files) with lock-timeout guards, batching and resume',
+      (y) =>
+        y
+          .positional('input', { type: 'string', array: true, default: [] as string[] })
+          .option('db', { type: 'string', describe: 'Database URL (default DATABASE_URL)' })
+          .option('dry-run', { type: 'boolean', describe: 'Print what would run, touch nothing' })
+          .option('phase', { type: 'string', choices: ['expand', 'migrate', 'contract', 'all'] })
+          .option('yes', { type: 'boolean', describe: 'Confirm contract / irreversible steps with --phase all' })
+          .option('format', { type: 'string', choices: ['text', 'json'] })
+          .option('wait', { type: 'boolean', describe: 'Wait for another applier instead of exiting' })
+          .option('kill-blockers-after', { type: 'string', describe: 'Terminate idle-in-transaction blockers after this long (e.g. 30s); off by default', coerce: durationMs })
+          .option('lock-timeout-max', { type: 'string', describe: 'Largest lock_timeout the guard grows to (e.g. 5s)', coerce: durationMs })
+          .option('statement-timeout', { type: 'string', describe: 'statement_timeout for guarded steps (e.g. 60s)', coerce: durationMs })
+          .option('pg-version', { type: 'number', describe: 'PostgreSQL major, when planning migration files' }),
+      async (args) => setExit(await (await import('./commands/apply.js')).runApply(args as never)),
+    )
+    .command(
+      'status',
+      'Show the progress of plans applied to a database',
+      (y) => y.option('db', { type: 'string' }).option('plan', { type: 'string' }).option('format', { type: 'string', choices: ['text', 'json'] }),
+      async (args) => setExit(await (await import('./commands/apply.js')).runStatus(args)),
+    )
+    .command(
+      'abort',
+      'Ask a running apply to stop after its current batch (or --reset a plan\'s progress)',
+      (y) => y.option('db', { type: 'string' }).option('plan', { type: 'string' }).option('reset', { type: 'boolean' }).option('format', { type: 'string', choices: ['text', 'json'] }),
+      async (args) => setExit(await (await import('./commands/apply.js')).runAbort(args)),
     )
     .command(
       'install-hook',

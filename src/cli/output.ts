@@ -1,6 +1,5 @@
 import { createRequire } from 'node:module';
 import { ALL_RULES } from '../../rules/index.js';
-import { REPORTERS } from '../lint/reporters/index.js';
 import { FORMAT_NAMES, type FormatName, type ReporterContext } from '../lint/reporters/types.js';
 import type { LintResult } from '../lint/types.js';
 import { CliError } from './exit.js';
@@ -28,6 +27,17 @@ export function reporterContext(sources: Map<string, string>, colorFlag?: boolea
   return { rules: ALL_RULES.map((r) => r.meta), cwd: process.cwd(), color, sources, files: [...sources.keys()], toolVersion: toolVersion() };
 }
 
-export function renderResult(result: LintResult, format: FormatName, opts: { sources: Map<string, string>; color?: boolean | undefined }): string {
-  return REPORTERS[format](result, reporterContext(opts.sources, opts.color));
+/** Load only the chosen reporter (each pulls its own dependencies). */
+export async function renderResult(result: LintResult, format: FormatName, opts: { sources: Map<string, string>; color?: boolean | undefined }): Promise<string> {
+  const modules: Record<FormatName, () => Promise<(r: LintResult, c: ReporterContext) => string>> = {
+    tty: async () => (await import('../lint/reporters/tty.js')).ttyReporter,
+    json: async () => (await import('../lint/reporters/json.js')).jsonReporter,
+    sarif: async () => (await import('../lint/reporters/sarif.js')).sarifReporter,
+    github: async () => (await import('../lint/reporters/github.js')).githubReporter,
+    gitlab: async () => (await import('../lint/reporters/gitlab.js')).gitlabReporter,
+    junit: async () => (await import('../lint/reporters/junit.js')).junitReporter,
+    markdown: async () => (await import('../lint/reporters/markdown.js')).markdownReporter,
+  };
+  const reporter = await modules[format]();
+  return reporter(result, reporterContext(opts.sources, opts.color));
 }

@@ -5,7 +5,15 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { createRequire } from 'node:module';
+import type { Document, LineCounter } from 'yaml';
+
+/** yaml is loaded on first use: most runs find no config, or a JSON one without errors. */
+let yamlModule: typeof import('yaml') | null = null;
+function yaml(): typeof import('yaml') {
+  yamlModule ??= createRequire(import.meta.url)('yaml') as typeof import('yaml');
+  return yamlModule;
+}
 import { SourceText } from '../sql/source.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
 import type { ConfigFormat, DdlguardConfig, LoadedConfig } from './types.js';
@@ -84,8 +92,8 @@ export function parseConfigText(text: string, opts: ParseConfigOptions): Ddlguar
   let value: unknown;
   let locate: Locator;
   if (opts.format === 'yaml') {
-    const lineCounter = new LineCounter();
-    const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true });
+    const lineCounter = new (yaml().LineCounter)();
+    const doc = yaml().parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true });
     if (doc.errors.length > 0) {
       throw new ConfigError(
         doc.errors.map((e): ConfigIssue => {
@@ -174,8 +182,8 @@ function parseJson(text: string, where: { file?: string; displayFile?: string })
 
 /** Locations in JSON text, found through the YAML parser (JSON is YAML) with tabs made spaces (same offsets). */
 function jsonLocator(text: string, prefix: KeyPath): Locator {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text.replace(/\t/g, ' '), { lineCounter, uniqueKeys: false });
+  const lineCounter = new (yaml().LineCounter)();
+  const doc = yaml().parseDocument(text.replace(/\t/g, ' '), { lineCounter, uniqueKeys: false });
   return yamlLocator(doc, lineCounter, prefix);
 }
 
@@ -192,13 +200,13 @@ function yamlLocator(doc: Document, lineCounter: LineCounter, prefix: KeyPath): 
     // The nearest node that exists, for paths that go past the document.
     let nearest = posOf(node);
     for (const seg of [...prefix, ...keyPath]) {
-      if (isMap(node)) {
-        const pair = node.items.find((it) => (isScalar(it.key) ? String(it.key.value) : undefined) === String(seg));
+      if (yaml().isMap(node)) {
+        const pair = node.items.find((it) => (yaml().isScalar(it.key) ? String(it.key.value) : undefined) === String(seg));
         if (!pair) return nearest;
         keyNode = pair.key;
         node = pair.value;
         nearest = posOf(node) ?? posOf(keyNode) ?? nearest;
-      } else if (isSeq(node) && typeof seg === 'number') {
+      } else if (yaml().isSeq(node) && typeof seg === 'number') {
         keyNode = null;
         node = node.items[seg];
         if (node === undefined) return nearest;

@@ -8,7 +8,14 @@
  */
 import { readFileSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
-import fg from 'fast-glob';
+import { createRequire } from 'node:module';
+
+/** fast-glob is loaded only when an input is a directory or a glob (not for plain file paths). */
+let fgModule: typeof import('fast-glob') | null = null;
+function fg(): typeof import('fast-glob') {
+  fgModule ??= createRequire(import.meta.url)('fast-glob') as typeof import('fast-glob');
+  return fgModule;
+}
 import {
   detectFramework,
   findSqitchLayout,
@@ -227,7 +234,7 @@ function statOrNull(p: string): Stats | null {
 }
 
 async function sqlFilesUnder(dir: string): Promise<string[]> {
-  const found = await fg('**/*.sql', {
+  const found = await fg()('**/*.sql', {
     cwd: dir,
     absolute: true,
     onlyFiles: true,
@@ -249,9 +256,9 @@ async function expandInput(input: string, cwd: string): Promise<string[]> {
     if (files.length === 0) throw noMatch(input, 'directory has no .sql files');
     return files;
   }
-  if (!fg.isDynamicPattern(input)) throw noMatch(input, 'no such file or directory');
+  if (!fg().isDynamicPattern(input)) throw noMatch(input, 'no such file or directory');
 
-  const entries = await fg(input.replace(/\\/g, '/'), {
+  const entries = await fg()(input.replace(/\\/g, '/'), {
     cwd,
     absolute: true,
     onlyFiles: false,

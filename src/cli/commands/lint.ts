@@ -1,7 +1,6 @@
 import { appendFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../../config/index.js';
-import { githubSummaryMarkdown } from '../../lint/reporters/index.js';
 import { ALL_RULES } from '../../../rules/index.js';
 import { lint, UsageError, type LintOptions } from '../../lint/api.js';
 import { meetsThreshold } from '../../lint/engine.js';
@@ -108,8 +107,9 @@ export async function runLint(args: LintArgs): Promise<number> {
     if (e instanceof UsageError) throw new CliError(e.message);
     throw e;
   }
-  process.stdout.write(renderResult(result, format, { sources: opts.collectSources!, color: args.color }));
+  process.stdout.write(await renderResult(result, format, { sources: opts.collectSources!, color: args.color }));
   if (format === 'github' && process.env.GITHUB_STEP_SUMMARY) {
+    const { githubSummaryMarkdown } = await import('../../lint/reporters/github.js');
     appendFileSync(process.env.GITHUB_STEP_SUMMARY, githubSummaryMarkdown(result, reporterContext(opts.collectSources!, args.color)));
   }
   if (result.errors.length > 0) return EXIT_USAGE;

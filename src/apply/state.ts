@@ -1,0 +1,237 @@
+/**
+ * Apply state kept in the target database (schema `ddlguard`): which plan (id
+ * + hash) ran, each step's status, and a backfill's last committed key (written
+ * in the same transaction as each batch), so a re-run continues where the last
+ * one stopped.
+ */
+import { createHash } from 'node:crypto';
+import type pg from 'pg';
+import { ApplyError } from './connection.js';
+import type { Plan, PlanStep } from './types.js';
+
+export const STATE_SCHEMA = 'ddlguard';
+
+export type StepStatus = 'pending' | 'running' | 'done' | 'failed';
+
+export interface StepState {
+  stepId: string;
+  status: StepStatus;
+  attempts: number;
+  lastKey: string | null;
+  rowsDone: number;
+  rowsUpdated: number;
+  error: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export interface PlanState {
+  planId: string;
+  planHash: string;
+  status: string;
+  abortRequested: boolean;
+  startedAt: string | null;
+  finishedAt: string | null;
+  steps: StepState[];
+}
+
+const DDL = `
+CREATE SCHEMA IF NOT EXISTS ${STATE_SCHEMA};
+CREATE TABLE IF NOT EXISTS ${STATE_SCHEMA}.apply_plan (
+  plan_id         text PRIMARY KEY,
+  plan_hash       text NOT NULL,
+  status          text NOT NULL DEFAULT 'running',
+  step_count      int NOT NULL,
+  abort_requested boolean NOT NULL DEFAULT false,
+  started_at      timestamptz NOT NULL DEFAULT now(),
+  updated_at      timestamptz NOT NULL DEFAULT now(),
+  finished_at     timestamptz
+);
+CREATE TABLE IF NOT EXISTS ${STATE_SCHEMA}.apply_step (
+  plan_id      text NOT NULL REFERENCES ${STATE_SCHEMA}.apply_plan (plan_id) ON DELETE CASCADE,
+  step_id      text NOT NULL,
+  ordinal      int NOT NULL,
+  phase        text NOT NULL,
+  status       text NOT NULL DEFAULT 'pending',
+  attempts     int NOT NULL DEFAULT 0,
+  last_key     text,
+  rows_done    bigint NOT NULL DEFAULT 0,
+  rows_updated bigint NOT NULL DEFAULT 0,
+  error        text,
+  started_at   timestamptz,
+  finished_at  timestamptz,
+  PRIMARY KEY (plan_id, step_id)
+);`;
+
+/** Hash of what the plan executes (steps' ids, phases, SQL, modes, batches, done checks). Source positions are ignored. */
+export function planHash(plan: Plan): string {
+  const exec = plan.steps.map((s) => ({
+    id: s.id,
+    phase: s.phase,
+    sql: s.sql,
+    transaction: s.transaction,
+    batch: s.batch
+      ? { table: s.batch.table, keyColumns: s.batch.keyColumns, updateSql: s.batch.updateSql }
+      : null,
+    doneCheck: s.doneCheck,
+  }));
+  return createHash('sha256').update(JSON.stringify({ version: plan.version, steps: exec })).digest('hex').slice(0, 16);
+}
+
+export async function stateExists(client: pg.Client): Promise<boolean> {
+  const r = await client.query(`SELECT to_regclass('${STATE_SCHEMA}.apply_step') IS NOT NULL AS ok`);
+  return Boolean(r.rows[0]?.ok);
+}
+
+export async function ensureStateSchema(client: pg.Client): Promise<void> {
+  if (await stateExists(client)) return;
+  await client.query('BEGIN');
+  try {
+    await client.query(`SET LOCAL lock_timeout = '5s'`);
+    await client.query(DDL);
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  }
+}
+
+export class PlanChangedError extends ApplyError {
+  constructor(planId: string, recorded: string, current: string, status: string) {
+    super(
+      `plan "${planId}" changed since it was first applied (recorded hash ${recorded}, this plan ${current}, recorded status ${status}). ` +
+        `Refusing to continue with different steps under the same plan id: give the changed plan a new id, ` +
+        `or run \`ddlguard abort --plan ${planId} --reset\` to forget the recorded progress (applied steps are not undone).`,
+      'DDLGUARD_PLAN_CHANGED',
+    );
+  }
+}
+
+/** Records the plan (or checks it against the recorded hash) and its steps. */
+export async function registerPlan(client: pg.Client, plan: Plan): Promise<PlanState> {
+  const hash = planHash(plan);
+  const existing = await loadPlanState(client, plan.id);
+  if (existing && existing.planHash !== hash) throw new PlanChangedError(plan.id, existing.planHash, hash, existing.status);
+  await client.query('BEGIN');
+  try {
+    await client.query(
+      `INSERT INTO ${STATE_SCHEMA}.apply_plan (plan_id, plan_hash, step_count) VALUES ($1, $2, $3)
+       ON CONFLICT (plan_id) DO UPDATE SET updated_at = now(), abort_requested = false,
+         status = CASE WHEN ${STATE_SCHEMA}.apply_plan.status = 'done' THEN 'done' ELSE 'running' END`,
+      [plan.id, hash, plan.steps.length],
+    );
+    for (const [i, s] of plan.steps.entries()) {
+      await client.query(
+        `INSERT INTO ${STATE_SCHEMA}.apply_step (plan_id, step_id, ordinal, phase) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (plan_id, step_id) DO NOTHING`,
+        [plan.id, s.id, i, s.phase],
+      );
+    }
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  }
+  return (await loadPlanState(client, plan.id))!;
+}
+
+function iso(v: unknown): string | null {
+  return v ? new Date(v as string).toISOString() : null;
+}
+
+export async function loadPlanState(client: pg.Client, planId: string): Promise<PlanState | null> {
+  if (!(await stateExists(client))) return null;
+  const p = await client.query(`SELECT * FROM ${STATE_SCHEMA}.apply_plan WHERE plan_id = $1`, [planId]);
+  const row = p.rows[0] as Record<string, unknown> | undefined;
+  if (!row) return null;
+  const s = await client.query(`SELECT * FROM ${STATE_SCHEMA}.apply_step WHERE plan_id = $1 ORDER BY ordinal`, [planId]);
+  return {
+    planId,
+    planHash: String(row.plan_hash),
+    status: String(row.status),
+    abortRequested: Boolean(row.abort_requested),
+    startedAt: iso(row.started_at),
+    finishedAt: iso(row.finished_at),
+    steps: s.rows.map((r: Record<string, unknown>) => ({
+      stepId: String(r.step_id),
+      status: String(r.status) as StepStatus,
+      attempts: Number(r.attempts),
+      lastKey: (r.last_key as string | null) ?? null,
+      rowsDone: Number(r.rows_done),
+      rowsUpdated: Number(r.rows_updated),
+      error: (r.error as string | null) ?? null,
+      startedAt: iso(r.started_at),
+      finishedAt: iso(r.finished_at),
+    })),
+  };
+}
+
+export async function listPlans(client: pg.Client): Promise<PlanState[]> {
+  if (!(await stateExists(client))) return [];
+  const r = await client.query(`SELECT plan_id FROM ${STATE_SCHEMA}.apply_plan ORDER BY started_at`);
+  const out: PlanState[] = [];
+  for (const row of r.rows as { plan_id: string }[]) {
+    const s = await loadPlanState(client, row.plan_id);
+    if (s) out.push(s);
+  }
+  return out;
+}
+
+export async function markStep(
+  client: pg.Client,
+  planId: string,
+  step: PlanStep | string,
+  status: StepStatus,
+  error: string | null = null,
+): Promise<void> {
+  const id = typeof step === 'string' ? step : step.id;
+  await client.query(
+    `UPDATE ${STATE_SCHEMA}.apply_step
+        SET status = $3, error = $4,
+            attempts = attempts + CASE WHEN $3 = 'running' THEN 1 ELSE 0 END,
+            started_at = CASE WHEN $3 = 'running' THEN coalesce(started_at, now()) ELSE started_at END,
+            finished_at = CASE WHEN $3 = 'done' THEN now() ELSE finished_at END
+      WHERE plan_id = $1 AND step_id = $2`,
+    [planId, id, status, error],
+  );
+}
+
+/** Called inside a batch's transaction: the batch and its cursor commit together. */
+export async function recordBatch(client: pg.Client, planId: string, stepId: string, lastKey: string, scanned: number, updated: number): Promise<void> {
+  await client.query(
+    `UPDATE ${STATE_SCHEMA}.apply_step SET last_key = $3, rows_done = rows_done + $4, rows_updated = rows_updated + $5
+      WHERE plan_id = $1 AND step_id = $2`,
+    [planId, stepId, lastKey, scanned, updated],
+  );
+}
+
+export async function markPlan(client: pg.Client, planId: string, status: string): Promise<void> {
+  await client.query(
+    `UPDATE ${STATE_SCHEMA}.apply_plan SET status = $2, updated_at = now(),
+            finished_at = CASE WHEN $2 = 'done' THEN now() ELSE finished_at END WHERE plan_id = $1`,
+    [planId, status],
+  );
+}
+
+export async function abortRequested(client: pg.Client, planId: string): Promise<boolean> {
+  const r = await client.query(`SELECT abort_requested FROM ${STATE_SCHEMA}.apply_plan WHERE plan_id = $1`, [planId]);
+  return Boolean(r.rows[0]?.abort_requested);
+}
+
+/** Asks running appliers (of one plan or all) to stop after their current batch/step. Returns the plan ids flagged. */
+export async function requestAbort(client: pg.Client, planId?: string): Promise<string[]> {
+  if (!(await stateExists(client))) return [];
+  const r = await client.query(
+    `UPDATE ${STATE_SCHEMA}.apply_plan SET abort_requested = true, updated_at = now()
+      WHERE status = 'running' AND ($1::text IS NULL OR plan_id = $1) RETURNING plan_id`,
+    [planId ?? null],
+  );
+  return r.rows.map((x: { plan_id: string }) => x.plan_id);
+}
+
+/** Forgets the recorded progress of a plan (applied steps are not undone). */
+export async function resetPlan(client: pg.Client, planId: string): Promise<boolean> {
+  if (!(await stateExists(client))) return false;
+  const r = await client.query(`DELETE FROM ${STATE_SCHEMA}.apply_plan WHERE plan_id = $1`, [planId]);
+  return (r.rowCount ?? 0) > 0;
+}

@@ -1,0 +1,176 @@
+/**
+ * `ddlguard apply`, `ddlguard status`, `ddlguard abort`.
+ *
+ * Exit codes of apply: 0 done (or dry run), 1 a step failed / gave up,
+ * 2 usage or refused (changed plan, contract without confirmation),
+ * 3 another applier holds the lock (without --wait), 4 stopped (signal/abort).
+ */
+import { readFile } from 'node:fs/promises';
+import { closeQuietly, connect, redactError, redactUrl, resolveDbUrl } from '../../apply/connection.js';
+import { describeHolder, lockHolder } from '../../apply/lock.js';
+import { createLogger, type LogFormat } from '../../apply/log.js';
+import { applyPlan, validatePlan, type PhaseOption } from '../../apply/runner.js';
+import { listPlans, loadPlanState, requestAbort, resetPlan } from '../../apply/state.js';
+import type { Plan } from '../../apply/types.js';
+import { CliError } from '../exit.js';
+
+export interface ApplyArgs {
+  /** plan.json, or migration files (planned with the planner). */
+  input: string[];
+  db?: string;
+  dryRun?: boolean;
+  phase?: string;
+  yes?: boolean;
+  format?: string;
+  wait?: boolean;
+  killBlockersAfter?: number;
+  lockTimeoutMax?: number;
+  statementTimeout?: number;
+  /** PostgreSQL major for planning migration files (default 15). */
+  pgVersion?: number;
+}
+
+function logFormat(format: string | undefined): LogFormat {
+  if (format === undefined || format === 'human' || format === 'tty' || format === 'text') return 'human';
+  if (format === 'json') return 'json';
+  throw new CliError(`--format: unknown format "${format}" (human or json)`);
+}
+
+function phaseOption(phase: string | undefined): PhaseOption | undefined {
+  if (phase === undefined) return undefined;
+  if (['expand', 'migrate', 'contract', 'all'].includes(phase)) return phase as PhaseOption;
+  throw new CliError(`--phase: unknown phase "${phase}" (expand, migrate, contract or all)`);
+}
+
+/** Loads a plan from plan.json, or plans migration files with src/plan/planner.ts's planMigration. */
+export async function loadPlanInput(input: string[], pgVersion?: number): Promise<Plan> {
+  if (input.length === 0) throw new CliError('apply: give a plan.json or migration files');
+  if (input.length === 1 && input[0]!.endsWith('.json')) {
+    let raw: string;
+    try {
+      raw = await readFile(input[0]!, 'utf8');
+    } catch (err) {
+      throw new CliError(`cannot read ${input[0]}: ${(err as Error).message}`);
+    }
+    try {
+      return validatePlan(JSON.parse(raw));
+    } catch (err) {
+      throw new CliError(`${input[0]}: ${(err as Error).message}`);
+    }
+  }
+  // Migration files: plan them with the planner (src/plan/planner.ts).
+  const { planMigration } = await import('../../plan/planner.js');
+  await (await import('../../sql/parser.js')).loadParser();
+  const files = await Promise.all(
+    input.map(async (p) => {
+      try {
+        return { path: p, text: await readFile(p, 'utf8') };
+      } catch (err) {
+        throw new CliError(`cannot read ${p}: ${(err as Error).message}`);
+      }
+    }),
+  );
+  let plan: unknown;
+  try {
+    plan = planMigration(files, { pgVersion: pgVersion ?? 15 });
+  } catch (err) {
+    throw new CliError(`planning failed: ${(err as Error).message}`);
+  }
+  return validatePlan(plan);
+}
+
+export async function runApply(args: ApplyArgs): Promise<number> {
+  const format = logFormat(args.format);
+  const phase = phaseOption(args.phase);
+  const plan = await loadPlanInput(args.input, args.pgVersion);
+  const guard: Record<string, number> = {};
+  if (args.killBlockersAfter !== undefined) guard.killBlockersAfterMs = args.killBlockersAfter;
+  if (args.lockTimeoutMax !== undefined) guard.maxLockTimeoutMs = args.lockTimeoutMax;
+  if (args.statementTimeout !== undefined) guard.statementTimeoutMs = args.statementTimeout;
+  const r = await applyPlan(plan, {
+    db: args.db,
+    dryRun: args.dryRun,
+    phase,
+    yes: args.yes,
+    wait: args.wait,
+    format,
+    guard,
+    handleSignals: true,
+  });
+  return r.exitCode;
+}
+
+export interface StatusArgs {
+  db?: string;
+  plan?: string;
+  format?: string;
+}
+
+export async function runStatus(args: StatusArgs): Promise<number> {
+  const format = logFormat(args.format);
+  const url = resolveDbUrl(args.db);
+  const client = await connect(url);
+  try {
+    const holder = await lockHolder(client);
+    const plans = args.plan ? [await loadPlanState(client, args.plan)].filter((p) => p !== null) : await listPlans(client);
+    if (format === 'json') {
+      process.stdout.write(`${JSON.stringify({ event: 'status', db: redactUrl(url), applier: holder, plans })}\n`);
+    } else {
+      const out: string[] = [`database ${redactUrl(url)}`];
+      out.push(holder ? `applier running: ${describeHolder(holder)}` : 'no applier running');
+      if (plans.length === 0) out.push('no plans recorded');
+      for (const p of plans) {
+        const done = p.steps.filter((s) => s.status === 'done').length;
+        out.push(`plan ${p.planId} (hash ${p.planHash}): ${p.status}, ${done}/${p.steps.length} steps done${p.abortRequested ? ', abort requested' : ''}`);
+        for (const s of p.steps) {
+          const extra = [s.lastKey !== null ? `last key ${s.lastKey}, ${s.rowsDone} rows` : '', s.error ? `error: ${s.error}` : ''].filter(Boolean).join('; ');
+          out.push(`  ${s.status.padEnd(8)} ${s.stepId}${extra ? `  (${extra})` : ''}`);
+        }
+      }
+      process.stdout.write(`${out.join('\n')}\n`);
+    }
+    return 0;
+  } catch (err) {
+    throw new CliError(redactError(err, url).message, 1);
+  } finally {
+    await closeQuietly(client);
+  }
+}
+
+export interface AbortArgs {
+  db?: string;
+  plan?: string;
+  /** Forget the plan's recorded progress (needs --plan; refuses while an applier runs). */
+  reset?: boolean;
+  format?: string;
+}
+
+/** Asks a running apply to stop after its current batch/step; with --reset, forgets a plan's state. */
+export async function runAbort(args: AbortArgs): Promise<number> {
+  const format = logFormat(args.format);
+  const log = createLogger({ format });
+  const url = resolveDbUrl(args.db);
+  const client = await connect(url);
+  try {
+    const holder = await lockHolder(client);
+    if (args.reset) {
+      if (!args.plan) throw new CliError('abort --reset needs --plan <id>');
+      if (holder) throw new CliError(`an applier is running (${describeHolder(holder)}); abort it first`, 3);
+      const ok = await resetPlan(client, args.plan);
+      log.emit({ event: 'abort.reset', planId: args.plan, found: ok, message: ok ? `forgot the recorded progress of plan ${args.plan} (applied steps are not undone)` : `no recorded plan ${args.plan}` });
+      return ok ? 0 : 1;
+    }
+    const flagged = await requestAbort(client, args.plan);
+    if (flagged.length === 0) {
+      log.emit({ event: 'abort.none', message: holder ? `no running plan recorded; applier: ${describeHolder(holder)}` : 'no apply is running' });
+      return 1;
+    }
+    log.emit({ event: 'abort.requested', plans: flagged, holder, message: `asked ${flagged.join(', ')} to stop after the current batch/step${holder ? ` (applier ${describeHolder(holder)})` : ''}` });
+    return 0;
+  } catch (err) {
+    if (err instanceof CliError) throw err;
+    throw new CliError(redactError(err, url).message, 1);
+  } finally {
+    await closeQuietly(client);
+  }
+}

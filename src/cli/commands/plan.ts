@@ -1,0 +1,52 @@
+/** `ddlguard plan`: rewrite migrations into expand / migrate / contract steps. */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { discoverMigrations } from '../../migrations/discover.js';
+import { loadParser } from '../../sql/parser.js';
+import { filterPhase } from '../../plan/model.js';
+import { planMigration, PlanError } from '../../plan/planner.js';
+import { renderJson } from '../../plan/render/json.js';
+import { renderMarkdown } from '../../plan/render/markdown.js';
+import { renderSql } from '../../plan/render/sql.js';
+import { CliError, EXIT_CLEAN } from '../exit.js';
+
+export interface PlanArgs {
+  paths: string[];
+  pgVersion?: number;
+  format?: 'sql' | 'json' | 'markdown';
+  output?: string;
+  phase?: string;
+  history?: string[];
+}
+
+export async function runPlan(args: PlanArgs): Promise<number> {
+  const paths = args.paths ?? [];
+  if (paths.length === 0) throw new CliError('plan: give migration files, directories or globs to plan');
+  const pgVersion = args.pgVersion ?? 15;
+  if (!Number.isInteger(pgVersion) || pgVersion < 10 || pgVersion > 19) throw new CliError(`--pg-version: expected a PostgreSQL major version between 10 and 19, got ${args.pgVersion}`);
+  const format = args.format ?? 'sql';
+  if (!['sql', 'json', 'markdown'].includes(format)) throw new CliError(`--format: expected sql, json or markdown, got "${format}"`);
+  const cwd = process.cwd();
+  let files, history;
+  try {
+    files = await discoverMigrations(paths, { cwd });
+    history = args.history?.length ? await discoverMigrations(args.history, { cwd }) : [];
+  } catch (e) {
+    throw new CliError((e as Error).message);
+  }
+  const read = (f: { path: string; displayPath: string }) => ({ path: f.displayPath, text: readFileSync(f.path, 'utf8') });
+  const planned = files.map(read);
+  const inHistory = new Set(files.map((f) => f.path));
+  await loadParser();
+  let plan;
+  try {
+    plan = planMigration(planned, { pgVersion, history: history.filter((h) => !inHistory.has(h.path)).map(read) });
+    plan = filterPhase(plan, args.phase);
+  } catch (e) {
+    if (e instanceof PlanError || (e instanceof Error && e.message.startsWith('unknown phase'))) throw new CliError(e.message);
+    throw e;
+  }
+  const text = format === 'json' ? renderJson(plan) : format === 'markdown' ? renderMarkdown(plan, planned) : renderSql(plan);
+  if (args.output && args.output !== '-') writeFileSync(args.output, text);
+  else process.stdout.write(text);
+  return EXIT_CLEAN;
+}

@@ -1,0 +1,100 @@
+/**
+ * The plan model: plain, serialisable JSON. A plan is an ordered list of steps;
+ * each step says what to run, in which phase (expand / migrate / contract),
+ * whether it needs its own transaction or must run outside one, the strongest
+ * lock it takes (from src/locks/table.ts), how it is guarded, how to tell it is
+ * already done, and how to undo it.
+ */
+import type { LockMode } from '../locks/modes.js';
+
+export const PLAN_VERSION = 1 as const;
+
+export type Phase = 'expand' | 'migrate' | 'contract';
+export const PHASES: readonly Phase[] = ['expand', 'migrate', 'contract'];
+
+export type StepGuard =
+  | { kind: 'lock-timeout'; lockTimeoutMs: number; retries: number }
+  | { kind: 'none'; reason: string };
+
+export interface BatchSpec {
+  /** Quoted, qualified table name. */
+  table: string;
+  /** Key column names (unquoted); batching uses one key column. */
+  keyColumns: string[];
+  /** The statement for one batch; `$1` is the low key and `$2` the high key (both inclusive). */
+  updateSql: string;
+  /** Rows still to process (SQL boolean expression over the table), or null when unknown. */
+  predicate: string | null;
+  batchSize: number;
+  /** `SELECT min(key)::text FROM table`: the first low key (NULL when the table is empty). */
+  firstKeySql: string;
+  /** `$1` = low key: the high key of the batch starting at `$1` (as text). */
+  batchEndSql: string;
+  /** `$1` = previous high key: the next low key (NULL when done). */
+  nextKeySql: string;
+}
+
+export interface StepSource {
+  file: string;
+  line: number;
+  column: number;
+  /** The original statement text. */
+  statement: string;
+}
+
+export interface StepCleanup {
+  /** One boolean row: true when the cleanup must run (e.g. an invalid index is left over). */
+  when: string;
+  sql: string;
+  transaction: 'own' | 'none';
+}
+
+export interface PlanStep {
+  id: string;
+  phase: Phase;
+  sql: string;
+  transaction: 'own' | 'none';
+  lock: { mode: LockMode; relation: string } | null;
+  guard: StepGuard;
+  batch?: BatchSpec;
+  /** One boolean row: is this step already done? */
+  doneCheck: string | null;
+  rollback: string | null;
+  irreversible: boolean;
+  /** Runs before the step when `when` is true (left-over invalid index after a failed CONCURRENTLY build). */
+  cleanup?: StepCleanup;
+  /** The lock fact the step's lock comes from. */
+  fact: string | null;
+  /** Duration risk: 'instant' (catalog only), 'scan' (reads the table, not blocking), 'long' (long and blocking). */
+  risk: 'instant' | 'scan' | 'batched' | 'blocking-scan' | 'blocking-rewrite';
+  /** Name of the rewrite that produced this step. */
+  rewrite: string;
+  source: StepSource;
+  notes: string[];
+}
+
+export interface PlanNote {
+  file: string;
+  line: number;
+  message: string;
+}
+
+export interface Plan {
+  version: typeof PLAN_VERSION;
+  id: string;
+  sourceHash: string;
+  pgVersion: number;
+  steps: PlanStep[];
+  notes: PlanNote[];
+}
+
+export function phaseRank(p: Phase): number {
+  return PHASES.indexOf(p);
+}
+
+export function filterPhase(plan: Plan, phase: string | undefined): Plan {
+  if (!phase || phase === 'all') return plan;
+  const wanted = phase.split(',').map((s) => s.trim());
+  for (const w of wanted) if (!PHASES.includes(w as Phase)) throw new Error(`unknown phase "${w}" (expected expand, migrate or contract)`);
+  return { ...plan, steps: plan.steps.filter((s) => wanted.includes(s.phase)) };
+}

@@ -1,0 +1,235 @@
+/**
+ * The planner: replay history into the schema model, then turn each statement of
+ * the migration into plan steps, picking the first rewrite module that applies
+ * and falling back to keeping the statement under a lock guard. Pure: source
+ * texts in, a plan out. Call `await loadParser()` first.
+ */
+import { createHash } from 'node:crypto';
+import { classifyStatement, type StatementEffects } from '../locks/classify.js';
+import { SchemaModel, type Origin } from '../schema/model.js';
+import { replayStatement } from '../schema/replay.js';
+import { parseSqlFile } from '../sql/parse.js';
+import type { ParsedStatement } from '../sql/statement.js';
+import { makeStep, type Rewrite, type RewriteContext } from './context.js';
+import { PLAN_VERSION, phaseRank, type Plan, type PlanNote, type PlanStep } from './model.js';
+import { StatementText, parseOne } from './sqltext.js';
+import { addColumn } from './rewrites/add-column.js';
+import { alterColumnType } from './rewrites/alter-column-type.js';
+import { batchDml } from './rewrites/batch-dml.js';
+import { constraintNotValid } from './rewrites/constraint-not-valid.js';
+import { createIndex } from './rewrites/create-index.js';
+import { detachPartition } from './rewrites/detach-partition.js';
+import { dropIndex } from './rewrites/drop-index.js';
+import { keepStatement } from './rewrites/guard.js';
+import { refreshMatview } from './rewrites/refresh-matview.js';
+import { reindex } from './rewrites/reindex.js';
+import { renameColumn } from './rewrites/rename-column.js';
+import { renameTable } from './rewrites/rename-table.js';
+import { setNotNull } from './rewrites/set-not-null.js';
+import { uniqueUsingIndex } from './rewrites/unique-using-index.js';
+
+export interface PlanFile {
+  path: string;
+  text: string;
+}
+
+export interface TableSize {
+  rows: number;
+  bytes: number;
+}
+
+export interface PlanOptions {
+  pgVersion: number;
+  /** Files already applied: they only build the schema model. */
+  history?: PlanFile[];
+  /** Sizes by model key (`schema.table`), e.g. from live statistics. */
+  tableSizes?: Map<string, TableSize>;
+  /** With tableSizes: tables below this many rows keep the simple form under a guard (default 10000). */
+  smallTableRows?: number;
+  /** Rows per backfill batch (default 1000). */
+  batchSize?: number;
+  /** lock_timeout of guarded steps (default 2000 ms). */
+  lockTimeoutMs?: number;
+  /** Retries of a guarded step after lock_timeout (default 5). */
+  retries?: number;
+}
+
+/** The rewrites, in the order they are tried. */
+export const REWRITES: ReadonlyArray<readonly [string, Rewrite]> = [
+  ['create-index', createIndex],
+  ['drop-index', dropIndex],
+  ['reindex', reindex],
+  ['refresh-matview', refreshMatview],
+  ['detach-partition', detachPartition],
+  ['constraint-not-valid', constraintNotValid],
+  ['unique-using-index', uniqueUsingIndex],
+  ['set-not-null', setNotNull],
+  ['add-column', addColumn],
+  ['alter-column-type', alterColumnType],
+  ['rename-column', renameColumn],
+  ['rename-table', renameTable],
+  ['batch-dml', batchDml],
+];
+
+export class PlanError extends Error {
+  constructor(
+    message: string,
+    readonly file: string,
+    readonly line: number,
+    readonly column: number,
+  ) {
+    super(`${file}:${line}:${column}: ${message}`);
+  }
+}
+
+const TIMEOUT_SETTINGS = new Set(['lock_timeout', 'statement_timeout', 'idle_in_transaction_session_timeout']);
+
+export function planMigration(files: PlanFile[], opts: PlanOptions): Plan {
+  const model = new SchemaModel();
+  let fileIndex = 0;
+  for (const h of opts.history ?? []) {
+    const parsed = parseSqlFile(h.path, h.text);
+    if (parsed.error) throw new PlanError(`history file does not parse: ${parsed.error.message}`, h.path, parsed.error.line, parsed.error.column);
+    for (const s of parsed.statements) replayStatement(model, s, { fileIndex, file: h.path, statement: s.index, txSerial: 0 });
+    fileIndex++;
+  }
+  const firstPlanFile = fileIndex;
+  const isNew = (key: string) => {
+    const o = model.relations.get(key)?.origin;
+    return o != null && o.fileIndex >= firstPlanFile;
+  };
+  const steps: PlanStep[] = [];
+  const notes: PlanNote[] = [];
+  const used = new Set<string>();
+  let seq = 0;
+  const small = opts.smallTableRows ?? 10_000;
+
+  for (const f of files) {
+    const parsed = parseSqlFile(f.path, f.text);
+    if (parsed.error) throw new PlanError(parsed.error.message, f.path, parsed.error.line, parsed.error.column);
+    for (const stmt of parsed.statements) {
+      if (stmt.inDoBlock !== null) continue;
+      seq++;
+      const origin: Origin = { fileIndex, file: f.path, statement: stmt.index, txSerial: seq };
+      const line = stmt.span.start.line;
+      if (stmt.kind === 'TransactionStmt') {
+        notes.push({ file: f.path, line, message: `${stmt.text}: dropped; the plan gives each step its own transaction (or none, for CONCURRENTLY)` });
+        continue;
+      }
+      if (stmt.kind === 'VariableSetStmt' && TIMEOUT_SETTINGS.has(String(stmt.node.name ?? ''))) {
+        notes.push({ file: f.path, line, message: `${stmt.text}: dropped; every step sets its own lock_timeout and statement_timeout` });
+        continue;
+      }
+      const inner = parsed.statements.filter((s) => s.inDoBlock === stmt.index);
+      for (const part of splitStatement(stmt)) {
+        const effects = classifyStatement(part, { model, pgVersion: opts.pgVersion, fileIndex });
+        if (inner.length) {
+          for (const s of inner) {
+            const e = classifyStatement(s, { model, pgVersion: opts.pgVersion, fileIndex });
+            effects.effects.push(...e.effects);
+            effects.locks.push(...e.locks);
+            effects.transactional &&= e.transactional;
+          }
+        }
+        const ctx = context(part, f.path, stmt, model, opts, isNew, seq, used);
+        steps.push(...planStatement(part, effects, ctx, opts, small));
+        replayStatement(model, part, origin);
+      }
+      for (const s of inner) replayStatement(model, s, origin);
+    }
+    fileIndex++;
+  }
+
+  // Phases never go backwards: a step keeps its place after every step it followed in the source.
+  let rank = 0;
+  for (const s of steps) {
+    rank = Math.max(rank, phaseRank(s.phase));
+    s.phase = (['expand', 'migrate', 'contract'] as const)[rank]!;
+  }
+  const hash = createHash('sha256');
+  for (const f of files) hash.update(f.path).update('\0').update(f.text).update('\0');
+  const sourceHash = hash.digest('hex');
+  return {
+    version: PLAN_VERSION,
+    id: `plan-${sourceHash.slice(0, 12)}-pg${opts.pgVersion}`,
+    sourceHash,
+    pgVersion: opts.pgVersion,
+    steps,
+    notes,
+  };
+}
+
+function planStatement(stmt: ParsedStatement, effects: StatementEffects, ctx: RewriteContext, opts: PlanOptions, small: number): PlanStep[] {
+  const pre = effects.locks.filter((l) => !ctx.isNew(l.relation.key));
+  if (effects.locks.length > 0 && pre.length === 0) return keepStatement(effects, ctx, 'simple');
+  if (opts.tableSizes && pre.length > 0) {
+    const sizes = pre.map((l) => opts.tableSizes!.get(l.relation.key));
+    if (sizes.every((s) => s !== undefined && s.rows < small)) {
+      ctx.rewrite = 'small-table';
+      const rows = Math.max(...sizes.map((s) => s!.rows));
+      return keepStatement(effects, ctx, 'guard', [`small table (${rows} rows < ${small}): the simple form is kept, under a lock guard`]);
+    }
+  }
+  for (const [name, rewrite] of REWRITES) {
+    ctx.rewrite = name;
+    const out = rewrite(stmt, effects, ctx);
+    if (out) return out;
+  }
+  ctx.rewrite = 'guard';
+  return keepStatement(effects, ctx, 'guard');
+}
+
+function context(
+  part: ParsedStatement,
+  file: string,
+  original: ParsedStatement,
+  model: SchemaModel,
+  opts: PlanOptions,
+  isNew: (key: string) => boolean,
+  seq: number,
+  used: Set<string>,
+): RewriteContext {
+  const reasons: string[] = [];
+  const ctx: RewriteContext = {
+    model,
+    pgVersion: opts.pgVersion,
+    file,
+    stmt: part,
+    text: new StatementText(part.text),
+    line: original.span.start.line,
+    column: original.span.start.column,
+    batchSize: opts.batchSize ?? 1000,
+    lockTimeoutMs: opts.lockTimeoutMs ?? 2000,
+    retries: opts.retries ?? 5,
+    rewrite: 'guard',
+    isNew,
+    step: (init) => makeStep(ctx, seq, used, init),
+    reason: (m) => {
+      if (!reasons.includes(m)) reasons.push(m);
+    },
+    reasons,
+  };
+  return ctx;
+}
+
+/**
+ * Re-parse the statement on its own (node locations then index its text) and
+ * split a multi-command ALTER TABLE into one statement per command, so each
+ * command gets its own rewrite.
+ */
+export function splitStatement(stmt: ParsedStatement): ParsedStatement[] {
+  const one = parseOne(stmt.text);
+  if (!one) return [stmt];
+  const base: ParsedStatement = { ...stmt, kind: one.kind, node: one.node };
+  if (one.kind !== 'AlterTableStmt' || (one.node.cmds ?? []).length < 2) return [base];
+  const split = new StatementText(stmt.text).alterCommands();
+  if (!split) return [base];
+  const parts: ParsedStatement[] = [];
+  for (const cmd of split.cmds) {
+    const text = `${split.head} ${cmd}`;
+    const p = parseOne(text);
+    if (!p || p.kind !== 'AlterTableStmt' || (p.node.cmds ?? []).length !== 1) return [base];
+    parts.push({ ...stmt, kind: p.kind, node: p.node, text });
+  }
+  return parts;
+}
