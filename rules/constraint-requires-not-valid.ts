@@ -34,8 +34,8 @@ const rule: Rule = {
         suggestion: `${addSql}\n-- then, in a separate transaction:\nALTER TABLE ${relSql(effect)} VALIDATE CONSTRAINT ${ident(name)};`,
       });
     }
-    for (const effect of onPreExisting(effectsOf(ctx, 'add-column-check', 'add-column-references'))) {
-      const fk = effect.fact.id === 'add-column-references';
+    for (const effect of onPreExisting(effectsOf(ctx, 'add-column-check', 'add-column-references-default'))) {
+      const fk = effect.fact.id === 'add-column-references-default';
       out.push({
         effect,
         message: `ADD COLUMN with an inline ${fk ? 'REFERENCES' : 'CHECK'} validates every existing row while holding ${lockPhrase(mainLock(effect))}.`,

@@ -11,6 +11,7 @@ const rule: Rule = {
     defaultSeverity: 'error',
     summary: 'A scan, rewrite, index build or data change runs while the transaction already holds a blocking lock from an earlier statement.',
     lock: 'the earlier ACCESS EXCLUSIVE / SHARE lock',
+    once: 'transaction',
     docs: {
       description:
         'Locks are held until the transaction ends. After an ALTER TABLE (ACCESS EXCLUSIVE) or a CREATE INDEX (SHARE), every later statement in the same transaction runs with that lock still held: a backfill, an index build or a validation that takes minutes keeps the table blocked for minutes. Commit after the DDL and run the slow part in its own transaction, or reorder so the slow statement comes first.',

@@ -87,8 +87,11 @@ export function lintSources(sources: readonly SourceFile[], opts: EngineOptions)
       const { effects, ctx } = walker.before(stmt);
       for (const rule of active) {
         if (isIgnored(stmt.directives, rule.meta.id)) continue;
+        if (rule.meta.once === 'transaction' && ctx.tx.inTransaction && walker.reportedInTx.has(rule.meta.id)) continue;
         const severity = (opts.severities.get(rule.meta.id) ?? rule.meta.defaultSeverity) as Severity;
-        for (const report of rule.check(ctx)) findings.push(toFinding(source.displayPath, stmt, rule, severity, report, effects));
+        const reports = rule.check(ctx);
+        if (reports.length > 0 && ctx.tx.inTransaction) walker.reportedInTx.add(rule.meta.id);
+        for (const report of reports) findings.push(toFinding(source.displayPath, stmt, rule, severity, report, effects));
       }
       walker.after(stmt, effects);
     }
@@ -166,6 +169,8 @@ class FileWalker {
   private readonly backfills: Array<{ table: string; set: string[]; read: string[] }> = [];
   private notValidInTx = new Set<string>();
   private heldLocks = new Map<string, { mode: LockMode; display: string; preExisting: boolean }>();
+  /** Rules (with meta.once = 'transaction') that already reported in the current transaction. */
+  reportedInTx = new Set<string>();
   private serial: number;
   /** While inside a DO block's statements: the DO statement's index. */
   private doBlock: number | null = null;
@@ -252,6 +257,7 @@ class FileWalker {
     if (serial !== this.serial) {
       this.serial = serial;
       this.heldLocks = new Map();
+      this.reportedInTx = new Set();
       this.notValidInTx = new Set();
     }
   }

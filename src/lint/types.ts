@@ -32,6 +32,11 @@ export interface RuleMeta {
   lock: string;
   docs: RuleDocs;
   fixable?: boolean;
+  /**
+   * 'transaction': report only the first occurrence in each transaction block (the
+   * fix is the same for the rest, e.g. commit after the DDL); later ones add noise.
+   */
+  once?: 'transaction';
 }
 
 export interface LockInfo {

@@ -394,7 +394,8 @@ class Classifier {
                 (c) => c.validated && c.notNullColumn === column && (c.kind === 'check' || c.kind === 'not-null') && !droppedHere.has(c.name),
               ),
           );
-          this.add(proven ? 'set-not-null-proven' : 'set-not-null', table, { node: cmd, column });
+          const already = Boolean(column && rel?.columns.get(column)?.notNull);
+          this.add(already ? 'set-not-null-noop' : proven ? 'set-not-null-proven' : 'set-not-null', table, { node: cmd, column });
           break;
         }
         case 'AT_DropNotNull':
@@ -551,7 +552,9 @@ class Classifier {
     const fk = has('CONSTR_FOREIGN');
     if (fk) {
       const referenced = this.relation(qnameFromRangeVar(fk.pktable));
-      this.add('add-column-references', table, { ...base, node: fk, targets: { 'referenced-table': referenced }, referenced });
+      // An all-NULL new column needs no validation; with a DEFAULT every row is checked.
+      const id = defaultExpr || generated ? 'add-column-references-default' : 'add-column-references';
+      this.add(id, table, { ...base, node: fk, targets: { 'referenced-table': referenced }, referenced });
     }
     const unique = has('CONSTR_UNIQUE') ?? has('CONSTR_PRIMARY');
     if (unique) this.add('add-unique', table, { ...base, node: unique });

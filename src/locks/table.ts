@@ -96,7 +96,7 @@ export const LOCK_FACTS: readonly LockFact[] = [
   ], 'ALTER INDEX t_b_idx RENAME TO t_b_idx2'),
   fact('alter-index-set', 'ALTER INDEX ... SET (storage parameter) | SET STATISTICS', 'https://www.postgresql.org/docs/current/sql-alterindex.html', [
     { locks: [on(SUE, 'index')], rewrite: false, scan: false },
-  ]),
+  ], 'ALTER INDEX t_b_idx SET (fillfactor = 80)'),
   fact('alter-index-set-tablespace', 'ALTER INDEX ... SET TABLESPACE', 'https://www.postgresql.org/docs/current/sql-alterindex.html', [
     { locks: [on(AE, 'index')], rewrite: true, scan: false, note: 'copies the index files' },
   ]),
@@ -127,13 +127,16 @@ export const LOCK_FACTS: readonly LockFact[] = [
   fact('add-column-generated-virtual', 'ALTER TABLE ... ADD COLUMN ... GENERATED ALWAYS AS (...) VIRTUAL', ALTER_TABLE, [
     { until: 17, locks: [], rewrite: false, scan: false, unsupported: true, note: 'virtual generated columns need PostgreSQL 18' },
     { since: 18, locks: [on(AE)], rewrite: false, scan: false },
-  ]),
+  ], 'ALTER TABLE t ADD COLUMN c int GENERATED ALWAYS AS (a + 1) VIRTUAL'),
   fact('add-column-check', 'ALTER TABLE ... ADD COLUMN ... CHECK (...)', ALTER_TABLE, [
     { locks: [on(AE)], rewrite: false, scan: true, note: 'the CHECK is verified against every row' },
   ], 'ALTER TABLE t ADD COLUMN c int CHECK (c > 0)'),
-  fact('add-column-references', 'ALTER TABLE ... ADD COLUMN ... REFERENCES', ALTER_TABLE, [
-    { locks: [on(AE), on(SRE, 'referenced-table')], rewrite: false, scan: true, note: 'validates the new foreign key; writes to the referenced table wait' },
+  fact('add-column-references', 'ALTER TABLE ... ADD COLUMN ... REFERENCES (no DEFAULT)', ALTER_TABLE, [
+    { locks: [on(AE), on(SRE, 'referenced-table')], rewrite: false, scan: false, note: 'the new column is all NULL, so PostgreSQL skips validating the foreign key; writes to the referenced table wait for the lock' },
   ], 'ALTER TABLE t ADD COLUMN c int REFERENCES p (id)'),
+  fact('add-column-references-default', 'ALTER TABLE ... ADD COLUMN ... DEFAULT ... REFERENCES', ALTER_TABLE, [
+    { locks: [on(AE), on(SRE, 'referenced-table')], rewrite: false, scan: true, note: 'validates the new foreign key against every row; writes to the referenced table wait' },
+  ], 'ALTER TABLE t ADD COLUMN c int DEFAULT 1 REFERENCES p (id)'),
 
   // ---- column changes ------------------------------------------------------
   fact('drop-column', 'ALTER TABLE ... DROP COLUMN', ALTER_TABLE, [
@@ -147,7 +150,7 @@ export const LOCK_FACTS: readonly LockFact[] = [
   ], 'ALTER TABLE t ALTER COLUMN b TYPE text'),
   fact('alter-column-type-verify', 'ALTER TABLE ... ALTER COLUMN ... TYPE (constraint check only, e.g. to a domain with a CHECK)', ALTER_TABLE, [
     { locks: [on(AE)], rewrite: false, scan: true },
-  ]),
+  ], 'ALTER TABLE t ALTER COLUMN a TYPE posint'),
   fact('set-default', 'ALTER TABLE ... ALTER COLUMN ... SET DEFAULT / DROP DEFAULT', ALTER_TABLE, [
     { locks: [on(AE)], rewrite: false, scan: false, note: 'affects only future INSERTs' },
   ], 'ALTER TABLE t ALTER COLUMN a SET DEFAULT 0'),
@@ -157,6 +160,9 @@ export const LOCK_FACTS: readonly LockFact[] = [
   fact('set-not-null-proven', 'ALTER TABLE ... ALTER COLUMN ... SET NOT NULL (a validated CHECK (col IS NOT NULL) exists)', ALTER_TABLE, [
     { until: 11, locks: [on(AE)], rewrite: false, scan: true, note: 'before PostgreSQL 12 the scan runs even with a validated CHECK' },
     { since: 12, locks: [on(AE)], rewrite: false, scan: false, note: 'PostgreSQL 12+ skips the scan when a validated CHECK proves no NULLs' },
+  ], 'ALTER TABLE t ALTER COLUMN a SET NOT NULL'),
+  fact('set-not-null-noop', 'ALTER TABLE ... ALTER COLUMN ... SET NOT NULL (column already NOT NULL)', ALTER_TABLE, [
+    { locks: [on(AE)], rewrite: false, scan: false, note: 'the column is already NOT NULL: nothing to verify' },
   ]),
   fact('drop-not-null', 'ALTER TABLE ... ALTER COLUMN ... DROP NOT NULL', ALTER_TABLE, [
     { locks: [on(AE)], rewrite: false, scan: false },
@@ -176,10 +182,10 @@ export const LOCK_FACTS: readonly LockFact[] = [
   fact('set-expression', 'ALTER TABLE ... ALTER COLUMN ... SET EXPRESSION', ALTER_TABLE, [
     { until: 16, locks: [], rewrite: false, scan: false, unsupported: true, note: 'SET EXPRESSION needs PostgreSQL 17' },
     { since: 17, locks: [on(AE)], rewrite: true, scan: true },
-  ]),
+  ], 'ALTER TABLE t ALTER COLUMN g SET EXPRESSION AS (a + 2)'),
   fact('drop-expression', 'ALTER TABLE ... ALTER COLUMN ... DROP EXPRESSION', ALTER_TABLE, [
     { locks: [on(AE)], rewrite: false, scan: false },
-  ]),
+  ], 'ALTER TABLE t ALTER COLUMN g DROP EXPRESSION'),
 
   // ---- constraints -----------------------------------------------------------
   fact('add-check', 'ALTER TABLE ... ADD CONSTRAINT ... CHECK (...)', ALTER_TABLE, [
@@ -191,11 +197,11 @@ export const LOCK_FACTS: readonly LockFact[] = [
   fact('add-not-null-constraint', 'ALTER TABLE ... ADD CONSTRAINT ... NOT NULL col', ALTER_TABLE, [
     { until: 17, locks: [], rewrite: false, scan: false, unsupported: true, note: 'named NOT NULL constraints need PostgreSQL 18' },
     { since: 18, locks: [on(AE)], rewrite: false, scan: true },
-  ]),
+  ], 'ALTER TABLE t ADD CONSTRAINT t_a_not_null NOT NULL a'),
   fact('add-not-null-constraint-not-valid', 'ALTER TABLE ... ADD CONSTRAINT ... NOT NULL col NOT VALID', ALTER_TABLE, [
     { until: 17, locks: [], rewrite: false, scan: false, unsupported: true, note: 'NOT NULL ... NOT VALID needs PostgreSQL 18' },
     { since: 18, locks: [on(AE)], rewrite: false, scan: false },
-  ]),
+  ], 'ALTER TABLE t ADD CONSTRAINT t_a_not_null NOT NULL a NOT VALID'),
   fact('add-foreign-key', 'ALTER TABLE ... ADD CONSTRAINT ... FOREIGN KEY', ALTER_TABLE, [
     { locks: [on(SRE), on(SRE, 'referenced-table')], rewrite: false, scan: true, note: 'validates every row; writes to both tables wait' },
   ], 'ALTER TABLE t ADD CONSTRAINT t_a_fkey FOREIGN KEY (a) REFERENCES p (id)'),
@@ -213,7 +219,7 @@ export const LOCK_FACTS: readonly LockFact[] = [
   ], 'ALTER TABLE t ADD CONSTRAINT t_a_key UNIQUE (a)'),
   fact('add-primary-key-nullable', 'ALTER TABLE ... ADD PRIMARY KEY (on nullable columns)', ALTER_TABLE, [
     { locks: [on(AE)], rewrite: false, scan: true, note: 'also sets NOT NULL on the key columns, scanning the table' },
-  ]),
+  ], 'ALTER TABLE t ADD PRIMARY KEY (a)'),
   fact('add-exclusion', 'ALTER TABLE ... ADD CONSTRAINT ... EXCLUDE', ALTER_TABLE, [
     { locks: [on(AE)], rewrite: false, scan: true },
   ], 'ALTER TABLE t ADD CONSTRAINT t_a_excl EXCLUDE USING btree (a WITH =)'),
@@ -236,13 +242,13 @@ export const LOCK_FACTS: readonly LockFact[] = [
   ], 'ALTER TABLE t RENAME TO t2'),
   fact('rename-constraint', 'ALTER TABLE ... RENAME CONSTRAINT', ALTER_TABLE, [
     { locks: [on(AE)], rewrite: false, scan: false },
-  ]),
+  ], 'ALTER TABLE t RENAME CONSTRAINT t_a_check TO t_a_check2'),
   fact('set-schema', 'ALTER TABLE ... SET SCHEMA', ALTER_TABLE, [
     { locks: [on(AE)], rewrite: false, scan: false },
-  ]),
+  ], 'ALTER TABLE t SET SCHEMA s2'),
   fact('owner-to', 'ALTER TABLE ... OWNER TO', ALTER_TABLE, [
     { locks: [on(AE)], rewrite: false, scan: false },
-  ]),
+  ], 'ALTER TABLE t OWNER TO CURRENT_USER'),
   fact('set-storage-parameters', 'ALTER TABLE ... SET ( fillfactor | autovacuum_* | toast.* | parallel_workers ... )', ALTER_TABLE, [
     { locks: [on(SUE)], rewrite: false, scan: false },
   ], 'ALTER TABLE t SET (fillfactor = 90)'),
@@ -255,16 +261,16 @@ export const LOCK_FACTS: readonly LockFact[] = [
   fact('set-access-method', 'ALTER TABLE ... SET ACCESS METHOD', ALTER_TABLE, [
     { until: 14, locks: [], rewrite: false, scan: false, unsupported: true, note: 'SET ACCESS METHOD needs PostgreSQL 15' },
     { since: 15, locks: [on(AE)], rewrite: true, scan: true },
-  ]),
+  ], 'ALTER TABLE t SET ACCESS METHOD heap2'),
   fact('cluster-on', 'ALTER TABLE ... CLUSTER ON / SET WITHOUT CLUSTER', ALTER_TABLE, [
     { locks: [on(SUE)], rewrite: false, scan: false },
-  ]),
+  ], 'ALTER TABLE t CLUSTER ON t_b_idx'),
   fact('trigger-enable', 'ALTER TABLE ... ENABLE / DISABLE TRIGGER', ALTER_TABLE, [
     { locks: [on(SRE)], rewrite: false, scan: false },
-  ]),
+  ], 'ALTER TABLE t DISABLE TRIGGER t_trg'),
   fact('rule-enable', 'ALTER TABLE ... ENABLE / DISABLE RULE', ALTER_TABLE, [
     { locks: [on(AE)], rewrite: false, scan: false },
-  ]),
+  ], 'ALTER TABLE t DISABLE RULE t_r'),
   fact('row-security', 'ALTER TABLE ... ENABLE / DISABLE / FORCE ROW LEVEL SECURITY', ALTER_TABLE, [
     { locks: [on(AE)], rewrite: false, scan: false },
   ], 'ALTER TABLE t ENABLE ROW LEVEL SECURITY'),
@@ -273,7 +279,7 @@ export const LOCK_FACTS: readonly LockFact[] = [
   ], 'ALTER TABLE t REPLICA IDENTITY FULL'),
   fact('inherit', 'ALTER TABLE ... INHERIT / NO INHERIT', ALTER_TABLE, [
     { locks: [on(AE)], rewrite: false, scan: false },
-  ]),
+  ], 'ALTER TABLE t INHERIT t_parent'),
   fact('alter-table-other', 'ALTER TABLE (other subcommands)', ALTER_TABLE, [
     { locks: [on(AE)], rewrite: false, scan: false, note: 'assumed ACCESS EXCLUSIVE, the level of most ALTER TABLE forms' },
   ]),
@@ -282,23 +288,23 @@ export const LOCK_FACTS: readonly LockFact[] = [
   fact('attach-partition', 'ALTER TABLE ... ATTACH PARTITION', ALTER_TABLE, [
     { until: 11, locks: [on(AE, 'parent'), on(AE, 'partition')], rewrite: false, scan: true, note: 'scans the partition to verify the bound' },
     { since: 12, locks: [on(SUE, 'parent'), on(AE, 'partition')], rewrite: false, scan: true, note: 'scans the partition to verify the bound unless a validated CHECK implies it' },
-  ]),
+  ], 'ALTER TABLE pt ATTACH PARTITION pt_1 FOR VALUES FROM (0) TO (100)'),
   fact('attach-partition-default', 'ALTER TABLE ... ATTACH PARTITION (parent has a DEFAULT partition)', ALTER_TABLE, [
     { locks: [on(AE, 'default-partition')], rewrite: false, scan: true, note: 'the default partition is scanned for rows that now belong to the new partition' },
-  ]),
+  ], 'ALTER TABLE pt ATTACH PARTITION pt_1 FOR VALUES FROM (0) TO (100)'),
   fact('detach-partition', 'ALTER TABLE ... DETACH PARTITION', ALTER_TABLE, [
     { locks: [on(AE, 'parent'), on(AE, 'partition')], rewrite: false, scan: false },
-  ]),
+  ], 'ALTER TABLE pt DETACH PARTITION pt_1'),
   fact('detach-partition-concurrently', 'ALTER TABLE ... DETACH PARTITION ... CONCURRENTLY', ALTER_TABLE, [
     { until: 13, locks: [], rewrite: false, scan: false, unsupported: true, note: 'DETACH PARTITION CONCURRENTLY needs PostgreSQL 14' },
     { since: 14, locks: [on(SUE, 'parent'), on(AE, 'partition')], rewrite: false, scan: false, transactional: false },
-  ]),
+  ], 'ALTER TABLE pt DETACH PARTITION pt_1 CONCURRENTLY'),
   fact('create-table-references', 'CREATE TABLE ... REFERENCES (foreign key to an existing table)', 'https://www.postgresql.org/docs/current/sql-createtable.html', [
     { locks: [on(SRE, 'referenced-table')], rewrite: false, scan: false, note: 'writes to the referenced table wait while the foreign key triggers are added' },
-  ]),
+  ], 'CREATE TABLE c (id int PRIMARY KEY, p_id int REFERENCES p (id))'),
   fact('create-partition-of', 'CREATE TABLE ... PARTITION OF', 'https://www.postgresql.org/docs/current/sql-createtable.html', [
     { locks: [on(AE, 'parent')], rewrite: false, scan: false },
-  ]),
+  ], 'CREATE TABLE pt_2 PARTITION OF pt FOR VALUES FROM (100) TO (200)'),
 
   // ---- whole-table maintenance -----------------------------------------------
   fact('vacuum-full', 'VACUUM FULL', 'https://www.postgresql.org/docs/current/sql-vacuum.html', [
@@ -312,19 +318,19 @@ export const LOCK_FACTS: readonly LockFact[] = [
   ], 'ANALYZE t'),
   fact('cluster', 'CLUSTER', 'https://www.postgresql.org/docs/current/sql-cluster.html', [
     { locks: [on(AE)], rewrite: true, scan: true },
-  ]),
+  ], 'CLUSTER t USING t_b_idx'),
   fact('truncate', 'TRUNCATE', 'https://www.postgresql.org/docs/current/sql-truncate.html', [
     { locks: [on(AE)], rewrite: false, scan: false, note: 'removes all rows' },
   ], 'TRUNCATE t'),
   fact('refresh-materialized-view', 'REFRESH MATERIALIZED VIEW', 'https://www.postgresql.org/docs/current/sql-refreshmaterializedview.html', [
     { locks: [on(AE)], rewrite: true, scan: true, note: 'reads of the view wait for the whole refresh' },
-  ]),
+  ], 'REFRESH MATERIALIZED VIEW mv'),
   fact('refresh-materialized-view-concurrently', 'REFRESH MATERIALIZED VIEW CONCURRENTLY', 'https://www.postgresql.org/docs/current/sql-refreshmaterializedview.html', [
     { locks: [on(EXCL)], rewrite: false, scan: true, note: 'reads continue; needs a unique index on the view' },
-  ]),
+  ], 'REFRESH MATERIALIZED VIEW CONCURRENTLY mv'),
   fact('lock-table', 'LOCK TABLE', 'https://www.postgresql.org/docs/current/sql-lock.html', [
     { locks: [on(AE)], rewrite: false, scan: false, note: 'the mode is the one the statement names (ACCESS EXCLUSIVE by default)' },
-  ]),
+  ], 'LOCK TABLE t'),
 
   // ---- drops -----------------------------------------------------------------
   fact('drop-table', 'DROP TABLE', 'https://www.postgresql.org/docs/current/sql-droptable.html', [
@@ -332,10 +338,10 @@ export const LOCK_FACTS: readonly LockFact[] = [
   ], 'DROP TABLE t'),
   fact('drop-table-with-foreign-keys', 'DROP TABLE (table with foreign keys)', 'https://www.postgresql.org/docs/current/sql-droptable.html', [
     { locks: [on(AE), on(AE, 'referenced-table')], rewrite: false, scan: false, note: "dropping the table removes its foreign key triggers from the referenced table" },
-  ]),
+  ], 'DROP TABLE t'),
   fact('drop-view', 'DROP VIEW / DROP MATERIALIZED VIEW', 'https://www.postgresql.org/docs/current/sql-dropview.html', [
     { locks: [on(AE)], rewrite: false, scan: false },
-  ]),
+  ], 'DROP VIEW v'),
 
   // ---- triggers, rules, policies -------------------------------------------------
   fact('create-trigger', 'CREATE TRIGGER', 'https://www.postgresql.org/docs/current/sql-createtrigger.html', [
@@ -343,10 +349,10 @@ export const LOCK_FACTS: readonly LockFact[] = [
   ], 'CREATE TRIGGER t_trg BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION trg_fn()'),
   fact('drop-trigger', 'DROP TRIGGER', 'https://www.postgresql.org/docs/current/sql-droptrigger.html', [
     { locks: [on(AE)], rewrite: false, scan: false },
-  ]),
+  ], 'DROP TRIGGER t_trg ON t'),
   fact('create-rule', 'CREATE RULE', 'https://www.postgresql.org/docs/current/sql-createrule.html', [
     { locks: [on(AE)], rewrite: false, scan: false },
-  ]),
+  ], 'CREATE RULE t_r AS ON INSERT TO t DO ALSO NOTIFY t_changed'),
   fact('create-policy', 'CREATE / ALTER / DROP POLICY', 'https://www.postgresql.org/docs/current/sql-createpolicy.html', [
     { locks: [on(AE)], rewrite: false, scan: false },
   ], 'CREATE POLICY t_p ON t USING (true)'),
@@ -355,13 +361,13 @@ export const LOCK_FACTS: readonly LockFact[] = [
   ], "COMMENT ON TABLE t IS 'x'"),
   fact('create-view', 'CREATE OR REPLACE VIEW (existing view)', 'https://www.postgresql.org/docs/current/sql-createview.html', [
     { locks: [on(AE)], rewrite: false, scan: false },
-  ]),
+  ], 'CREATE OR REPLACE VIEW v AS SELECT id, a FROM t'),
 
   // ---- types -----------------------------------------------------------------
   fact('enum-add-value', 'ALTER TYPE ... ADD VALUE', 'https://www.postgresql.org/docs/current/sql-altertype.html', [
     { until: 11, locks: [], rewrite: false, scan: false, transactional: false, note: 'cannot run inside a transaction block before PostgreSQL 12' },
     { since: 12, locks: [], rewrite: false, scan: false, note: 'the new value cannot be used until the transaction commits' },
-  ]),
+  ], "ALTER TYPE e ADD VALUE 'b'"),
 
   // ---- data changes ------------------------------------------------------------
   fact('update', 'UPDATE', 'https://www.postgresql.org/docs/current/sql-update.html', [
@@ -372,10 +378,10 @@ export const LOCK_FACTS: readonly LockFact[] = [
   ], 'DELETE FROM t'),
   fact('insert-select', 'INSERT ... SELECT', 'https://www.postgresql.org/docs/current/sql-insert.html', [
     { locks: [on(RE)], rewrite: false, scan: true },
-  ]),
+  ], 'INSERT INTO t (id, a, b) SELECT id + 1000, a, b FROM t'),
   fact('insert', 'INSERT ... VALUES', 'https://www.postgresql.org/docs/current/sql-insert.html', [
     { locks: [on(RE)], rewrite: false, scan: false },
-  ]),
+  ], "INSERT INTO t (id, a, b) VALUES (1, 1, 'x')"),
 ];
 
 export const LOCKING_DOCS = LOCKING;
