@@ -6,7 +6,7 @@
  * while replication lag or the number of active sessions is above a threshold.
  */
 import type pg from 'pg';
-import { ApplyError } from './connection.js';
+import { ApplyError } from '../db/connection.js';
 import { runInTransaction, sleep, withLockRetries, type GuardContext } from './guard.js';
 import { recordBatch } from './state.js';
 import type { PlanStep, StepBatch } from './types.js';

@@ -7,7 +7,7 @@
  * `idle in transaction` are terminated after a configurable time.
  */
 import type pg from 'pg';
-import { ApplyError, redactError } from './connection.js';
+import { ApplyError, redactError } from '../db/connection.js';
 import type { ApplyLogger } from './log.js';
 
 export interface GuardOptions {

@@ -3,7 +3,7 @@
  * either waits for it or exits naming the holder.
  */
 import type pg from 'pg';
-import { ApplyError } from './connection.js';
+import { ApplyError } from '../db/connection.js';
 import { sleep } from './guard.js';
 
 /** 'ddlg' and 1: the two-key advisory lock every ddlguard applier takes. */

@@ -5,7 +5,7 @@
 import type pg from 'pg';
 import { runBackfill, DEFAULT_BACKFILL, type BackfillOptions } from './backfill.js';
 import { dropIfInvalid, findIndex, parseConcurrentIndex } from './concurrent.js';
-import { ApplyError, closeQuietly, connect, redactError, redactUrl, resolveDbUrl } from './connection.js';
+import { ApplyError, closeQuietly, connect, redactError, redactUrl, resolveDbUrl } from '../db/connection.js';
 import {
   DEFAULT_GUARD,
   GiveUpError,

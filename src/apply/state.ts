@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import { ApplyError } from './connection.js';
+import { ApplyError } from '../db/connection.js';
 import type { Plan, PlanStep } from './types.js';
 
 export const STATE_SCHEMA = 'ddlguard';

@@ -66,7 +66,9 @@ async function main(argv: string[]): Promise<number> {
           .option('format', { type: 'string', choices: ['sql', 'json', 'markdown'], default: 'sql' })
           .option('output', { alias: 'o', type: 'string', describe: 'Write to this file instead of stdout' })
           .option('phase', { type: 'string', choices: ['expand', 'migrate', 'contract', 'all'], describe: 'Only this phase (default: all, in order)' })
-          .option('history', { type: 'string', array: true, describe: 'Files/globs that only inform the schema model' }),
+          .option('history', { type: 'string', array: true, describe: 'Files/globs that only inform the schema model' })
+          .option('db', { type: 'string', describe: 'Read the server version and table sizes from this database' })
+          .option('small-table-rows', { type: 'number', describe: 'With --db: tables with fewer rows keep the simple form (default 10000)' }),
       async (args) => setExit(await (await import('./commands/plan.js')).runPlan(args as never)),
     )
     .command(

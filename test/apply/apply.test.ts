@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { pgUrl, withDatabase } from '../support/db.js';
 import { applyPlan, selectSteps } from '../../src/apply/runner.js';
 import { memoryLogger } from '../../src/apply/log.js';
-import { connect, redactError, redactText, redactUrl } from '../../src/apply/connection.js';
+import { connect, redactError, redactText, redactUrl } from '../../src/db/connection.js';
 import { lockTimeoutFor, retryWaitFor, DEFAULT_GUARD } from '../../src/apply/guard.js';
 import { nextBatchSize } from '../../src/apply/backfill.js';
 import { parseConcurrentIndex } from '../../src/apply/concurrent.js';

@@ -6,7 +6,7 @@
  * 3 another applier holds the lock (without --wait), 4 stopped (signal/abort).
  */
 import { readFile } from 'node:fs/promises';
-import { closeQuietly, connect, redactError, redactUrl, resolveDbUrl } from '../../apply/connection.js';
+import { closeQuietly, connect, redactError, redactUrl, resolveDbUrl } from '../../db/connection.js';
 import { describeHolder, lockHolder } from '../../apply/lock.js';
 import { createLogger, type LogFormat } from '../../apply/log.js';
 import { applyPlan, validatePlan, type PhaseOption } from '../../apply/runner.js';

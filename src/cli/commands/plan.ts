@@ -16,12 +16,25 @@ export interface PlanArgs {
   output?: string;
   phase?: string;
   history?: string[];
+  /** Live database: server version and table sizes (small tables keep the simple form). */
+  db?: string;
+  smallTableRows?: number;
 }
 
 export async function runPlan(args: PlanArgs): Promise<number> {
   const paths = args.paths ?? [];
   if (paths.length === 0) throw new CliError('plan: give migration files, directories or globs to plan');
-  const pgVersion = args.pgVersion ?? 15;
+  let live: { pgVersion: number; tableSizes: Map<string, { rows: number; bytes: number }> } | null = null;
+  if (args.db) {
+    const { readLiveFacts } = await import('../../schema/live.js');
+    const { redactError } = await import('../../db/connection.js');
+    try {
+      live = await readLiveFacts(args.db);
+    } catch (e) {
+      throw new CliError(`--db: ${redactError(e, args.db).message}`);
+    }
+  }
+  const pgVersion = args.pgVersion ?? live?.pgVersion ?? 15;
   if (!Number.isInteger(pgVersion) || pgVersion < 10 || pgVersion > 19) throw new CliError(`--pg-version: expected a PostgreSQL major version between 10 and 19, got ${args.pgVersion}`);
   const format = args.format ?? 'sql';
   if (!['sql', 'json', 'markdown'].includes(format)) throw new CliError(`--format: expected sql, json or markdown, got "${format}"`);
@@ -39,7 +52,10 @@ export async function runPlan(args: PlanArgs): Promise<number> {
   await loadParser();
   let plan;
   try {
-    plan = planMigration(planned, { pgVersion, history: history.filter((h) => !inHistory.has(h.path)).map(read) });
+    const opts: Parameters<typeof planMigration>[1] = { pgVersion, history: history.filter((h) => !inHistory.has(h.path)).map(read) };
+    if (live) opts.tableSizes = live.tableSizes;
+    if (args.smallTableRows !== undefined) opts.smallTableRows = args.smallTableRows;
+    plan = planMigration(planned, opts);
     plan = filterPhase(plan, args.phase);
   } catch (e) {
     if (e instanceof PlanError || (e instanceof Error && e.message.startsWith('unknown phase'))) throw new CliError(e.message);

@@ -1,0 +1,108 @@
+/**
+ * Database connections shared by apply, trace, verify and live introspection:
+ * URL resolution and password redaction (every error message that leaves this
+ * module is redacted). Load this module lazily (it imports `pg`): never on the lint path.
+ */
+import pg from 'pg';
+
+export const APPLICATION_NAME = 'ddlguard';
+
+/** Masks the password of a connection URL (`postgres://u:***@h/db`). Non-URLs are returned with `password=...` masked. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    for (const k of [...u.searchParams.keys()]) {
+      if (/^(password|sslpassword)$/i.test(k)) u.searchParams.set(k, '***');
+    }
+    return u.toString().replace('%2A%2A%2A', '***');
+  } catch {
+    return url.replace(/(password\s*=\s*)('[^']*'|\S+)/gi, '$1***');
+  }
+}
+
+/** Replaces every URL-with-password and `password=...` in free text. */
+export function redactText(text: string, knownSecrets: string[] = []): string {
+  let out = text;
+  for (const s of knownSecrets) {
+    if (s) out = out.split(s).join('***');
+  }
+  out = out.replace(/\b(postgres(?:ql)?:\/\/)([^:@/\s]*):([^@\s]*)@/gi, '$1$2:***@');
+  out = out.replace(/(password\s*=\s*)('[^']*'|[^\s&]+)/gi, '$1***');
+  return out;
+}
+
+/** Password of a URL, if any (to scrub it from messages verbatim). */
+function secretsOf(url: string | undefined): string[] {
+  if (!url) return [];
+  try {
+    const u = new URL(url);
+    const out: string[] = [];
+    if (u.password) {
+      out.push(u.password);
+      try {
+        out.push(decodeURIComponent(u.password));
+      } catch {
+        /* ignore */
+      }
+    }
+    return out.filter((s) => s.length >= 3);
+  } catch {
+    return [];
+  }
+}
+
+/** An error whose message is already redacted. Keeps the SQLSTATE of database errors. */
+export class ApplyError extends Error {
+  constructor(
+    message: string,
+    readonly code?: string,
+    readonly detail?: string,
+  ) {
+    super(message);
+    this.name = 'ApplyError';
+  }
+}
+
+/** Converts anything thrown into an ApplyError with a redacted message. */
+export function redactError(err: unknown, url?: string): ApplyError {
+  if (err instanceof ApplyError) return err;
+  const e = err as { message?: unknown; code?: unknown; detail?: unknown };
+  const secrets = secretsOf(url ?? process.env.DATABASE_URL);
+  const message = redactText(typeof e?.message === 'string' ? e.message : String(err), secrets);
+  const detail = typeof e?.detail === 'string' ? redactText(e.detail, secrets) : undefined;
+  const out = new ApplyError(message, typeof e?.code === 'string' ? e.code : undefined, detail);
+  return out;
+}
+
+/** `--db` wins, then `DATABASE_URL`; throws (redacted) when neither is set. */
+export function resolveDbUrl(db?: string): string {
+  const url = db ?? process.env.DATABASE_URL;
+  if (!url) throw new ApplyError('no database: pass --db <url> or set DATABASE_URL');
+  return url;
+}
+
+export type Client = pg.Client;
+
+/** Connects with application_name=ddlguard. Errors are redacted. */
+export async function connect(url: string, opts: { applicationName?: string } = {}): Promise<pg.Client> {
+  const client = new pg.Client({
+    connectionString: url,
+    application_name: opts.applicationName ?? APPLICATION_NAME,
+  });
+  // A dropped connection must not crash the process via an unhandled 'error' event.
+  client.on('error', () => {});
+  try {
+    await client.connect();
+  } catch (err) {
+    await client.end().catch(() => {});
+    throw redactError(err, url);
+  }
+  return client;
+}
+
+/** Ends a client, ignoring errors. */
+export async function closeQuietly(client: pg.Client | undefined): Promise<void> {
+  if (!client) return;
+  await client.end().catch(() => {});
+}
