@@ -17,7 +17,7 @@ const rule: Rule = {
     },
   },
   check(ctx) {
-    return onPreExisting(effectsOf(ctx, 'alter-column-type')).map((effect) => {
+    return onPreExisting(effectsOf(ctx, 'alter-column-type', 'alter-column-type-verify')).map((effect) => {
       const reason = effect.typeChange?.reason ?? 'the change is not binary coercible';
       return {
         effect,

@@ -8,6 +8,7 @@ const HELP: Record<string, string> = {
   'vacuum-full': 'VACUUM FULL rewrites the table; use plain VACUUM, or pg_repack / pg_squeeze to reclaim space online.',
   'cluster': 'CLUSTER rewrites the table in index order; pg_repack does the same online.',
   'set-expression': 'SET EXPRESSION recomputes the generated column for every row.',
+  'add-column-domain-constraints': 'A column of a domain type with constraints is checked for every existing row by rewriting the table: add it with the base type, add the domain\'s CHECK as a table constraint NOT VALID, then VALIDATE it.',
   'alter-index-set-tablespace': 'Moving an index copies it under an exclusive lock on the index.',
 };
 

@@ -102,6 +102,50 @@ async function main(argv: string[]): Promise<number> {
       async (args) => setExit(await (await import('./commands/apply.js')).runAbort(args)),
     )
     .command(
+      'trace [paths..]',
+      'Run migrations on an embedded PostgreSQL (PGlite) or --db and record the real locks, rewrites and durations',
+      (y) =>
+        y
+          .positional('paths', { type: 'string', array: true, default: [] as string[] })
+          .option('db', { type: 'string', describe: 'Trace on this server instead of PGlite (rolled back unless --commit)' })
+          .option('format', { type: 'string', choices: ['tty', 'json', 'markdown'] })
+          .option('history', { type: 'string', array: true, describe: 'Migrations applied first (not traced)' })
+          .option('seed-rows', { type: 'number', describe: 'Fill pre-existing tables with this many generated rows first' })
+          .option('commit', { type: 'boolean', describe: 'Commit instead of rolling back (throwaway databases only)' })
+          .option('color', { type: 'boolean' }),
+      async (args) => setExit(await (await import('./commands/trace.js')).runTrace(args as never)),
+    )
+    .command('verify <check>', 'Check the data: preflight (rows that would make a migration fail) or compare (two tables or databases)', (y) =>
+      y
+        .command(
+          'preflight [paths..]',
+          'Count the rows that would make each statement fail (NULLs, duplicates, orphans, CHECK violations, narrowing)',
+          (z) =>
+            z
+              .positional('paths', { type: 'string', array: true, default: [] as string[] })
+              .option('db', { type: 'string', describe: 'Database URL (default DATABASE_URL)' })
+              .option('format', { type: 'string', choices: ['tty', 'json', 'markdown'] })
+              .option('statement-timeout', { type: 'string', coerce: durationMs, describe: 'Per-query statement_timeout (e.g. 30s)' })
+              .option('sample-rows', { type: 'number', describe: 'How many offending rows to show' }),
+          async (args) => setExit(await (await import('./commands/verify.js')).runVerifyPreflight(args as never)),
+        )
+        .command(
+          'compare',
+          'Row counts and checksums between two tables/columns, in key-range chunks',
+          (z) =>
+            z
+              .option('db', { type: 'string', describe: 'Source database URL (default DATABASE_URL)' })
+              .option('target-db', { type: 'string', describe: 'Target database URL (default: the source database)' })
+              .option('source', { type: 'string', demandOption: true, describe: 'table or table:col1,col2' })
+              .option('target', { type: 'string', demandOption: true, describe: 'table or table:col1,col2' })
+              .option('key', { type: 'string', describe: 'Integer key column (default: the primary key)' })
+              .option('chunk-size', { type: 'number' })
+              .option('format', { type: 'string', choices: ['tty', 'json', 'markdown'] }),
+          async (args) => setExit(await (await import('./commands/verify.js')).runVerifyCompare(args as never)),
+        )
+        .demandCommand(1, 'Give a check: preflight or compare.'),
+    )
+    .command(
       'install-hook',
       'Install a git pre-commit hook that lints staged .sql files',
       (y) => y.option('force', { type: 'boolean' }).option('args', { type: 'string', array: true, describe: 'Extra lint arguments for the hook' }),

@@ -377,7 +377,11 @@ class Classifier {
           const to = typeRefFromTypeName(def?.typeName);
           const from: TypeRef | null = (column && rel?.columns.get(column)?.type) || null;
           const verdict = typeChange(from, to, usingIsTrivial(def?.raw_default, column));
-          const id = verdict.cost === 'none' || verdict.cost === 'binary-compatible' ? 'alter-column-type-binary-compatible' : 'alter-column-type';
+          const id = this.domainWithConstraints(to)
+            ? 'alter-column-type-verify'
+            : verdict.cost === 'none' || verdict.cost === 'binary-compatible'
+              ? 'alter-column-type-binary-compatible'
+              : 'alter-column-type';
           this.add(id, table, { node: cmd, column, typeChange: verdict });
           break;
         }
@@ -522,6 +526,12 @@ class Classifier {
     }
   }
 
+  /** A domain from the history that carries CHECK / NOT NULL constraints. */
+  private domainWithConstraints(type: TypeRef): boolean {
+    const key = this.ctx.model.resolveKey({ schema: type.schema, name: type.name }, (k) => this.ctx.model.domains.has(k));
+    return Boolean(this.ctx.model.domains.get(key)?.hasConstraints);
+  }
+
   private addColumn(table: RelationRef, cmd: any): void {
     const def = cmd.def?.ColumnDef;
     if (!def) return;
@@ -536,6 +546,8 @@ class Classifier {
       this.add('add-column-serial', table, base);
     } else if (has('CONSTR_IDENTITY')) {
       this.add('add-column-identity', table, base);
+    } else if (this.domainWithConstraints(type)) {
+      this.add('add-column-domain-constraints', table, base);
     } else if (generated) {
       this.add(generated.generated_kind === 'v' ? 'add-column-generated-virtual' : 'add-column-generated-stored', table, base);
     } else if (defaultExpr) {

@@ -112,6 +112,9 @@ export const LOCK_FACTS: readonly LockFact[] = [
   fact('add-column-default-volatile', 'ALTER TABLE ... ADD COLUMN ... DEFAULT <volatile>', ALTER_TABLE, [
     { locks: [on(AE)], rewrite: true, scan: true, note: 'a volatile default is evaluated for every existing row' },
   ], 'ALTER TABLE t ADD COLUMN c float8 DEFAULT random()'),
+  fact('add-column-domain-constraints', 'ALTER TABLE ... ADD COLUMN ... <domain with constraints>', ALTER_TABLE, [
+    { locks: [on(AE)], rewrite: true, scan: true, note: 'the domain\'s constraints must be checked for every existing row, so the table is rewritten' },
+  ], 'ALTER TABLE t ADD COLUMN c posint'),
   fact('add-column-not-null', 'ALTER TABLE ... ADD COLUMN ... NOT NULL (no default)', ALTER_TABLE, [
     { locks: [on(AE)], rewrite: false, scan: true, note: 'checks every row for NULL: fails on any non-empty table' },
   ], 'ALTER TABLE t ADD COLUMN c int NOT NULL'),
@@ -148,8 +151,8 @@ export const LOCK_FACTS: readonly LockFact[] = [
   fact('alter-column-type-binary-compatible', 'ALTER TABLE ... ALTER COLUMN ... TYPE (binary coercible, e.g. varchar(n) -> varchar(m>n) or text)', ALTER_TABLE, [
     { locks: [on(AE)], rewrite: false, scan: false, note: 'binary-coercible change: catalog only' },
   ], 'ALTER TABLE t ALTER COLUMN b TYPE text'),
-  fact('alter-column-type-verify', 'ALTER TABLE ... ALTER COLUMN ... TYPE (constraint check only, e.g. to a domain with a CHECK)', ALTER_TABLE, [
-    { locks: [on(AE)], rewrite: false, scan: true },
+  fact('alter-column-type-verify', 'ALTER TABLE ... ALTER COLUMN ... TYPE (to a domain with constraints)', ALTER_TABLE, [
+    { locks: [on(AE)], rewrite: true, scan: true, note: 'a coercion to a domain with constraints is checked by rewriting the table (traced on PostgreSQL 15, 18 and PGlite)' },
   ], 'ALTER TABLE t ALTER COLUMN a TYPE posint'),
   fact('set-default', 'ALTER TABLE ... ALTER COLUMN ... SET DEFAULT / DROP DEFAULT', ALTER_TABLE, [
     { locks: [on(AE)], rewrite: false, scan: false, note: 'affects only future INSERTs' },
@@ -230,7 +233,7 @@ export const LOCK_FACTS: readonly LockFact[] = [
     { locks: [on(AE)], rewrite: false, scan: false },
   ], 'ALTER TABLE t DROP CONSTRAINT t_a_check'),
   fact('drop-foreign-key', 'ALTER TABLE ... DROP CONSTRAINT (foreign key)', ALTER_TABLE, [
-    { locks: [on(AE), on(SRE, 'referenced-table')], rewrite: false, scan: false },
+    { locks: [on(AE), on(AE, 'referenced-table')], rewrite: false, scan: false, note: 'the referenced table is locked ACCESS EXCLUSIVE too, to drop its RI triggers: reads of it wait as well' },
   ], 'ALTER TABLE t DROP CONSTRAINT t_a_fkey'),
 
   // ---- renames, ownership, misc ALTER TABLE -----------------------------------

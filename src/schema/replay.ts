@@ -83,7 +83,7 @@ export function replayStatement(model: SchemaModel, stmt: ParsedStatement, origi
       model.domains.set(key, {
         key,
         base: typeRefFromTypeName(n.typeName),
-        hasConstraints: (n.constraints ?? []).some((c: any) => c?.Constraint?.contype === 'CONSTR_CHECK'),
+        hasConstraints: (n.constraints ?? []).some((c: any) => c?.Constraint?.contype === 'CONSTR_CHECK' || c?.Constraint?.contype === 'CONSTR_NOTNULL'),
       });
       return;
     }

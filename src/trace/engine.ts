@@ -1,0 +1,298 @@
+/**
+ * The database engines trace runs migrations on: an in-process PGlite (zero
+ * setup, no server) or a PostgreSQL server reached by URL. Both are loaded
+ * lazily so the lint path never imports a driver.
+ *
+ * An EngineHost knows how to open the main connection and how to make a
+ * throwaway sandbox (a fresh PGlite instance, or a freshly created database on
+ * the same server) for statements that cannot run inside the traced
+ * transaction.
+ */
+import { randomBytes } from 'node:crypto';
+
+export type EngineKind = 'pglite' | 'pg';
+
+export type Row = Record<string, unknown>;
+
+export interface Engine {
+  readonly kind: EngineKind;
+  /** Human label, secrets masked. */
+  readonly label: string;
+  /** One statement, optionally with $n parameters. */
+  query<T extends Row = Row>(sql: string, params?: unknown[]): Promise<T[]>;
+  /** Any SQL text (several statements allowed), simple protocol, no parameters. */
+  exec(sql: string): Promise<void>;
+  /** Backend process id of this connection. */
+  pid(): Promise<number>;
+  /** A second connection to the same database (servers only; PGlite has one backend). */
+  connectAgain?(): Promise<Engine>;
+  close(): Promise<void>;
+}
+
+export interface Sandbox {
+  engine: Engine;
+  /** A human label ("fresh PGlite instance", "throwaway database x on ..."). */
+  label: string;
+  dispose(): Promise<void>;
+}
+
+export interface EngineHost {
+  readonly kind: EngineKind;
+  readonly label: string;
+  /** Opens the database the user named (PGlite: a fresh in-memory instance). */
+  open(): Promise<Engine>;
+  /** A throwaway, empty database of the same engine and version. */
+  sandbox(): Promise<Sandbox>;
+}
+
+export interface ServerVersion {
+  version: string;
+  major: number;
+}
+
+export async function serverVersion(engine: Engine): Promise<ServerVersion> {
+  const rows = await engine.query<{ v: string; n: string }>(`SELECT current_setting('server_version') AS v, current_setting('server_version_num') AS n`);
+  const v = String(rows[0]?.v ?? '');
+  const n = Number(rows[0]?.n ?? 0);
+  return { version: v, major: Math.floor(n / 10000) };
+}
+
+// ---- secrets -----------------------------------------------------------------
+
+/** The URL with its password replaced by `****` (unparseable input is hidden entirely). */
+export function maskUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '****';
+    const p = u.searchParams.get('password');
+    if (p !== null) u.searchParams.set('password', '****');
+    return u.toString();
+  } catch {
+    return '<database url>';
+  }
+}
+
+/** The secrets a URL carries (password raw and percent-decoded). */
+export function urlSecrets(url: string): string[] {
+  const out: string[] = [];
+  try {
+    const u = new URL(url);
+    for (const p of [u.password, u.searchParams.get('password') ?? '']) {
+      if (!p) continue;
+      out.push(p);
+      try {
+        out.push(decodeURIComponent(p));
+      } catch {
+        // keep the raw form only
+      }
+    }
+  } catch {
+    // not a URL: nothing we can name, the caller masks URLs by pattern
+  }
+  return [...new Set(out.filter((s) => s.length > 0))];
+}
+
+/** Removes passwords from free text: `scheme://user:pw@` forms and the given secrets. */
+export function maskSecrets(text: string, secrets: readonly string[] = []): string {
+  let out = text.replace(/\b([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)[^@\s]*@/gi, '$1****@');
+  out = out.replace(/(password=)[^&\s]+/gi, '$1****');
+  for (const s of [...secrets].sort((a, b) => b.length - a.length)) out = out.split(s).join('****');
+  return out;
+}
+
+/** An Error whose message is masked. */
+export function maskedError(e: unknown, secrets: readonly string[] = []): Error {
+  const msg = e instanceof Error ? e.message : String(e);
+  const err = new Error(maskSecrets(msg, secrets));
+  const code = (e as { code?: unknown } | null)?.code;
+  if (typeof code === 'string') (err as Error & { code?: string }).code = code;
+  return err;
+}
+
+// ---- PGlite -----------------------------------------------------------------
+
+interface PGliteLike {
+  query<T>(sql: string, params?: unknown[]): Promise<{ rows: T[] }>;
+  exec(sql: string): Promise<unknown>;
+  close(): Promise<void>;
+  waitReady?: Promise<void>;
+}
+
+export class PgliteEngine implements Engine {
+  readonly kind = 'pglite' as const;
+  constructor(
+    readonly db: PGliteLike,
+    readonly label = 'PGlite (in-memory)',
+    private readonly owned = true,
+  ) {}
+
+  static async create(): Promise<PgliteEngine> {
+    const { PGlite } = await import('@electric-sql/pglite');
+    const db = new PGlite();
+    await db.waitReady;
+    return new PgliteEngine(db as unknown as PGliteLike);
+  }
+
+  /** Wraps an instance the caller owns (close() then leaves it open). */
+  static wrap(db: unknown, label = 'PGlite (in-memory)'): PgliteEngine {
+    return new PgliteEngine(db as PGliteLike, label, false);
+  }
+
+  async query<T extends Row = Row>(sql: string, params?: unknown[]): Promise<T[]> {
+    const r = await this.db.query<T>(sql, params);
+    return r.rows;
+  }
+
+  async exec(sql: string): Promise<void> {
+    await this.db.exec(sql);
+  }
+
+  async pid(): Promise<number> {
+    const r = await this.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    return Number(r[0]?.pid ?? 0);
+  }
+
+  async close(): Promise<void> {
+    if (this.owned) await this.db.close();
+  }
+}
+
+export function pgliteHost(): EngineHost {
+  return {
+    kind: 'pglite',
+    label: 'PGlite (in-memory)',
+    open: () => PgliteEngine.create(),
+    async sandbox() {
+      const engine = await PgliteEngine.create();
+      return { engine, label: 'a fresh PGlite instance', dispose: () => engine.close() };
+    },
+  };
+}
+
+// ---- PostgreSQL server --------------------------------------------------------
+
+interface PgClientLike {
+  connect(): Promise<unknown>;
+  query(sql: string, params?: unknown[]): Promise<{ rows: Row[] }>;
+  end(): Promise<void>;
+  on(event: 'error', fn: (e: Error) => void): unknown;
+}
+
+export class ServerEngine implements Engine {
+  readonly kind = 'pg' as const;
+  readonly label: string;
+  private readonly secrets: string[];
+  private backendPid: number | null = null;
+
+  private constructor(
+    private readonly client: PgClientLike,
+    readonly url: string,
+  ) {
+    this.label = maskUrl(url);
+    this.secrets = urlSecrets(url);
+  }
+
+  static async connect(url: string): Promise<ServerEngine> {
+    const secrets = urlSecrets(url);
+    const pg = (await import('pg')).default;
+    const client = new pg.Client({ connectionString: url, application_name: 'ddlguard trace' }) as unknown as PgClientLike;
+    // A server-side disconnect must not crash the process; the next query reports it.
+    client.on('error', () => {});
+    try {
+      await client.connect();
+    } catch (e) {
+      throw maskedError(e, secrets);
+    }
+    return new ServerEngine(client, url);
+  }
+
+  async query<T extends Row = Row>(sql: string, params?: unknown[]): Promise<T[]> {
+    try {
+      const r = params && params.length ? await this.client.query(sql, params) : await this.client.query(sql);
+      return r.rows as T[];
+    } catch (e) {
+      throw maskedError(e, this.secrets);
+    }
+  }
+
+  async exec(sql: string): Promise<void> {
+    try {
+      await this.client.query(sql);
+    } catch (e) {
+      throw maskedError(e, this.secrets);
+    }
+  }
+
+  async pid(): Promise<number> {
+    if (this.backendPid === null) {
+      const r = await this.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      this.backendPid = Number(r[0]?.pid ?? 0);
+    }
+    return this.backendPid;
+  }
+
+  connectAgain(): Promise<Engine> {
+    return ServerEngine.connect(this.url);
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.client.end();
+    } catch {
+      // already gone
+    }
+  }
+}
+
+function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+export function serverHost(url: string): EngineHost {
+  const secrets = urlSecrets(url);
+  return {
+    kind: 'pg',
+    label: maskUrl(url),
+    open: () => ServerEngine.connect(url),
+    async sandbox() {
+      const name = `ddlguard_trace_${process.pid}_${randomBytes(5).toString('hex')}`;
+      const admin = await ServerEngine.connect(url);
+      try {
+        await admin.exec(`CREATE DATABASE ${quoteIdent(name)}`);
+      } catch (e) {
+        throw maskedError(new Error(`cannot create a throwaway database on ${maskUrl(url)}: ${(e as Error).message}`), secrets);
+      } finally {
+        await admin.close();
+      }
+      const target = new URL(url);
+      target.pathname = `/${name}`;
+      const engine = await ServerEngine.connect(target.toString());
+      return {
+        engine,
+        label: `throwaway database ${name}`,
+        async dispose() {
+          await engine.close();
+          const c = await ServerEngine.connect(url);
+          try {
+            try {
+              await c.exec(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
+            } catch {
+              // before PostgreSQL 13: end the sessions, then drop
+              await c.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [name]);
+              await c.exec(`DROP DATABASE IF EXISTS ${quoteIdent(name)}`);
+            }
+          } finally {
+            await c.close();
+          }
+        },
+      };
+    },
+  };
+}
+
+/** `pglite` (or nothing) selects PGlite; anything else must be a postgres:// URL. */
+export function engineHost(db: string | undefined): EngineHost {
+  if (db === undefined || db === '' || db === 'pglite') return pgliteHost();
+  if (!/^postgres(ql)?:\/\//i.test(db)) throw new Error(`--db: expected a postgres:// URL or "pglite", got ${maskSecrets(db)}`);
+  return serverHost(db);
+}
