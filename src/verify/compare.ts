@@ -5,6 +5,7 @@
  * chunks; each side returns a row count and an md5 checksum per chunk, and the
  * chunks that differ are reported.
  */
+import { quoteIdentAlways } from '../sql/quote.js';
 import { engineHost, type Engine } from '../trace/engine.js';
 
 export interface CompareSide {
@@ -42,8 +43,22 @@ export interface CompareResult {
   equal: boolean;
 }
 
-const q = (s: string) => `"${s.replace(/"/g, '""')}"`;
+const q = quoteIdentAlways;
 const qualified = (name: string) => name.split('.').map(q).join('.');
+
+/** The table's single-column primary key, the default chunking key. */
+async function primaryKeyOf(engine: Engine, table: string): Promise<string> {
+  const rows = await engine.query<{ a: string }>(
+    `SELECT a.attname AS a FROM pg_catalog.pg_index i
+       JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+      WHERE i.indrelid = $1::regclass AND i.indisprimary`,
+    [qualified(table)],
+  );
+  if (rows.length === 1) return String(rows[0]!.a);
+  // No single-column primary key (e.g. a copy made with CREATE TABLE AS): an `id` column is the usual key.
+  if ((await columnsOf(engine, table)).includes('id')) return 'id';
+  throw new Error(`compare: ${table} has no single-column primary key and no id column; give --key`);
+}
 
 async function open(e: string | Engine): Promise<{ engine: Engine; close: () => Promise<void> }> {
   if (typeof e !== 'string') return { engine: e, close: async () => {} };
@@ -71,8 +86,8 @@ export async function compareTables(opts: CompareOptions): Promise<CompareResult
   const src = await open(opts.source.engine);
   const dst = await open(opts.target.engine);
   try {
-    const sKey = opts.source.key ?? 'id';
-    const tKey = opts.target.key ?? sKey;
+    const sKey = opts.source.key ?? (await primaryKeyOf(src.engine, opts.source.table));
+    const tKey = opts.target.key ?? opts.source.key ?? (await primaryKeyOf(dst.engine, opts.target.table));
     const sCols = opts.source.columns ?? (await columnsOf(src.engine, opts.source.table)).filter((c) => c !== sKey);
     const tCols = opts.target.columns ?? sCols;
     if (sCols.length !== tCols.length) throw new Error(`compare: ${sCols.length} source columns but ${tCols.length} target columns`);
