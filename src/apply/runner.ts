@@ -79,21 +79,34 @@ export function selectSteps(plan: Plan, phase: PhaseOption | undefined, yes: boo
   return { steps: all.filter((s) => wanted.includes(s.phase)), skipped: all.filter((s) => !wanted.includes(s.phase)) };
 }
 
-function guardFor(step: PlanStep, g: GuardOptions): { maxRetries: number | undefined; maxLockTimeoutMs: number } {
+/**
+ * The guard for one step. A guarded step's lock_timeout in the plan is the ceiling of the
+ * growing schedule (as the rendered SQL script uses it), unless the operator set a maximum.
+ */
+function guardFor(step: PlanStep, g: GuardOptions, userMaxLockTimeoutMs?: number): { maxRetries: number | undefined; maxLockTimeoutMs: number } {
   if (step.guard.kind === 'lock-timeout') {
-    return { maxRetries: g.maxRetries ?? step.guard.retries, maxLockTimeoutMs: g.maxLockTimeoutMs };
+    return { maxRetries: g.maxRetries ?? step.guard.retries, maxLockTimeoutMs: userMaxLockTimeoutMs ?? step.guard.lockTimeoutMs ?? g.maxLockTimeoutMs };
   }
   return { maxRetries: g.maxRetries ?? undefined, maxLockTimeoutMs: g.concurrentLockTimeoutMs };
 }
 
 /** Human description of how a step will run (dry-run and logs). */
-export function describeStep(step: PlanStep, g: GuardOptions): string {
+export function describeStep(step: PlanStep, g: GuardOptions, userMaxLockTimeoutMs?: number): string {
   const parts: string[] = [];
-  parts.push(step.transaction === 'none' ? 'outside any transaction' : 'in its own transaction');
-  if (step.guard.kind === 'lock-timeout') {
+  const { maxLockTimeoutMs } = guardFor(step, g, userMaxLockTimeoutMs);
+  if (step.batch) {
+    parts.push(
+      `each batch in its own transaction: lock_timeout ${lockTimeoutFor(0, g)} ms growing x${g.growth} to ${step.guard.kind === 'lock-timeout' ? maxLockTimeoutMs : g.maxLockTimeoutMs} ms, statement_timeout ${g.statementTimeoutMs} ms`,
+    );
+  } else {
+    parts.push(step.transaction === 'none' ? 'outside any transaction' : 'in its own transaction');
+  }
+  if (step.batch) {
+    // described above
+  } else if (step.guard.kind === 'lock-timeout') {
     const retries = g.maxRetries ?? step.guard.retries;
     parts.push(
-      `lock_timeout ${lockTimeoutFor(0, g)} ms growing x${g.growth} to ${g.maxLockTimeoutMs} ms, up to ${retries} retries with jittered waits, at most ${Math.round(g.maxTotalMs / 1000)} s in all`,
+      `lock_timeout ${lockTimeoutFor(0, g)} ms growing x${g.growth} to ${maxLockTimeoutMs} ms, up to ${retries} retries with jittered waits, at most ${Math.round(g.maxTotalMs / 1000)} s in all`,
     );
     parts.push(`statement_timeout ${g.statementTimeoutMs} ms`);
   } else {
@@ -129,8 +142,8 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions = {}): Promise<Ap
         phase: s.phase,
         index: i + 1,
         sql: s.sql,
-        how: describeStep(s, g),
-        message: `[${i + 1}/${sel.steps.length}] ${s.phase} ${s.id}: ${oneLine(s.batch ? s.batch.updateSql : s.sql, 200)}\n    ${describeStep(s, g)}`,
+        how: describeStep(s, g, opts.guard?.maxLockTimeoutMs),
+        message: `[${i + 1}/${sel.steps.length}] ${s.phase} ${s.id}: ${oneLine(s.batch ? s.batch.updateSql : s.sql, 200)}\n    ${describeStep(s, g, opts.guard?.maxLockTimeoutMs)}`,
       });
     }
     if (notSelected.length) log.emit({ event: 'steps.not-selected', steps: notSelected, message: `not selected (phase): ${notSelected.join(', ')}` });
@@ -234,7 +247,8 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions = {}): Promise<Ap
       }
       return stopRequested;
     };
-    const ctx: GuardContext & { planId: string; backfill: BackfillOptions; stopCheck: () => Promise<boolean> } = {
+    const ctx: GuardContext & { planId: string; backfill: BackfillOptions; stopCheck: () => Promise<boolean>; userMaxLockTimeoutMs?: number | undefined } = {
+      userMaxLockTimeoutMs: opts.guard?.maxLockTimeoutMs,
       work,
       workPid,
       monitor,
@@ -324,7 +338,7 @@ async function isDone(client: pg.Client, step: PlanStep): Promise<boolean> {
 }
 
 async function runStep(
-  ctx: GuardContext & { planId: string; backfill: BackfillOptions; stopCheck: () => Promise<boolean> },
+  ctx: GuardContext & { planId: string; backfill: BackfillOptions; stopCheck: () => Promise<boolean>; userMaxLockTimeoutMs?: number | undefined },
   plan: Plan,
   step: PlanStep,
   lastKey: string | null,
@@ -334,7 +348,7 @@ async function runStep(
 ): Promise<'ran' | 'already-done' | 'stopped'> {
   const { work, log, guard: g } = ctx;
   const tag = `[${index + 1}/${total}] ${step.phase} ${step.id}`;
-  const { maxRetries, maxLockTimeoutMs } = guardFor(step, g);
+  const { maxRetries, maxLockTimeoutMs } = guardFor(step, g, ctx.userMaxLockTimeoutMs);
 
   // Backfill: resumable from the committed cursor.
   if (step.batch) {
@@ -344,7 +358,7 @@ async function runStep(
       return 'already-done';
     }
     await markStep(work, plan.id, step, 'running');
-    log.emit({ event: 'step.start', step: step.id, phase: step.phase, message: `${tag}: ${describeStep(step, g)}` });
+    log.emit({ event: 'step.start', step: step.id, phase: step.phase, message: `${tag}: ${describeStep(step, g, ctx.userMaxLockTimeoutMs)}` });
     const t0 = Date.now();
     const r = await runBackfill({ ...ctx, guard: { ...g, maxLockTimeoutMs } }, step as PlanStep & { batch: StepBatch }, { lastKey, rowsDone }, maxRetries);
     if (r.status === 'stopped') return 'stopped';
@@ -359,7 +373,7 @@ async function runStep(
     return 'already-done';
   }
 
-  log.emit({ event: 'step.start', step: step.id, phase: step.phase, sql: step.sql, message: `${tag}: ${oneLine(step.sql, 160)}\n    ${describeStep(step, g)}` });
+  log.emit({ event: 'step.start', step: step.id, phase: step.phase, sql: step.sql, message: `${tag}: ${oneLine(step.sql, 160)}\n    ${describeStep(step, g, ctx.userMaxLockTimeoutMs)}` });
   const t0 = Date.now();
   const idx = parseConcurrentIndex(step.sql);
   const cleanup = async () => {

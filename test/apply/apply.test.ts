@@ -187,3 +187,17 @@ describe.skipIf(!pgUrl())('apply on a real server', () => {
     });
   });
 });
+
+describe('the plan\'s lock timeout is the guard\'s ceiling', () => {
+  it('uses the step lock_timeout unless the operator sets a maximum', async () => {
+    const { describeStep } = await import('../../src/apply/runner.js');
+    const { DEFAULT_GUARD } = await import('../../src/apply/guard.js');
+    const step = {
+      id: 's', phase: 'expand', sql: 'ALTER TABLE t ADD COLUMN c int', transaction: 'own', lock: null,
+      guard: { kind: 'lock-timeout', lockTimeoutMs: 500, retries: 3 }, doneCheck: null, rollback: null, irreversible: false,
+      source: { file: 'm.sql', line: 1, column: 1, statement: '' }, notes: [],
+    } as any;
+    expect(describeStep(step, DEFAULT_GUARD)).toContain('to 500 ms');
+    expect(describeStep(step, DEFAULT_GUARD, 3000)).toContain('to 3000 ms');
+  });
+});

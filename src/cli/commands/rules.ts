@@ -7,6 +7,11 @@ export async function runRules(args: { format?: string }): Promise<number> {
     process.stdout.write(JSON.stringify(ALL_RULES.map((r) => r.meta), null, 2) + '\n');
     return 0;
   }
+  if (args.format === 'markdown') {
+    const { ruleTable } = await import('./docs.js');
+    process.stdout.write(ruleTable());
+    return 0;
+  }
   const width = Math.max(...ALL_RULES.map((r) => r.meta.id.length));
   let category = '';
   for (const r of ALL_RULES) {
