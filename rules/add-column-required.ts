@@ -1,5 +1,6 @@
+import { judgeWriters, withLines } from '../src/lint/compat.js';
 import { effectsOf, ident, relSql } from '../src/lint/rule-kit.js';
-import type { Rule } from '../src/lint/types.js';
+import type { Rule, RuleReport } from '../src/lint/types.js';
 import { notNullSteps } from './set-not-null-scan.js';
 
 const rule: Rule = {
@@ -23,12 +24,16 @@ const rule: Rule = {
       .map((effect) => {
         const table = relSql(effect);
         const bare = table.split('.').pop()!.replace(/"/g, '');
-        return {
+        const w = ctx.compat && effect.column ? judgeWriters(ctx, effect.table!.key, effect.column) : null;
+        const writers = w && w.strong + w.weak > 0 ? ` ${w.strong + w.weak} INSERT${w.strong + w.weak === 1 ? '' : 's'} in the code leave${w.strong + w.weak === 1 ? 's' : ''} it out${w.strong === 0 ? ' (weak matches)' : ''}.` : '';
+        const r: RuleReport = {
           effect,
-          message: `Column ${effect.column} is added NOT NULL without a default: the ALTER fails if ${effect.table!.display} has rows, and INSERTs from the deployed code (which omit the column) fail after it.`,
-          help: 'Add it nullable or with a default, ship code that fills it, backfill, then enforce NOT NULL (expand, migrate, contract).',
-          suggestion: `ALTER TABLE ${table} ADD COLUMN ${ident(effect.column)} <type>;\n-- after the code writes it and existing rows are backfilled:\n${notNullSteps(table, bare, effect.column ?? 'column', ctx.pgVersion)}`,
+          message: `Column ${effect.column} is added NOT NULL without a default: the ALTER fails if ${effect.table!.display} has rows, and INSERTs from the deployed code (which omit the column) fail after it.${writers}`,
+          help: withLines('Add it nullable or with a default, ship code that fills it, backfill, then enforce NOT NULL (expand, migrate, contract).', w?.helpLines ?? []),
+          suggestion: `-- release N (expand):\nALTER TABLE ${table} ADD COLUMN ${ident(effect.column)} <type>;\n-- deploy code that writes ${effect.column ?? 'it'} on every INSERT, backfill existing rows in batches;\n-- release N+1 (contract):\n${notNullSteps(table, bare, effect.column ?? 'column', ctx.pgVersion)}`,
         };
+        if (w?.evidence) r.evidence = w.evidence;
+        return r;
       });
   },
 };

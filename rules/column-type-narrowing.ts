@@ -1,5 +1,6 @@
-import { effectsOf } from '../src/lint/rule-kit.js';
-import type { Rule } from '../src/lint/types.js';
+import { judgeContract, withLines, withNote } from '../src/lint/compat.js';
+import { effectsOf, ident, relSql } from '../src/lint/rule-kit.js';
+import type { Rule, RuleReport } from '../src/lint/types.js';
 
 const rule: Rule = {
   meta: {
@@ -17,13 +18,31 @@ const rule: Rule = {
     },
   },
   check(ctx) {
-    return effectsOf(ctx, 'alter-column-type', 'alter-column-type-binary-compatible')
-      .filter((e) => e.table?.preExisting && e.typeChange?.narrowing)
-      .map((effect) => ({
+    const out: RuleReport[] = [];
+    for (const effect of effectsOf(ctx, 'alter-column-type', 'alter-column-type-binary-compatible')) {
+      if (!effect.table?.preExisting || !effect.typeChange?.narrowing) continue;
+      // A CHECK constraint released earlier already keeps the deployed code's writes within the new bounds.
+      const verdict = judgeContract(ctx, 'type-narrowing', effect.table.key, effect.column, 'warning');
+      if (!verdict.report) continue;
+      const r: RuleReport = {
         effect,
-        message: `Narrowing the type of ${effect.column} (${effect.typeChange!.reason}): the ALTER fails on values that do not fit, and writes of larger values from deployed code fail afterwards.`,
-        help: 'Check existing data first (`ddlguard verify preflight`) and prefer a CHECK constraint added NOT VALID + VALIDATE.',
-      }));
+        message: withNote(`Narrowing the type of ${effect.column} (${effect.typeChange.reason}): the ALTER fails on values that do not fit, and writes of larger values from deployed code fail afterwards.`, verdict.note),
+        help: withLines('Check existing data first (`ddlguard verify preflight`) and prefer a CHECK constraint added NOT VALID + VALIDATE.', verdict.helpLines),
+      };
+      if (ctx.compat) {
+        const table = relSql(effect);
+        r.suggestion = [
+          `-- release N (expand): bound the values with a CHECK constraint the deployed code must already respect, and validate it:`,
+          `ALTER TABLE ${table} ADD CONSTRAINT ${ident(`${table.split('.').pop()!.replace(/"/g, '')}_${effect.column}_fits`)} CHECK (<${effect.column} fits the new type>) NOT VALID;`,
+          `ALTER TABLE ${table} VALIDATE CONSTRAINT ${ident(`${table.split('.').pop()!.replace(/"/g, '')}_${effect.column}_fits`)};`,
+          '-- release N+1 (contract): the narrowing, or keep the CHECK instead of a narrower type.',
+        ].join('\n');
+        if (verdict.severity) r.severity = verdict.severity;
+        if (verdict.evidence) r.evidence = verdict.evidence;
+      }
+      out.push(r);
+    }
+    return out;
   },
 };
 

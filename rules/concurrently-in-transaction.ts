@@ -7,7 +7,6 @@ const rule: Rule = {
     defaultSeverity: 'error',
     summary: 'A statement that cannot run inside a transaction block (CREATE INDEX CONCURRENTLY, ...) runs in one.',
     lock: 'none (the statement fails)',
-    fixable: true,
     docs: {
       description:
         'CREATE/DROP INDEX CONCURRENTLY, REINDEX CONCURRENTLY, DETACH PARTITION CONCURRENTLY and VACUUM refuse to run inside a transaction block: the migration fails with "cannot run inside a transaction block". Many frameworks wrap each migration file in a transaction, and a multi-statement query string is one implicit transaction too. Put the statement in its own migration that runs without a transaction.',

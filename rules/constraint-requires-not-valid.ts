@@ -1,5 +1,124 @@
+import {
+  cloneTree,
+  eol,
+  independentOf,
+  lastTokenEnd,
+  lineEndAfter,
+  parseOne,
+  placement,
+  sameTree,
+  statementTokens,
+  terminator,
+  verifyRewrite,
+  type Fix,
+  type FixFile,
+  type Insertion,
+  type TextEdit,
+} from '../src/lint/fix.js';
 import { effectsOf, ident, lockPhrase, mainLock, onPreExisting, relSql } from '../src/lint/rule-kit.js';
-import type { Rule, RuleReport } from '../src/lint/types.js';
+import type { Rule, RuleContext, RuleReport } from '../src/lint/types.js';
+import { qnameFromRangeVar, stringValue, walk } from '../src/sql/ast.js';
+import { identifierBytes, MAX_IDENTIFIER_BYTES, quoteIdent } from '../src/sql/quote.js';
+
+/**
+ * Split `ALTER TABLE t ADD CONSTRAINT c CHECK|FOREIGN KEY ...` (one subcommand) into
+ * `... NOT VALID;` and `ALTER TABLE t VALIDATE CONSTRAINT c;` run in a separate transaction:
+ * right after the ADD when the file runs in autocommit mode, or after the COMMIT of the
+ * explicit block holding the ADD when nothing later in the block mentions the table or the
+ * constraint. Withheld when the file runs in one transaction (framework wrapper, or one
+ * multi-statement query string, which the VALIDATE would join): validating in the same
+ * transaction keeps the strong lock during the scan, which is what the rule is about.
+ * An unnamed constraint is given PostgreSQL's default name (`<table>_<column>_check` for a
+ * CHECK on one column, `<table>_<column>_fkey` for a one-column foreign key) so VALIDATE can
+ * name it; when that name cannot be derived reliably (several columns, unknown table, name
+ * already taken in the schema, too long) there is no fix.
+ */
+function fix(ctx: RuleContext, file: FixFile): Fix | null {
+  const stmt = ctx.stmt;
+  const n = stmt.node;
+  if (stmt.kind !== 'AlterTableStmt' || (n.cmds ?? []).length !== 1 || stmt.inDoBlock !== null) return null;
+  const cmd = n.cmds[0]?.AlterTableCmd;
+  const con = cmd?.def?.Constraint;
+  if (cmd?.subtype !== 'AT_AddConstraint' || !con || con.skip_validation) return null;
+  if (con.contype !== 'CONSTR_CHECK' && con.contype !== 'CONSTR_FOREIGN') return null;
+  if (file.transaction !== 'none' || n.relation?.catalogname) return null;
+  const where = placement(ctx, file);
+  if (!where) return null;
+  const rel = ctx.model.relation(qnameFromRangeVar(n.relation));
+  // NOT VALID foreign keys on partitioned tables arrived in PostgreSQL 18.
+  if (rel?.kind === 'partitioned-table' && con.contype === 'CONSTR_FOREIGN' && ctx.pgVersion < 18) return null;
+  const name: string | null = con.conname ?? defaultName(ctx, con);
+  if (!name) return null;
+
+  const tokens = statementTokens(file, stmt);
+  const end = lastTokenEnd(file, stmt);
+  if (!tokens || end === null) return null;
+  const term = terminator(file, stmt);
+  const inserts: Insertion[] = [{ at: end, text: term === null ? ' NOT VALID;' : ' NOT VALID' }];
+  if (!con.conname) {
+    const kw = tokens.find((t) => t.upper === 'CHECK' || t.upper === 'FOREIGN');
+    if (!kw) return null;
+    inserts.push({ at: kw.start, text: `CONSTRAINT ${quoteIdent(name)} ` });
+  }
+  const want = cloneTree(n);
+  const wcon = want.cmds[0].AlterTableCmd.def.Constraint;
+  wcon.conname = name;
+  wcon.skip_validation = true;
+  delete wcon.initially_valid;
+  if (verifyRewrite(stmt, inserts, (node) => sameTree(node, want)) === null) return null;
+
+  const rv = n.relation;
+  const validate = `ALTER TABLE ${n.missing_ok ? 'IF EXISTS ' : ''}${rv.inh ? '' : 'ONLY '}${rv.schemaname ? `${quoteIdent(rv.schemaname)}.` : ''}${quoteIdent(rv.relname)} VALIDATE CONSTRAINT ${quoteIdent(name)};`;
+  const v = parseOne(validate);
+  const vcmd = v?.node.cmds?.[0]?.AlterTableCmd;
+  if (v?.kind !== 'AlterTableStmt' || !sameTree(v.node.relation, rv) || Boolean(v.node.missing_ok) !== Boolean(n.missing_ok) || vcmd?.subtype !== 'AT_ValidateConstraint' || vcmd.name !== name) return null;
+
+  const edits: TextEdit[] = inserts.map((i) => ({ start: i.at, end: i.at, text: i.text }));
+  if (where.kind === 'autocommit') {
+    const after = term === null ? end : term + 1;
+    const lineEnd = lineEndAfter(file, after);
+    edits.push(lineEnd === null ? { start: after, end: after, text: ` ${validate}` } : { start: lineEnd, end: lineEnd, text: `${eol(file)}${validate}` });
+  } else {
+    if (!independentOf(where.later, [String(rv.relname), name])) return null;
+    const cterm = terminator(file, where.commit);
+    const lineEnd = cterm === null ? null : lineEndAfter(file, cterm + 1);
+    if (lineEnd === null) return null;
+    edits.push({ start: lineEnd, end: lineEnd, text: `${eol(file)}${validate}` });
+  }
+  return { edits };
+}
+
+/** PostgreSQL's name for an unnamed one-column CHECK / foreign key, when it is certain. */
+function defaultName(ctx: RuleContext, con: any): string | null {
+  const rel = ctx.model.relation(qnameFromRangeVar(ctx.stmt.node.relation));
+  // The model must know the table: PostgreSQL appends a number when the name is taken.
+  if (!rel) return null;
+  let column: string | null = null;
+  if (con.contype === 'CONSTR_FOREIGN') {
+    const cols: string[] = (con.fk_attrs ?? []).map(stringValue);
+    if (cols.length !== 1) return null;
+    column = cols[0] ?? null;
+  } else {
+    // <table>_<column>_check when the expression reads exactly one column (no sub-selects).
+    const cols = new Set<string>();
+    let unsure = false;
+    walk(con.raw_expr, (k, v) => {
+      if (k === 'SubLink') unsure = true;
+      if (k === 'ColumnRef') {
+        const fields = v?.fields ?? [];
+        if (fields.length !== 1 || !fields[0]?.String) unsure = true;
+        else cols.add(stringValue(fields[0]));
+      }
+    });
+    if (unsure || cols.size !== 1) return null;
+    column = [...cols][0] ?? null;
+  }
+  if (!column) return null;
+  const name = `${rel.name}_${column}_${con.contype === 'CONSTR_FOREIGN' ? 'fkey' : 'check'}`;
+  if (identifierBytes(name) > MAX_IDENTIFIER_BYTES) return null;
+  for (const r of ctx.model.relations.values()) if (r.schema === rel.schema && r.constraints.has(name)) return null;
+  return name;
+}
 
 const rule: Rule = {
   meta: {
@@ -32,6 +151,7 @@ const rule: Rule = {
         message: `Adding a ${kind} constraint validates every existing row while holding ${lockPhrase(mainLock(effect))}.`,
         help: 'Add it NOT VALID (new rows are checked at once), then VALIDATE CONSTRAINT in a separate transaction, which does not block reads or writes.',
         suggestion: `${addSql}\n-- then, in a separate transaction:\nALTER TABLE ${relSql(effect)} VALIDATE CONSTRAINT ${ident(name)};`,
+        fix: (file: FixFile) => fix(ctx, file),
       });
     }
     for (const effect of onPreExisting(effectsOf(ctx, 'add-column-check', 'add-column-references-default'))) {

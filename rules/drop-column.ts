@@ -1,5 +1,6 @@
+import { createdThisRelease, judgeContract, withLines, withNote } from '../src/lint/compat.js';
 import { effectsOf, ident, relSql } from '../src/lint/rule-kit.js';
-import type { Rule } from '../src/lint/types.js';
+import type { Rule, RuleReport } from '../src/lint/types.js';
 
 const rule: Rule = {
   meta: {
@@ -17,15 +18,34 @@ const rule: Rule = {
     },
   },
   check(ctx) {
-    return effectsOf(ctx, 'drop-column')
-      .filter((e) => e.table?.preExisting)
-      .filter((e) => !(e.column && e.table && ctx.fileState.columnsAdded.get(e.table.key)?.has(e.column)))
-      .map((effect) => ({
+    const out: RuleReport[] = [];
+    for (const effect of effectsOf(ctx, 'drop-column')) {
+      const t = effect.table;
+      if (!t?.preExisting) continue;
+      if (effect.column && ctx.fileState.columnsAdded.get(t.key)?.has(effect.column)) continue;
+      // Added by another file of the pending release: no deployed code knows it either.
+      if (effect.column && createdThisRelease(ctx, t.key, effect.column)) continue;
+      const verdict = judgeContract(ctx, 'drop-column', t.key, effect.column, 'warning');
+      if (!verdict.report) continue;
+      const table = relSql(effect);
+      const col = ident(effect.column);
+      const r: RuleReport = {
         effect,
-        message: `Dropping column ${effect.column} of ${effect.table!.display} breaks any running code that still reads or writes it.`,
-        help: 'Remove every use of the column from the code and deploy that first; drop the column in a later release.',
-        suggestion: `-- later release, once no reader remains:\nALTER TABLE ${relSql(effect)} DROP COLUMN ${ident(effect.column)};`,
-      }));
+        message: withNote(`Dropping column ${effect.column} of ${t.display} breaks any running code that still reads or writes it.`, verdict.note),
+        help: withLines('Remove every use of the column from the code and deploy that first; drop the column in a later release.', verdict.helpLines),
+        suggestion: [
+          `-- release N (expand): stop reading and writing ${effect.column} in the code (Rails: ignored_columns; other ORMs: remove the field), mark it, deploy:`,
+          `COMMENT ON COLUMN ${table}.${col} IS 'deprecated: to be dropped';`,
+          '-- release N+1 (contract), once no reader remains:',
+          `-- ddlguard: contract ${table.replace(/"/g, '')}.${effect.column} after <release N>`,
+          `ALTER TABLE ${table} DROP COLUMN ${col};`,
+        ].join('\n'),
+      };
+      if (verdict.severity) r.severity = verdict.severity;
+      if (ctx.compat && verdict.evidence) r.evidence = verdict.evidence;
+      out.push(r);
+    }
+    return out;
   },
 };
 

@@ -1,5 +1,6 @@
-import { effectsOf } from '../src/lint/rule-kit.js';
-import type { Rule } from '../src/lint/types.js';
+import { createdThisRelease, judgeContract, withLines, withNote } from '../src/lint/compat.js';
+import { effectsOf, relSql } from '../src/lint/rule-kit.js';
+import type { Rule, RuleReport } from '../src/lint/types.js';
 
 const rule: Rule = {
   meta: {
@@ -17,13 +18,32 @@ const rule: Rule = {
     },
   },
   check(ctx) {
-    return effectsOf(ctx, 'drop-table', 'drop-table-with-foreign-keys')
-      .filter((e, i, all) => e.table?.preExisting && all.findIndex((o) => o.table?.key === e.table?.key) === i)
-      .map((effect) => ({
+    const out: RuleReport[] = [];
+    const all = effectsOf(ctx, 'drop-table', 'drop-table-with-foreign-keys');
+    all.forEach((effect, i) => {
+      const t = effect.table;
+      if (!t?.preExisting || all.findIndex((o) => o.table?.key === t.key) !== i) return;
+      if (createdThisRelease(ctx, t.key, null)) return;
+      const verdict = judgeContract(ctx, 'drop-table', t.key, null, 'warning');
+      if (!verdict.report) return;
+      const table = relSql(effect);
+      const r: RuleReport = {
         effect,
-        message: `Dropping table ${effect.table!.display} destroys its data and breaks any running code that still uses it.`,
-        help: 'Remove every use of the table from the code and deploy that first; drop it in a later release (after a backup or an archive rename).',
-      }));
+        message: withNote(`Dropping table ${t.display} destroys its data and breaks any running code that still uses it.`, verdict.note),
+        help: withLines('Remove every use of the table from the code and deploy that first; drop it in a later release (after a backup or an archive rename).', verdict.helpLines),
+        suggestion: [
+          `-- release N (expand): remove every use of ${t.display} from the code, mark it, deploy:`,
+          `COMMENT ON TABLE ${table} IS 'deprecated: to be dropped';`,
+          '-- release N+1 (contract), after a backup, once no reader remains:',
+          `-- ddlguard: contract ${table.replace(/"/g, '')} after <release N>`,
+          `DROP TABLE ${table};`,
+        ].join('\n'),
+      };
+      if (verdict.severity) r.severity = verdict.severity;
+      if (ctx.compat && verdict.evidence) r.evidence = verdict.evidence;
+      out.push(r);
+    });
+    return out;
   },
 };
 

@@ -1,5 +1,7 @@
+import { createdThisRelease, judgeContract, withLines, withNote } from '../src/lint/compat.js';
 import { effectsOf, ident, relSql } from '../src/lint/rule-kit.js';
-import type { Rule } from '../src/lint/types.js';
+import type { Rule, RuleReport } from '../src/lint/types.js';
+import { formatType } from '../src/sql/ast.js';
 
 const rule: Rule = {
   meta: {
@@ -17,18 +19,36 @@ const rule: Rule = {
     },
   },
   check(ctx) {
-    return effectsOf(ctx, 'rename-column')
-      .filter((e) => e.table?.preExisting && !(e.column && ctx.fileState.columnsAdded.get(e.table.key)?.has(e.column)))
-      .map((effect) => {
-        const to = String(ctx.stmt.node.newname ?? '<new>');
-        const t = relSql(effect);
-        return {
-          effect,
-          message: `Renaming ${effect.column} to ${to} breaks the deployed code that still uses ${effect.column}.`,
-          help: 'Add the new column, sync it with a trigger and backfill, move the code to it, then drop the old column in a later release (`ddlguard plan` writes these steps).',
-          suggestion: `ALTER TABLE ${t} ADD COLUMN ${ident(to)} <type of ${effect.column}>;\n-- sync trigger + batched backfill, deploy code using ${to}; later release:\nALTER TABLE ${t} DROP COLUMN ${ident(effect.column)};`,
-        };
-      });
+    const out: RuleReport[] = [];
+    for (const effect of effectsOf(ctx, 'rename-column')) {
+      const tb = effect.table;
+      if (!tb?.preExisting || (effect.column && ctx.fileState.columnsAdded.get(tb.key)?.has(effect.column))) continue;
+      if (effect.column && createdThisRelease(ctx, tb.key, effect.column)) continue;
+      const verdict = judgeContract(ctx, 'rename-column', tb.key, effect.column, 'error');
+      if (!verdict.report) continue;
+      const to = String(ctx.stmt.node.newname ?? '<new>');
+      const t = relSql(effect);
+      const type = effect.column ? ctx.model.relations.get(tb.key)?.columns.get(effect.column)?.type : undefined;
+      const typeSql = type && type.name !== 'unknown' ? formatType(type) : `<type of ${effect.column}>`;
+      const r: RuleReport = {
+        effect,
+        message: withNote(`Renaming ${effect.column} to ${to} breaks the deployed code that still uses ${effect.column}.`, verdict.note),
+        help: withLines('Add the new column, sync it with a trigger and backfill, move the code to it, then drop the old column in a later release (`ddlguard plan` writes these steps).', verdict.helpLines),
+        suggestion: [
+          '-- release N (expand):',
+          `ALTER TABLE ${t} ADD COLUMN ${ident(to)} ${typeSql};`,
+          `-- a trigger keeping ${to} in sync with ${effect.column} on INSERT/UPDATE, then a batched backfill;`,
+          `-- release N+1: deploy code that reads and writes ${to};`,
+          `-- release N+2 (contract), once no reader of ${effect.column} remains:`,
+          `-- ddlguard: contract ${t.replace(/"/g, '')}.${effect.column} after <release N+1>`,
+          `ALTER TABLE ${t} DROP COLUMN ${ident(effect.column)};`,
+        ].join('\n'),
+      };
+      if (verdict.severity) r.severity = verdict.severity;
+      if (ctx.compat && verdict.evidence) r.evidence = verdict.evidence;
+      out.push(r);
+    }
+    return out;
   },
 };
 

@@ -1,5 +1,6 @@
+import { createdThisRelease, judgeContract, withLines, withNote } from '../src/lint/compat.js';
 import { effectsOf, ident, relSql } from '../src/lint/rule-kit.js';
-import type { Rule } from '../src/lint/types.js';
+import type { Rule, RuleReport } from '../src/lint/types.js';
 
 const rule: Rule = {
   meta: {
@@ -17,19 +18,34 @@ const rule: Rule = {
     },
   },
   check(ctx) {
-    return effectsOf(ctx, 'rename-table')
-      .filter((e) => e.table?.preExisting)
-      .map((effect) => {
-        const to = String(ctx.stmt.node.newname ?? '<new>');
-        const schema = effect.table!.key.includes('.') ? effect.table!.key.split('.')[0]! : 'public';
-        const newSql = schema === 'public' ? ident(to) : `${ident(schema)}.${ident(to)}`;
-        return {
-          effect,
-          message: `Renaming ${effect.table!.display} to ${to} breaks the deployed code that still uses the old name.`,
-          help: 'Rename and create a compatibility view with the old name in the same transaction; drop the view in a later release.',
-          suggestion: `BEGIN;\nALTER TABLE ${relSql(effect)} RENAME TO ${ident(to)};\nCREATE VIEW ${relSql(effect)} AS SELECT * FROM ${newSql};\nCOMMIT;`,
-        };
-      });
+    const out: RuleReport[] = [];
+    for (const effect of effectsOf(ctx, 'rename-table')) {
+      const tb = effect.table;
+      if (!tb?.preExisting || createdThisRelease(ctx, tb.key, null)) continue;
+      const verdict = judgeContract(ctx, 'rename-table', tb.key, null, 'error');
+      if (!verdict.report) continue;
+      const to = String(ctx.stmt.node.newname ?? '<new>');
+      const schema = tb.key.includes('.') ? tb.key.split('.')[0]! : 'public';
+      const newSql = schema === 'public' ? ident(to) : `${ident(schema)}.${ident(to)}`;
+      const r: RuleReport = {
+        effect,
+        message: withNote(`Renaming ${tb.display} to ${to} breaks the deployed code that still uses the old name.`, verdict.note),
+        help: withLines('Rename and create a compatibility view with the old name in the same transaction; drop the view in a later release.', verdict.helpLines),
+        suggestion: [
+          '-- release N (expand): rename, and keep the old name working for the deployed code',
+          'BEGIN;',
+          `ALTER TABLE ${relSql(effect)} RENAME TO ${ident(to)};`,
+          `CREATE VIEW ${relSql(effect)} AS SELECT * FROM ${newSql};`,
+          'COMMIT;',
+          `-- release N+1: deploy code that uses ${to}; release N+2 (contract), once no reader of the old name remains:`,
+          `DROP VIEW ${relSql(effect)};`,
+        ].join('\n'),
+      };
+      if (verdict.severity) r.severity = verdict.severity;
+      if (ctx.compat && verdict.evidence) r.evidence = verdict.evidence;
+      out.push(r);
+    }
+    return out;
   },
 };
 

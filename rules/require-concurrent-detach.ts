@@ -1,6 +1,9 @@
 import { effectsOf, lockPhrase, mainLock, onPreExisting } from '../src/lint/rule-kit.js';
 import type { Rule } from '../src/lint/types.js';
 
+// No --fix: DETACH PARTITION ... CONCURRENTLY also adds a CHECK constraint duplicating the
+// partition bound to the detached table (checked on PostgreSQL 15 and 18), so the rewrite
+// would change the resulting schema.
 const rule: Rule = {
   meta: {
     id: 'require-concurrent-detach',
@@ -8,7 +11,6 @@ const rule: Rule = {
     defaultSeverity: 'warning',
     summary: 'DETACH PARTITION without CONCURRENTLY takes ACCESS EXCLUSIVE on the partitioned table.',
     lock: 'ACCESS EXCLUSIVE',
-    fixable: true,
     docs: {
       description:
         'ALTER TABLE ... DETACH PARTITION locks the parent table with ACCESS EXCLUSIVE, blocking every query on every partition while it waits and runs. PostgreSQL 14 added DETACH PARTITION ... CONCURRENTLY, which takes only SHARE UPDATE EXCLUSIVE on the parent; it cannot run in a transaction block and not when the parent has a default partition.',

@@ -1,5 +1,29 @@
+import { cloneTree, findInsertion, outsideTransactionFix, sameTree, type Fix, type FixFile } from '../src/lint/fix.js';
 import { effectsOf, insertAfter, lockPhrase, mainLock, onPreExisting } from '../src/lint/rule-kit.js';
-import type { Rule } from '../src/lint/types.js';
+import type { Rule, RuleContext } from '../src/lint/types.js';
+import { qnameFromList } from '../src/sql/ast.js';
+
+/**
+ * `DROP INDEX` -> `DROP INDEX CONCURRENTLY`, in place outside a transaction block or moved
+ * after the COMMIT of its explicit block when nothing later in the block can depend on it.
+ * Only for one index without CASCADE (CONCURRENTLY supports nothing else), and not for an
+ * index known to be on a partitioned table (not supported either).
+ */
+function fix(ctx: RuleContext, file: FixFile): Fix | null {
+  const n = ctx.stmt.node;
+  if (ctx.stmt.kind !== 'DropStmt' || n.removeType !== 'OBJECT_INDEX' || n.concurrent) return null;
+  if ((n.objects ?? []).length !== 1 || n.behavior === 'DROP_CASCADE') return null;
+  const q = qnameFromList(n.objects[0]?.List?.items ?? []);
+  const ix = ctx.model.index(q);
+  const table = ix ? ctx.model.relations.get(ix.table) : undefined;
+  if (table?.kind === 'partitioned-table') return null;
+  const want = cloneTree(n);
+  want.concurrent = true;
+  const accept = (node: any) => sameTree(node, want);
+  const ins = findInsertion(file, ctx.stmt, ' CONCURRENTLY', accept, (t) => t.upper === 'INDEX');
+  if (!ins) return null;
+  return outsideTransactionFix(ctx, file, [ins], accept, { names: [q.name, table?.name ?? ''] });
+}
 
 const rule: Rule = {
   meta: {
@@ -23,6 +47,7 @@ const rule: Rule = {
       message: `DROP INDEX without CONCURRENTLY takes ${lockPhrase(mainLock(effect))}.`,
       help: 'Use DROP INDEX CONCURRENTLY outside a transaction block (one index per statement).',
       suggestion: insertAfter(ctx.stmt.text, /^\s*DROP\s+INDEX\b/i, ' CONCURRENTLY') + ';',
+      fix: (file: FixFile) => fix(ctx, file),
     }));
   },
 };

@@ -1,5 +1,35 @@
+import { cloneTree, findInsertion, outsideTransactionFix, sameTree, type Fix, type FixFile } from '../src/lint/fix.js';
 import { effectsOf, insertAfter, lockPhrase, mainLock, onPreExisting } from '../src/lint/rule-kit.js';
-import type { Rule } from '../src/lint/types.js';
+import type { Rule, RuleContext } from '../src/lint/types.js';
+import { qnameFromRangeVar } from '../src/sql/ast.js';
+
+/**
+ * `CREATE INDEX` -> `CREATE INDEX CONCURRENTLY [IF NOT EXISTS]`, in place when the statement
+ * runs outside a transaction block, or moved after the COMMIT of its explicit BEGIN block when
+ * nothing later in the block can depend on the index. Not offered in framework-wrapped files,
+ * multi-statement query strings or DO blocks (CONCURRENTLY would fail there), nor on a
+ * partitioned table (CREATE INDEX CONCURRENTLY does not support them), nor when the schema
+ * model already has an object of the index's name (IF NOT EXISTS would hide the clash).
+ */
+function fix(ctx: RuleContext, file: FixFile): Fix | null {
+  const n = ctx.stmt.node;
+  if (ctx.stmt.kind !== 'IndexStmt' || n.concurrent) return null;
+  // ON ONLY is for partitioned tables, which CONCURRENTLY does not support.
+  const rel = ctx.model.relation(qnameFromRangeVar(n.relation));
+  if (rel?.kind === 'partitioned-table' || !n.relation?.inh) return null;
+  // IF NOT EXISTS would turn "already exists" into a silent no-op: not when the name is known taken.
+  if (n.idxname && !n.if_not_exists && ctx.model.hasObject(`${rel?.schema ?? n.relation.schemaname ?? ctx.model.creationSchema()}.${n.idxname}`)) return null;
+  const want = cloneTree(n);
+  want.concurrent = true;
+  if (n.idxname) want.if_not_exists = true;
+  const text = n.idxname && !n.if_not_exists ? ' CONCURRENTLY IF NOT EXISTS' : ' CONCURRENTLY';
+  const accept = (node: any) => sameTree(node, want);
+  const ins = findInsertion(file, ctx.stmt, text, accept, (t) => t.upper === 'INDEX');
+  if (!ins) return null;
+  const table = String(n.relation?.relname ?? '');
+  // An unnamed index gets a generated name starting with the table's.
+  return outsideTransactionFix(ctx, file, [ins], accept, { names: [table, n.idxname ?? ''], prefixes: n.idxname ? [] : [`${table}_`] });
+}
 
 const rule: Rule = {
   meta: {
@@ -23,6 +53,7 @@ const rule: Rule = {
       message: `CREATE INDEX without CONCURRENTLY takes ${lockPhrase(mainLock(effect))} until the index is built.`,
       help: 'Build the index with CREATE INDEX CONCURRENTLY, outside a transaction block; if it fails, drop the INVALID index before retrying.',
       suggestion: insertAfter(ctx.stmt.text, /^\s*CREATE\s+(UNIQUE\s+)?INDEX\b/i, ' CONCURRENTLY') + ';',
+      fix: (file: FixFile) => fix(ctx, file),
     }));
   },
 };

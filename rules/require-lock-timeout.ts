@@ -1,6 +1,36 @@
+import { eol, headerOffset, parseOne, topLevel, type Fix, type FixFile } from '../src/lint/fix.js';
 import { lockPhrase } from '../src/lint/rule-kit.js';
-import type { Rule } from '../src/lint/types.js';
+import type { Rule, RuleContext } from '../src/lint/types.js';
 import { blocksApplication, lockStrength } from '../src/locks/modes.js';
+import { TransactionTracker } from '../src/migrations/transaction.js';
+import type { ParsedStatement } from '../src/sql/statement.js';
+
+const HEADER = "SET lock_timeout = '2s'";
+
+/**
+ * One `SET lock_timeout = '2s';` line at the top of the file (after its leading comments,
+ * before any statement-level ddlguard comment); every finding of the file proposes the same
+ * edit, applied once. Withheld when the header would not reach the statement (a later
+ * RESET / SET lock_timeout = 0 in the file overrides it) and for a file that is one statement
+ * sent as one query string: a second statement would put both in an implicit transaction.
+ */
+function fix(ctx: RuleContext, file: FixFile): Fix | null {
+  const top = topLevel(file);
+  if (file.transaction === 'implicit' && top.length === 1) return null;
+  const set = parseOne(HEADER);
+  if (!set) return null;
+  // Replay the file's transaction/timeout state with the header in front: does it still hold here?
+  const tracker = new TransactionTracker({ assumeInTransaction: file.transaction === 'wrapped' || (file.transaction === 'implicit' && top.length > 1) });
+  tracker.advance({ kind: set.kind, node: set.node } as ParsedStatement);
+  const target = ctx.stmt.inDoBlock ?? ctx.stmt.index;
+  for (const s of top) {
+    if (s.index >= target) break;
+    tracker.advance(s);
+  }
+  if (tracker.snapshot().lockTimeoutMs <= 0) return null;
+  const at = headerOffset(file);
+  return at === null ? null : { edits: [{ start: at, end: at, text: `${HEADER};${eol(file)}` }] };
+}
 
 const rule: Rule = {
   meta: {
@@ -40,6 +70,7 @@ const rule: Rule = {
       message: `Waits for ${lockPhrase(l)} with no lock_timeout: while it waits, every query on ${l.relation.display} queues behind it.`,
       help: 'Set lock_timeout before the statement so it fails fast instead of stalling the application, and retry.',
       suggestion: `${set}\n${ctx.stmt.text};`,
+      fix: (file: FixFile) => fix(ctx, file),
     };
     return [effect ? { ...r, effect } : r];
   },

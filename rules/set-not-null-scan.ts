@@ -1,5 +1,6 @@
+import { judgeWriters, withLines } from '../src/lint/compat.js';
 import { effectsOf, ident, lockPhrase, mainLock, onPreExisting, relSql } from '../src/lint/rule-kit.js';
-import type { Rule, RuleReport } from '../src/lint/types.js';
+import type { Rule, RuleContext, RuleReport } from '../src/lint/types.js';
 import { derivedName } from '../src/sql/quote.js';
 
 export function notNullSteps(table: string, bareTable: string, column: string, pgVersion: number): string {
@@ -27,7 +28,6 @@ const rule: Rule = {
     defaultSeverity: 'error',
     summary: 'SET NOT NULL scans the whole table under ACCESS EXCLUSIVE.',
     lock: 'ACCESS EXCLUSIVE',
-    fixable: true,
     docs: {
       description:
         'ALTER COLUMN ... SET NOT NULL reads every row to prove there is no NULL while holding ACCESS EXCLUSIVE: no reads or writes meanwhile. On PostgreSQL 12+ the scan is skipped when a validated CHECK (col IS NOT NULL) constraint exists, so add that constraint NOT VALID, VALIDATE it (SHARE UPDATE EXCLUSIVE, reads and writes continue), then SET NOT NULL and drop the CHECK. On PostgreSQL 18, ADD CONSTRAINT ... NOT NULL col NOT VALID followed by VALIDATE does it directly.',
@@ -82,8 +82,51 @@ const rule: Rule = {
       if (ctx.pgVersion >= 12) r.suggestion = nullable.map((c) => notNullSteps(table, bare, c, ctx.pgVersion)).join('\n');
       out.push(r);
     }
-    return out.map((r) => (r.suggestion === undefined ? { message: r.message, help: r.help, effect: r.effect! } : r));
+    out.push(...writerReports(ctx));
+    return out.map((r) => (r.suggestion === undefined && r.evidence === undefined ? { message: r.message, help: r.help, effect: r.effect! } : r));
   },
 };
+
+/**
+ * With expand/contract evidence (lint --base, readers.paths, --db): SET NOT NULL breaks
+ * the writers that leave the column out, and the deployed code when the column was only
+ * added by the pending release (it does not write it yet). Without evidence: nothing.
+ */
+function writerReports(ctx: RuleContext): RuleReport[] {
+  if (!ctx.compat) return [];
+  const out: RuleReport[] = [];
+  for (const effect of effectsOf(ctx, 'set-not-null', 'set-not-null-proven', 'add-not-null-constraint', 'add-not-null-constraint-not-valid')) {
+    const t = effect.table;
+    const column = effect.column;
+    if (!t?.preExisting || !column) continue;
+    // A default fills the column for writers that leave it out.
+    if (ctx.model.relations.get(t.key)?.columns.get(column)?.hasDefault) continue;
+    const w = judgeWriters(ctx, t.key, column);
+    if (w.guarded) continue;
+    const sameFile = Boolean(ctx.fileState.columnsAdded.get(t.key)?.has(column));
+    if (!w.addedThisRelease && !sameFile && w.strong + w.weak === 0) continue;
+    const table = relSql(effect);
+    const bare = table.split('.').pop()!.replace(/"/g, '');
+    const parts: string[] = [];
+    if (w.addedThisRelease || sameFile) {
+      parts.push(`${column} is added by this release (${w.addedThisRelease ? `${w.addedThisRelease.file}:${w.addedThisRelease.line}` : 'this file'}): the deployed code does not write it, so its INSERTs fail once ${column} is NOT NULL.`);
+    }
+    if (w.strong + w.weak > 0) parts.push(`${w.strong + w.weak} INSERT${w.strong + w.weak === 1 ? '' : 's'} in the code do${w.strong + w.weak === 1 ? 'es' : ''} not set ${column}${w.strong === 0 ? ' (weak matches)' : ''}.`);
+    const r: RuleReport = {
+      effect,
+      message: `Making ${column} NOT NULL breaks writers that leave it NULL: ${parts.join(' ')}`,
+      help: withLines('Ship code that always writes the column (or give it a DEFAULT) and backfill in one release; enforce NOT NULL in a later one.', w.helpLines),
+      severity: w.strong > 0 || w.addedThisRelease || sameFile ? 'error' : 'warning',
+      suggestion: [
+        `-- release N (expand): add ${column} nullable (or with a DEFAULT), deploy code that writes it on every INSERT, backfill existing rows in batches;`,
+        '-- release N+1 (contract), once every writer sets it:',
+        notNullSteps(table, bare, column, ctx.pgVersion),
+      ].join('\n'),
+    };
+    if (w.evidence) r.evidence = w.evidence;
+    out.push(r);
+  }
+  return out;
+}
 
 export default rule;

@@ -9,7 +9,6 @@ const rule: Rule = {
     defaultSeverity: 'error',
     summary: 'ADD UNIQUE / PRIMARY KEY / EXCLUDE builds its index under ACCESS EXCLUSIVE.',
     lock: 'ACCESS EXCLUSIVE',
-    fixable: true,
     docs: {
       description:
         'Adding a UNIQUE, PRIMARY KEY or EXCLUDE constraint builds the backing index while holding ACCESS EXCLUSIVE on the table: no reads or writes for the whole build. Build a unique index CONCURRENTLY first, then attach it with ADD CONSTRAINT ... USING INDEX, which is catalog-only. (A PRIMARY KEY also needs its columns NOT NULL: prove that first with a validated CHECK, see set-not-null-scan.)',

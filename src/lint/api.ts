@@ -8,7 +8,8 @@ import { discoverMigrations, sortMigrations, type MigrationFile } from '../migra
 import { detectFramework } from '../migrations/framework.js';
 import { upSection } from '../migrations/sections.js';
 import { loadParser } from '../sql/parser.js';
-import { lintSources, type SourceFile } from './engine.js';
+import type { CompatOptions, RefStatus } from './compat.js';
+import { lintSources, type EngineOptions, type SourceFile } from './engine.js';
 import type { LintResult, Rule, SeveritySetting } from './types.js';
 
 /** The oldest PostgreSQL major still supported upstream (as of late 2026). */
@@ -37,6 +38,16 @@ export interface LintOptions {
   rules: readonly Rule[];
   /** Filled with displayPath -> source text of every linted file (for code frames, fingerprints, --fix). */
   collectSources?: Map<string, string>;
+  /**
+   * Expand/contract release awareness (`--base`): history files are the released
+   * state, linted files the pending release. `refStatus` tells whether a ref named by
+   * a `-- ddlguard: contract <object> after <ref>` marker is released.
+   */
+  release?: { base: string; refStatus?: (ref: string) => RefStatus };
+  /** Search application code for readers of the columns/tables the linted files contract (config `readers`). */
+  readers?: { paths: string[]; exclude?: string[]; /** Directory the globs are relative to (default cwd). */ baseDir?: string };
+  /** Live database URL: pg_stat_statements and catalog dependants of contracted objects. */
+  db?: string;
 }
 
 export class UsageError extends Error {}
@@ -79,7 +90,9 @@ export async function prepareSources(opts: Omit<LintOptions, 'rules'>): Promise<
   }
 }
 
-function makeSource(abs: string, displayPath: string, text: string, role: 'lint' | 'history', assume: boolean | undefined): SourceFile {
+function makeSource(abs: string, displayPath: string, raw: string, role: 'lint' | 'history', assume: boolean | undefined): SourceFile {
+  // A UTF-8 byte order mark is invisible in editors: drop it so columns match what users see.
+  const text = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
   const info = detectFramework(abs, text);
   const body = upSection(text, info.framework);
   let transaction: SourceFile['transaction'];
@@ -98,9 +111,62 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
     if (opts.only?.length) s = opts.only.includes(r.meta.id) ? (s === 'off' ? 'warning' : s) : 'off';
     severities.set(r.meta.id, s);
   }
-  const engineOpts = { pgVersion: opts.pgVersion ?? DEFAULT_PG_VERSION, rules: opts.rules, severities };
-  const result = lintSources(sources, opts.baseLockTimeoutMs === undefined ? engineOpts : { ...engineOpts, baseLockTimeoutMs: opts.baseLockTimeoutMs });
+  const engineOpts: EngineOptions = { pgVersion: opts.pgVersion ?? DEFAULT_PG_VERSION, rules: opts.rules, severities };
+  if (opts.baseLockTimeoutMs !== undefined) engineOpts.baseLockTimeoutMs = opts.baseLockTimeoutMs;
+  if (opts.release || opts.readers?.paths.length || opts.db) engineOpts.compat = await compatOptions(sources, opts, engineOpts);
+  const result = lintSources(sources, engineOpts);
   result.errors.unshift(...readErrors);
   result.summary.errors = result.errors.length;
   return result;
+}
+
+/** Contract directives' `after <ref>` in the linted files. */
+const AFTER_RE = /ddlguard:\s*contract\s+\S+\s+after\s+(\S+)/g;
+
+/**
+ * The expand/contract evidence for a run: release refs, then (only when a linted file
+ * drops, renames or makes NOT NULL something) a first pass for the targets and the
+ * readers stage (code + live database). The readers modules load only here.
+ */
+async function compatOptions(sources: readonly SourceFile[], opts: LintOptions, engineOpts: EngineOptions): Promise<CompatOptions> {
+  const compat: CompatOptions = {};
+  if (opts.release) {
+    const refs = new Map<string, RefStatus>();
+    for (const s of sources) {
+      if (s.role !== 'lint') continue;
+      for (const m of s.text.matchAll(AFTER_RE)) if (!refs.has(m[1]!)) refs.set(m[1]!, opts.release.refStatus?.(m[1]!) ?? 'unknown');
+    }
+    compat.release = { base: opts.release.base, refs };
+  }
+  const wantCode = Boolean(opts.readers?.paths.length);
+  if (!wantCode && !opts.db) return compat;
+  const { collectTargets, mayContract } = await import('../readers/targets.js');
+  if (!mayContract(sources)) return compat;
+  const parseCache = new WeakMap();
+  engineOpts.parseCache = parseCache;
+  const set = collectTargets(sources, { pgVersion: engineOpts.pgVersion, parseCache });
+  if (set.targets.length === 0) return compat;
+  const cwd = opts.cwd ?? process.cwd();
+  const baseDir = opts.readers?.baseDir ?? cwd;
+  const { gatherReaderEvidence } = await import('../readers/index.js');
+  compat.readers = await gatherReaderEvidence({
+    targets: set.targets,
+    catalog: set.catalog,
+    searchPath: set.searchPath,
+    code: wantCode ? { baseDir, displayDir: cwd, paths: opts.readers!.paths, exclude: [...(opts.readers!.exclude ?? []), ...migrationExcludes(sources, cwd, baseDir)] } : null,
+    db: opts.db ?? null,
+  });
+  return compat;
+}
+
+/** The migrations' folders as globs relative to the readers' base directory (never searched for readers). */
+function migrationExcludes(sources: readonly SourceFile[], cwd: string, baseDir: string): string[] {
+  const out = new Set<string>();
+  for (const s of sources) {
+    const rel = path.relative(baseDir, path.resolve(cwd, s.displayPath)).split(path.sep).join('/');
+    if (rel.startsWith('../') || path.isAbsolute(rel)) continue;
+    const dir = path.posix.dirname(rel);
+    out.add(dir === '.' ? rel : `${dir}/**`);
+  }
+  return [...out];
 }

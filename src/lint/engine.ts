@@ -12,6 +12,7 @@ import { columnRefs } from '../sql/ast.js';
 import type { Directive } from '../sql/comments.js';
 import { parseSqlFile } from '../sql/parse.js';
 import type { ParsedFile, ParsedStatement } from '../sql/statement.js';
+import { ReleaseTracker, type CompatContext, type CompatOptions } from './compat.js';
 import { lockInfo, mainLock } from './rule-kit.js';
 import {
   SEVERITY_RANK,
@@ -53,6 +54,18 @@ export interface EngineOptions {
   model?: SchemaModel;
   /** Called with each parsed file, e.g. for the planner or --fix. */
   onFile?: (file: ParsedFile, source: SourceFile) => void;
+  /** Evaluate the reports' fix builders into `Finding.fix` (--fix). */
+  fix?: boolean;
+  /**
+   * Expand/contract evidence: `release` (history files are the released state, linted
+   * files the pending release) and reader evidence gathered before the run. Reaches
+   * rules as RuleContext.compat.
+   */
+  compat?: CompatOptions;
+  /** Called with every statement's context (history files too) before the rules run; for first passes. */
+  onStatement?: (ctx: RuleContext, source: SourceFile) => void;
+  /** Parsed files by source, reused across passes over the same sources. */
+  parseCache?: WeakMap<SourceFile, ParsedFile>;
 }
 
 export function lintSources(sources: readonly SourceFile[], opts: EngineOptions): LintResult {
@@ -62,10 +75,16 @@ export function lintSources(sources: readonly SourceFile[], opts: EngineOptions)
   const knownRules = new Set(opts.rules.map((r) => r.meta.id));
   const lastLint = sources.map((s) => s.role).lastIndexOf('lint');
   let statements = 0;
+  const tracker = opts.compat?.release ? new ReleaseTracker(opts.compat.release) : null;
+  const compat: CompatContext | null = opts.compat && (opts.compat.release || opts.compat.readers) ? { release: tracker?.state ?? null, readers: opts.compat.readers ?? null } : null;
 
   for (let fileIndex = 0; fileIndex <= lastLint; fileIndex++) {
     const source = sources[fileIndex]!;
-    const parsed = parseSqlFile(source.displayPath, source.text);
+    let parsed = opts.parseCache?.get(source);
+    if (!parsed) {
+      parsed = parseSqlFile(source.displayPath, source.text);
+      opts.parseCache?.set(source, parsed);
+    }
     opts.onFile?.(parsed, source);
     if (parsed.error) {
       if (source.role === 'lint') errors.push({ file: source.displayPath, ...parsed.error });
@@ -82,16 +101,24 @@ export function lintSources(sources: readonly SourceFile[], opts: EngineOptions)
       : [];
     const topLevel = parsed.statements.filter((s) => s.inDoBlock === null).length;
     const inTx = source.transaction === 'wrapped' || (source.transaction === 'implicit' && topLevel > 1);
-    const walker = new FileWalker(model, fileIndex, source, opts, inTx);
+    const walker = new FileWalker(model, fileIndex, source, opts, inTx, compat, tracker);
+    const fixFile = opts.fix && lint ? { text: parsed.text, statements: parsed.statements, comments: parsed.comments, transaction: source.transaction } : null;
     for (const stmt of parsed.statements) {
       const { effects, ctx } = walker.before(stmt);
+      opts.onStatement?.(ctx, source);
       for (const rule of active) {
         if (isIgnored(stmt.directives, rule.meta.id)) continue;
         if (rule.meta.once === 'transaction' && ctx.tx.inTransaction && walker.reportedInTx.has(rule.meta.id)) continue;
         const severity = (opts.severities.get(rule.meta.id) ?? rule.meta.defaultSeverity) as Severity;
         const reports = rule.check(ctx);
         if (reports.length > 0 && ctx.tx.inTransaction) walker.reportedInTx.add(rule.meta.id);
-        for (const report of reports) findings.push(toFinding(source.displayPath, stmt, rule, severity, report, effects));
+        for (const report of reports) {
+          const finding = toFinding(source.displayPath, stmt, rule, severity, report, effects);
+          // Fix builders read the model as the rule saw it: evaluate them before the replay.
+          const fix = fixFile && report.fix ? report.fix(fixFile) : null;
+          if (fix && fix.edits.length > 0) finding.fix = fix;
+          findings.push(finding);
+        }
       }
       walker.after(stmt, effects);
     }
@@ -113,6 +140,8 @@ export function lintSources(sources: readonly SourceFile[], opts: EngineOptions)
       errors: errors.length,
       bySeverity,
       pgVersion: opts.pgVersion,
+      ...(opts.compat?.readers ? { readers: opts.compat.readers.searched } : {}),
+      ...(opts.compat?.release ? { base: opts.compat.release.base } : {}),
     },
   };
 }
@@ -153,6 +182,7 @@ function toFinding(file: string, stmt: ParsedStatement, rule: Rule, severity: Se
   const lock = r.effect ? mainLock(r.effect) : strongestPreExistingLock(effects);
   if (lock) f.lock = lockInfo(lock);
   if (r.suggestion) f.suggestion = r.suggestion;
+  if (r.evidence) f.evidence = r.evidence;
   return f;
 }
 
@@ -182,6 +212,8 @@ class FileWalker {
     private readonly source: SourceFile,
     private readonly opts: EngineOptions,
     assumeInTransaction: boolean,
+    private readonly compat: CompatContext | null = null,
+    private readonly tracker: ReleaseTracker | null = null,
   ) {
     const txOpts = opts.baseLockTimeoutMs === undefined ? { assumeInTransaction } : { assumeInTransaction, baseLockTimeoutMs: opts.baseLockTimeoutMs };
     this.tx = new TransactionTracker(txOpts);
@@ -202,6 +234,7 @@ class FileWalker {
       heldLocks: this.heldLocks,
     };
     const ctx: RuleContext = { file: this.source.displayPath, stmt, effects, model: this.model, tx, pgVersion: this.opts.pgVersion, fileState };
+    if (this.compat) ctx.compat = this.compat;
     return { effects, ctx };
   }
 
@@ -235,6 +268,7 @@ class FileWalker {
         this.backfills.push({ table, set, read });
       }
     }
+    this.tracker?.observe(stmt, effects, this.model, this.source.displayPath, this.source.role);
     const origin: Origin = { fileIndex: this.fileIndex, file: this.source.displayPath, statement: stmt.index, txSerial: this.serial };
     replayStatement(this.model, stmt, origin);
     if (stmt.kind === 'DoStmt') {

@@ -4,6 +4,9 @@ import type { TxSnapshot } from '../migrations/transaction.js';
 import type { SchemaModel } from '../schema/model.js';
 import type { Span } from '../sql/source.js';
 import type { ParsedStatement } from '../sql/statement.js';
+import type { Fix, FixBuilder } from './fix.js';
+import type { SearchSummary } from '../readers/types.js';
+import type { CompatContext, FindingEvidence } from './compat.js';
 
 export type Severity = 'error' | 'warning' | 'info';
 export type SeveritySetting = Severity | 'off';
@@ -58,6 +61,10 @@ export interface RuleReport {
   span?: Span;
   /** Override the rule's severity (e.g. lower when no reader is found). */
   severity?: Severity;
+  /** Mechanical fix for `--fix` (see src/lint/fix.ts); evaluated only in fix mode. */
+  fix?: FixBuilder;
+  /** Expand/contract evidence behind the report (readers found, release status), for JSON output. */
+  evidence?: FindingEvidence;
 }
 
 /** State the engine accumulates over one linted file, for rules that look back. */
@@ -81,6 +88,12 @@ export interface RuleContext {
   tx: TxSnapshot;
   pgVersion: number;
   fileState: FileState;
+  /**
+   * Expand/contract evidence gathered outside the rules: the released state
+   * (`lint --base`) and readers of contracted objects in code and in the live
+   * database. Absent on plain lint runs; see src/lint/compat.ts.
+   */
+  compat?: CompatContext;
 }
 
 export interface Rule {
@@ -100,6 +113,10 @@ export interface Finding {
   help: string;
   lock?: LockInfo;
   suggestion?: string;
+  /** Text edits into the linted file's text; present only when linting in fix mode. */
+  fix?: Fix;
+  /** Readers/writers found and release status, for compatibility findings judged with evidence. */
+  evidence?: FindingEvidence;
 }
 
 export interface LintError {
@@ -117,6 +134,10 @@ export interface LintSummary {
   errors: number;
   bySeverity: Record<Severity, number>;
   pgVersion: number;
+  /** Present when readers were searched (readers.paths, --db): what was searched. */
+  readers?: SearchSummary;
+  /** Present with --base: the ref the released state was taken from. */
+  base?: string;
 }
 
 export interface LintResult {

@@ -15,7 +15,10 @@ interface Piece {
   end: number;
 }
 
-export function parseSqlFile(path: string, text: string): ParsedFile {
+export function parseSqlFile(path: string, original: string): ParsedFile {
+  // Editors on Windows often save a UTF-8 byte order mark; migration runners strip it. A space
+  // keeps every offset, line and column unchanged.
+  const text = original.charCodeAt(0) === 0xfeff ? ' ' + original.slice(1) : original;
   const src = new SourceText(text);
   const comments = scanComments(src);
   let raw;

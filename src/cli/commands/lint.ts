@@ -1,4 +1,5 @@
-import { appendFileSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../../config/index.js';
 import { ALL_RULES } from '../../../rules/index.js';
@@ -25,6 +26,11 @@ export interface LintArgs {
   config?: string;
   since?: string;
   base?: string;
+  /** Rewrite the files with the rules' mechanical fixes, then lint them. */
+  fix?: boolean;
+  /** Print the fixes as a unified diff instead of writing them. */
+  fixDryRun?: boolean;
+  db?: string;
 }
 
 export function checkRuleIds(ids: readonly string[] | undefined, flag: string): void {
@@ -100,6 +106,17 @@ export async function runLint(args: LintArgs): Promise<number> {
   const exclude = [...(args.exclude ?? []), ...fromConfig(config.ignore)];
   if (exclude.length) opts.exclude = exclude;
   if (args.includeDown) opts.includeDown = true;
+  // Expand/contract: --base makes unchanged migrations the released state and changed ones the pending release.
+  if (args.base) opts.release = { base: args.base, refStatus: (ref) => gitRefStatus(ref, args.base!, cwd) };
+  // Readers of contracted objects: config readers.paths (application code) and the live database.
+  if (config.readers?.paths?.length) opts.readers = { paths: config.readers.paths, exclude: config.readers.exclude ?? [], baseDir: loaded.dir };
+  const db = args.db ?? process.env.DATABASE_URL;
+  if (db) opts.db = db;
+  if (args.fix || args.fixDryRun) {
+    // --fix writes the files and goes on to lint them as usual; --fix-dry-run ends here.
+    const code = await runFix(args, opts, (args.severityThreshold ?? config.severityThreshold ?? 'warning') as Severity);
+    if (code !== null) return code;
+  }
   let result;
   try {
     result = await lint(opts);
@@ -112,7 +129,59 @@ export async function runLint(args: LintArgs): Promise<number> {
     const { githubSummaryMarkdown } = await import('../../lint/reporters/github.js');
     appendFileSync(process.env.GITHUB_STEP_SUMMARY, githubSummaryMarkdown(result, reporterContext(opts.collectSources!, args.color)));
   }
+  const dbSearch = result.summary.readers?.db;
+  if (dbSearch && (dbSearch.error || dbSearch.note)) {
+    process.stderr.write(`ddlguard: readers: database ${dbSearch.url}: ${dbSearch.error ?? dbSearch.note}\n`);
+  }
   if (result.errors.length > 0) return EXIT_USAGE;
   const threshold = (args.severityThreshold ?? config.severityThreshold ?? 'warning') as Severity;
+  return result.findings.some((f) => meetsThreshold(f.severity, threshold)) ? EXIT_FINDINGS : EXIT_CLEAN;
+}
+
+/** Is `ref` (named by a `-- ddlguard: contract ... after <ref>` marker) part of the released state `base`? */
+function gitRefStatus(ref: string, base: string, cwd: string): 'released' | 'unreleased' | 'unknown' {
+  const git = (args: string[]) => execFileSync('git', args, { cwd, stdio: ['ignore', 'pipe', 'ignore'] });
+  try {
+    git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
+  } catch {
+    return 'unknown';
+  }
+  try {
+    git(['merge-base', '--is-ancestor', ref, base]);
+    return 'released';
+  } catch {
+    return 'unreleased';
+  }
+}
+
+/**
+ * --fix / --fix-dry-run: apply the fixes the findings carry (several lint + fix rounds).
+ * --fix writes the changed files and returns null (the caller then lints them as usual);
+ * --fix-dry-run prints the changes as a unified diff, writes nothing, and returns the exit
+ * code for the findings that would remain.
+ */
+async function runFix(args: LintArgs, opts: LintOptions, threshold: Severity): Promise<number | null> {
+  if (args.fix && args.fixDryRun) throw new CliError('use either --fix or --fix-dry-run, not both');
+  if (args.fix && opts.stdin) throw new CliError('--fix cannot rewrite stdin; use --fix-dry-run to print the changes as a diff');
+  const { fixDiff, fixMigrations } = await import('../../lint/fix.js');
+  let outcome;
+  try {
+    outcome = await fixMigrations(opts);
+  } catch (e) {
+    if (e instanceof UsageError) throw new CliError(e.message);
+    throw e;
+  }
+  const { result, files } = outcome;
+  const problems = (n: number) => `${n} problem${n === 1 ? '' : 's'}`;
+  const inFiles = `${files.length} file${files.length === 1 ? '' : 's'}`;
+  if (!args.fixDryRun) {
+    for (const f of files) if (f.path) writeFileSync(f.path, f.after);
+    if (files.length) process.stderr.write(`ddlguard: fixed ${problems(outcome.fixed)} in ${inFiles}\n`);
+    return null;
+  }
+  process.stdout.write(await fixDiff(files));
+  const left = result.findings.length;
+  process.stderr.write(files.length ? `ddlguard: --fix would fix ${problems(outcome.fixed)} in ${inFiles}, ${problems(left)} would remain (nothing written)\n` : `ddlguard: nothing to fix (${problems(left)})\n`);
+  if (result.errors.length > 0) return EXIT_USAGE;
   return result.findings.some((f) => meetsThreshold(f.severity, threshold)) ? EXIT_FINDINGS : EXIT_CLEAN;
 }

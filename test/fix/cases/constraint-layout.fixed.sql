@@ -1,0 +1,7 @@
+-- Trailing comments, a statement after the semicolon, and a last statement without one.
+SET lock_timeout = '2s';
+ALTER TABLE orders ADD CONSTRAINT orders_amount_positive CHECK (amount > 0) NOT VALID; -- money
+ALTER TABLE orders VALIDATE CONSTRAINT orders_amount_positive;
+ALTER TABLE orders ADD CONSTRAINT orders_note_short CHECK (char_length(note) < 1000) NOT VALID /* why */ ; ALTER TABLE orders VALIDATE CONSTRAINT orders_note_short; SELECT 1;
+ALTER TABLE orders ADD CONSTRAINT orders_user_fk3 FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID; -- last
+ALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk3;

