@@ -22,28 +22,29 @@ export function redactUrl(url: string): string {
 }
 
 /** Replaces every URL-with-password and `password=...` in free text. */
-export function redactText(text: string, knownSecrets: string[] = []): string {
+export function redactText(text: string, knownSecrets: readonly string[] = []): string {
   let out = text;
-  for (const s of knownSecrets) {
+  for (const s of [...knownSecrets].sort((a, b) => b.length - a.length)) {
     if (s) out = out.split(s).join('***');
   }
-  out = out.replace(/\b(postgres(?:ql)?:\/\/)([^:@/\s]*):([^@\s]*)@/gi, '$1$2:***@');
+  out = out.replace(/\b([a-z][a-z0-9+.-]*:\/\/)([^:@/\s]*):([^@\s]*)@/gi, '$1$2:***@');
   out = out.replace(/(password\s*=\s*)('[^']*'|[^\s&]+)/gi, '$1***');
   return out;
 }
 
-/** Password of a URL, if any (to scrub it from messages verbatim). */
-function secretsOf(url: string | undefined): string[] {
+/** The secrets a URL carries (password in the authority or the query, raw and percent-decoded), to scrub verbatim. */
+export function urlSecrets(url: string | undefined): string[] {
   if (!url) return [];
   try {
     const u = new URL(url);
     const out: string[] = [];
-    if (u.password) {
-      out.push(u.password);
+    for (const p of [u.password, u.searchParams.get('password') ?? '', u.searchParams.get('sslpassword') ?? '']) {
+      if (!p) continue;
+      out.push(p);
       try {
-        out.push(decodeURIComponent(u.password));
+        out.push(decodeURIComponent(p));
       } catch {
-        /* ignore */
+        /* keep the raw form only */
       }
     }
     return out.filter((s) => s.length >= 3);
@@ -68,7 +69,7 @@ export class ApplyError extends Error {
 export function redactError(err: unknown, url?: string): ApplyError {
   if (err instanceof ApplyError) return err;
   const e = err as { message?: unknown; code?: unknown; detail?: unknown };
-  const secrets = secretsOf(url ?? process.env.DATABASE_URL);
+  const secrets = urlSecrets(url ?? process.env.DATABASE_URL);
   const message = redactText(typeof e?.message === 'string' ? e.message : String(err), secrets);
   const detail = typeof e?.detail === 'string' ? redactText(e.detail, secrets) : undefined;
   const out = new ApplyError(message, typeof e?.code === 'string' ? e.code : undefined, detail);

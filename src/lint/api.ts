@@ -102,9 +102,8 @@ function makeSource(abs: string, displayPath: string, raw: string, role: 'lint' 
   return { displayPath, text: body, role, transaction, transactionWhy: assume !== undefined ? '--assume-in-transaction' : info.why };
 }
 
-export async function lint(opts: LintOptions): Promise<LintResult> {
-  const [{ sources, readErrors }] = await Promise.all([prepareSources(opts), loadParser()]);
-  if (opts.collectSources) for (const s of sources) if (s.role === 'lint') opts.collectSources.set(s.displayPath, s.text);
+/** Engine options from lint options: effective severity per rule (defaults, overrides, --rule) and version. */
+export function engineOptionsFor(opts: LintOptions): EngineOptions {
   const severities = new Map<string, SeveritySetting>();
   for (const r of opts.rules) {
     let s: SeveritySetting = opts.severities?.[r.meta.id] ?? r.meta.defaultSeverity;
@@ -113,6 +112,13 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
   }
   const engineOpts: EngineOptions = { pgVersion: opts.pgVersion ?? DEFAULT_PG_VERSION, rules: opts.rules, severities };
   if (opts.baseLockTimeoutMs !== undefined) engineOpts.baseLockTimeoutMs = opts.baseLockTimeoutMs;
+  return engineOpts;
+}
+
+export async function lint(opts: LintOptions): Promise<LintResult> {
+  const [{ sources, readErrors }] = await Promise.all([prepareSources(opts), loadParser()]);
+  if (opts.collectSources) for (const s of sources) if (s.role === 'lint') opts.collectSources.set(s.displayPath, s.text);
+  const engineOpts = engineOptionsFor(opts);
   if (opts.release || opts.readers?.paths.length || opts.db) engineOpts.compat = await compatOptions(sources, opts, engineOpts);
   const result = lintSources(sources, engineOpts);
   result.errors.unshift(...readErrors);

@@ -20,7 +20,7 @@ import { SourceText } from '../sql/source.js';
 import type { ParsedStatement } from '../sql/statement.js';
 import { detectFramework } from '../migrations/framework.js';
 import { upSection } from '../migrations/sections.js';
-import { DEFAULT_PG_VERSION, prepareSources, type LintOptions } from './api.js';
+import { engineOptionsFor, prepareSources, type LintOptions } from './api.js';
 import { lintSources, type EngineOptions, type SourceFile } from './engine.js';
 import type { Finding, LintResult, RuleContext, SeveritySetting } from './types.js';
 
@@ -569,17 +569,6 @@ export interface FixOutcome {
   passes: number;
 }
 
-/** Severities as lint() computes them (config/CLI overrides, --rule). */
-function severitiesOf(opts: LintOptions): Map<string, SeveritySetting> {
-  const out = new Map<string, SeveritySetting>();
-  for (const r of opts.rules) {
-    let s: SeveritySetting = opts.severities?.[r.meta.id] ?? r.meta.defaultSeverity;
-    if (opts.only?.length) s = opts.only.includes(r.meta.id) ? (s === 'off' ? 'warning' : s) : 'off';
-    out.set(r.meta.id, s);
-  }
-  return out;
-}
-
 /**
  * Discover and read the files as lint() does, then fixSources() them. Nothing is written:
  * the caller writes `files` (--fix) or prints their diff (--fix-dry-run).
@@ -587,8 +576,7 @@ function severitiesOf(opts: LintOptions): Map<string, SeveritySetting> {
 export async function fixMigrations(opts: FixOptions): Promise<FixOutcome> {
   const cwd = opts.cwd ?? process.cwd();
   const [{ sources, readErrors }] = await Promise.all([prepareSources(opts), loadParser()]);
-  const engine: EngineOptions = { pgVersion: opts.pgVersion ?? DEFAULT_PG_VERSION, rules: opts.rules, severities: severitiesOf(opts) };
-  if (opts.baseLockTimeoutMs !== undefined) engine.baseLockTimeoutMs = opts.baseLockTimeoutMs;
+  const engine = engineOptionsFor(opts);
   const stdinDisplay = opts.stdin ? (opts.stdin.filepath ?? 'stdin.sql').split(path.sep).join('/') : null;
 
   const targets = new Map<string, FixTarget & { path: string | null; bom: string }>();

@@ -8,6 +8,7 @@
  * the same server) for statements that cannot run inside the traced
  * transaction.
  */
+import { redactText, redactUrl as maskUrl, redactText as maskSecrets, urlSecrets } from '../db/connection.js';
 import { randomBytes } from 'node:crypto';
 
 export type EngineKind = 'pglite' | 'pg';
@@ -59,51 +60,13 @@ export async function serverVersion(engine: Engine): Promise<ServerVersion> {
 
 // ---- secrets -----------------------------------------------------------------
 
-/** The URL with its password replaced by `****` (unparseable input is hidden entirely). */
-export function maskUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '****';
-    const p = u.searchParams.get('password');
-    if (p !== null) u.searchParams.set('password', '****');
-    return u.toString();
-  } catch {
-    return '<database url>';
-  }
-}
+// Password masking is shared with apply and the readers (src/db/connection.ts).
+export { maskUrl, maskSecrets, urlSecrets };
 
-/** The secrets a URL carries (password raw and percent-decoded). */
-export function urlSecrets(url: string): string[] {
-  const out: string[] = [];
-  try {
-    const u = new URL(url);
-    for (const p of [u.password, u.searchParams.get('password') ?? '']) {
-      if (!p) continue;
-      out.push(p);
-      try {
-        out.push(decodeURIComponent(p));
-      } catch {
-        // keep the raw form only
-      }
-    }
-  } catch {
-    // not a URL: nothing we can name, the caller masks URLs by pattern
-  }
-  return [...new Set(out.filter((s) => s.length > 0))];
-}
-
-/** Removes passwords from free text: `scheme://user:pw@` forms and the given secrets. */
-export function maskSecrets(text: string, secrets: readonly string[] = []): string {
-  let out = text.replace(/\b([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)[^@\s]*@/gi, '$1****@');
-  out = out.replace(/(password=)[^&\s]+/gi, '$1****');
-  for (const s of [...secrets].sort((a, b) => b.length - a.length)) out = out.split(s).join('****');
-  return out;
-}
-
-/** An Error whose message is masked. */
+/** An Error whose message is masked (SQLSTATE kept). */
 export function maskedError(e: unknown, secrets: readonly string[] = []): Error {
   const msg = e instanceof Error ? e.message : String(e);
-  const err = new Error(maskSecrets(msg, secrets));
+  const err = new Error(redactText(msg, [...secrets]));
   const code = (e as { code?: unknown } | null)?.code;
   if (typeof code === 'string') (err as Error & { code?: string }).code = code;
   return err;
