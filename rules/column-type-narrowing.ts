@@ -1,4 +1,4 @@
-import { judgeContract, withLines, withNote } from '../src/lint/compat.js';
+import { contractReport, judgeContract } from '../src/lint/compat.js';
 import { effectsOf, ident, relSql } from '../src/lint/rule-kit.js';
 import type { Rule, RuleReport } from '../src/lint/types.js';
 
@@ -26,8 +26,8 @@ const rule: Rule = {
       if (!verdict.report) continue;
       const r: RuleReport = {
         effect,
-        message: withNote(`Narrowing the type of ${effect.column} (${effect.typeChange.reason}): the ALTER fails on values that do not fit, and writes of larger values from deployed code fail afterwards.`, verdict.note),
-        help: withLines('Check existing data first (`ddlguard verify preflight`) and prefer a CHECK constraint added NOT VALID + VALIDATE.', verdict.helpLines),
+        message: `Narrowing the type of ${effect.column} (${effect.typeChange.reason}): the ALTER fails on values that do not fit, and writes of larger values from deployed code fail afterwards.`,
+        help: 'Check existing data first (`ddlguard verify preflight`) and prefer a CHECK constraint added NOT VALID + VALIDATE.',
       };
       if (ctx.compat) {
         const table = relSql(effect);
@@ -37,10 +37,8 @@ const rule: Rule = {
           `ALTER TABLE ${table} VALIDATE CONSTRAINT ${ident(`${table.split('.').pop()!.replace(/"/g, '')}_${effect.column}_fits`)};`,
           '-- release N+1 (contract): the narrowing, or keep the CHECK instead of a narrower type.',
         ].join('\n');
-        if (verdict.severity) r.severity = verdict.severity;
-        if (verdict.evidence) r.evidence = verdict.evidence;
       }
-      out.push(r);
+      out.push(contractReport(ctx, verdict, r));
     }
     return out;
   },

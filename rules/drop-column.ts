@@ -1,4 +1,4 @@
-import { createdThisRelease, judgeContract, withLines, withNote } from '../src/lint/compat.js';
+import { contractReport, createdThisRelease, judgeContract } from '../src/lint/compat.js';
 import { effectsOf, ident, relSql } from '../src/lint/rule-kit.js';
 import type { Rule, RuleReport } from '../src/lint/types.js';
 
@@ -31,8 +31,8 @@ const rule: Rule = {
       const col = ident(effect.column);
       const r: RuleReport = {
         effect,
-        message: withNote(`Dropping column ${effect.column} of ${t.display} breaks any running code that still reads or writes it.`, verdict.note),
-        help: withLines('Remove every use of the column from the code and deploy that first; drop the column in a later release.', verdict.helpLines),
+        message: `Dropping column ${effect.column} of ${t.display} breaks any running code that still reads or writes it.`,
+        help: 'Remove every use of the column from the code and deploy that first; drop the column in a later release.',
         suggestion: [
           `-- release N (expand): stop reading and writing ${effect.column} in the code (Rails: ignored_columns; other ORMs: remove the field), mark it, deploy:`,
           `COMMENT ON COLUMN ${table}.${col} IS 'deprecated: to be dropped';`,
@@ -41,9 +41,7 @@ const rule: Rule = {
           `ALTER TABLE ${table} DROP COLUMN ${col};`,
         ].join('\n'),
       };
-      if (verdict.severity) r.severity = verdict.severity;
-      if (ctx.compat && verdict.evidence) r.evidence = verdict.evidence;
-      out.push(r);
+      out.push(contractReport(ctx, verdict, r));
     }
     return out;
   },

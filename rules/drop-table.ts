@@ -1,4 +1,4 @@
-import { createdThisRelease, judgeContract, withLines, withNote } from '../src/lint/compat.js';
+import { contractReport, createdThisRelease, judgeContract } from '../src/lint/compat.js';
 import { effectsOf, relSql } from '../src/lint/rule-kit.js';
 import type { Rule, RuleReport } from '../src/lint/types.js';
 
@@ -29,8 +29,8 @@ const rule: Rule = {
       const table = relSql(effect);
       const r: RuleReport = {
         effect,
-        message: withNote(`Dropping table ${t.display} destroys its data and breaks any running code that still uses it.`, verdict.note),
-        help: withLines('Remove every use of the table from the code and deploy that first; drop it in a later release (after a backup or an archive rename).', verdict.helpLines),
+        message: `Dropping table ${t.display} destroys its data and breaks any running code that still uses it.`,
+        help: 'Remove every use of the table from the code and deploy that first; drop it in a later release (after a backup or an archive rename).',
         suggestion: [
           `-- release N (expand): remove every use of ${t.display} from the code, mark it, deploy:`,
           `COMMENT ON TABLE ${table} IS 'deprecated: to be dropped';`,
@@ -39,9 +39,7 @@ const rule: Rule = {
           `DROP TABLE ${table};`,
         ].join('\n'),
       };
-      if (verdict.severity) r.severity = verdict.severity;
-      if (ctx.compat && verdict.evidence) r.evidence = verdict.evidence;
-      out.push(r);
+      out.push(contractReport(ctx, verdict, r));
     });
     return out;
   },

@@ -1,4 +1,4 @@
-import { createdThisRelease, judgeContract, withLines, withNote } from '../src/lint/compat.js';
+import { contractReport, createdThisRelease, judgeContract } from '../src/lint/compat.js';
 import { effectsOf, ident, relSql } from '../src/lint/rule-kit.js';
 import type { Rule, RuleReport } from '../src/lint/types.js';
 import { formatType } from '../src/sql/ast.js';
@@ -32,8 +32,8 @@ const rule: Rule = {
       const typeSql = type && type.name !== 'unknown' ? formatType(type) : `<type of ${effect.column}>`;
       const r: RuleReport = {
         effect,
-        message: withNote(`Renaming ${effect.column} to ${to} breaks the deployed code that still uses ${effect.column}.`, verdict.note),
-        help: withLines('Add the new column, sync it with a trigger and backfill, move the code to it, then drop the old column in a later release (`ddlguard plan` writes these steps).', verdict.helpLines),
+        message: `Renaming ${effect.column} to ${to} breaks the deployed code that still uses ${effect.column}.`,
+        help: 'Add the new column, sync it with a trigger and backfill, move the code to it, then drop the old column in a later release (`ddlguard plan` writes these steps).',
         suggestion: [
           '-- release N (expand):',
           `ALTER TABLE ${t} ADD COLUMN ${ident(to)} ${typeSql};`,
@@ -44,9 +44,7 @@ const rule: Rule = {
           `ALTER TABLE ${t} DROP COLUMN ${ident(effect.column)};`,
         ].join('\n'),
       };
-      if (verdict.severity) r.severity = verdict.severity;
-      if (ctx.compat && verdict.evidence) r.evidence = verdict.evidence;
-      out.push(r);
+      out.push(contractReport(ctx, verdict, r));
     }
     return out;
   },

@@ -1,4 +1,4 @@
-import { createdThisRelease, judgeContract, withLines, withNote } from '../src/lint/compat.js';
+import { contractReport, createdThisRelease, judgeContract } from '../src/lint/compat.js';
 import { effectsOf, ident, relSql } from '../src/lint/rule-kit.js';
 import type { Rule, RuleReport } from '../src/lint/types.js';
 
@@ -29,8 +29,8 @@ const rule: Rule = {
       const newSql = schema === 'public' ? ident(to) : `${ident(schema)}.${ident(to)}`;
       const r: RuleReport = {
         effect,
-        message: withNote(`Renaming ${tb.display} to ${to} breaks the deployed code that still uses the old name.`, verdict.note),
-        help: withLines('Rename and create a compatibility view with the old name in the same transaction; drop the view in a later release.', verdict.helpLines),
+        message: `Renaming ${tb.display} to ${to} breaks the deployed code that still uses the old name.`,
+        help: 'Rename and create a compatibility view with the old name in the same transaction; drop the view in a later release.',
         suggestion: [
           '-- release N (expand): rename, and keep the old name working for the deployed code',
           'BEGIN;',
@@ -41,9 +41,7 @@ const rule: Rule = {
           `DROP VIEW ${relSql(effect)};`,
         ].join('\n'),
       };
-      if (verdict.severity) r.severity = verdict.severity;
-      if (ctx.compat && verdict.evidence) r.evidence = verdict.evidence;
-      out.push(r);
+      out.push(contractReport(ctx, verdict, r));
     }
     return out;
   },

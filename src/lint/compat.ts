@@ -23,7 +23,7 @@ import type { Directive } from '../sql/comments.js';
 import type { ParsedStatement } from '../sql/statement.js';
 import type { CodeHit, DbHit, ReaderIndex, SearchSummary } from '../readers/types.js';
 import { targetKey } from '../readers/types.js';
-import type { RuleContext, Severity } from './types.js';
+import type { RuleContext, Severity, RuleReport } from './types.js';
 
 export type RefStatus = 'released' | 'unreleased' | 'unknown';
 
@@ -412,6 +412,17 @@ function writerLines(what: string, code: readonly CodeHit[], db: readonly DbHit[
 }
 
 /** Append a note to a message and evidence lines to a help text. */
+/**
+ * A compatibility report shaped by the contract verdict: the release/readers note on the
+ * message, the readers and what was searched in the help, the verdict's severity and evidence.
+ */
+export function contractReport(ctx: RuleContext, verdict: ContractVerdict, report: RuleReport): RuleReport {
+  const r: RuleReport = { ...report, message: withNote(report.message, verdict.note), help: withLines(report.help, verdict.helpLines) };
+  if (verdict.severity) r.severity = verdict.severity;
+  if (ctx.compat && verdict.evidence) r.evidence = verdict.evidence;
+  return r;
+}
+
 export function withNote(message: string, note: string): string {
   return note ? `${message} ${note}` : message;
 }
