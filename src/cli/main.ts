@@ -68,7 +68,8 @@ async function main(argv: string[]): Promise<number> {
           .option('phase', { type: 'string', choices: ['expand', 'migrate', 'contract', 'all'], describe: 'Only this phase (default: all, in order)' })
           .option('history', { type: 'string', array: true, describe: 'Files/globs that only inform the schema model' })
           .option('db', { type: 'string', describe: 'Read the server version and table sizes from this database' })
-          .option('small-table-rows', { type: 'number', describe: 'With --db: tables with fewer rows keep the simple form (default 10000)' }),
+          .option('small-table-rows', { type: 'number', describe: 'With --db: tables with fewer rows keep the simple form (default 10000)' })
+          .option('config', { type: 'string', describe: 'Config file (default: ddlguard.config.{json,yaml} found upwards)' }),
       async (args) => setExit(await (await import('./commands/plan.js')).runPlan(args as never)),
     )
     .command(
@@ -86,7 +87,8 @@ async function main(argv: string[]): Promise<number> {
           .option('kill-blockers-after', { type: 'string', describe: 'Terminate idle-in-transaction blockers after this long (e.g. 30s); off by default', coerce: durationMs })
           .option('lock-timeout-max', { type: 'string', describe: 'Largest lock_timeout the guard grows to (e.g. 5s)', coerce: durationMs })
           .option('statement-timeout', { type: 'string', describe: 'statement_timeout for guarded steps (e.g. 60s)', coerce: durationMs })
-          .option('pg-version', { type: 'number', describe: 'PostgreSQL major, when planning migration files' }),
+          .option('pg-version', { type: 'number', describe: 'PostgreSQL major, when planning migration files' })
+          .option('config', { type: 'string', describe: 'Config file (default: ddlguard.config.{json,yaml} found upwards)' }),
       async (args) => setExit(await (await import('./commands/apply.js')).runApply(args as never)),
     )
     .command(
@@ -144,6 +146,16 @@ async function main(argv: string[]): Promise<number> {
           async (args) => setExit(await (await import('./commands/verify.js')).runVerifyCompare(args as never)),
         )
         .demandCommand(1, 'Give a check: preflight or compare.'),
+    )
+    .command(
+      'init',
+      'Detect the migration layout and write a starter ddlguard.config.json',
+      (y) =>
+        y
+          .option('force', { type: 'boolean', describe: 'Overwrite an existing config' })
+          .option('dir', { type: 'string', describe: 'The migrations directory (default: detected)' })
+          .option('pg-version', { type: 'number', describe: 'PostgreSQL major version in production (default 15)' }),
+      async (args) => setExit(await (await import('./commands/init.js')).runInit(args)),
     )
     .command(
       'install-hook',

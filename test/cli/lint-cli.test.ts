@@ -1,6 +1,6 @@
 /** End-to-end: the built CLI (dist/, built by `npm test` before vitest runs). */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -94,5 +94,28 @@ describe('ddlguard lint with a config file', () => {
     const r = run(['lint', '001.sql'], undefined, dir);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/ddlguard\.config\.json:2:\d+: pgVersion/);
+  });
+});
+
+describe('ddlguard init and config for plan', () => {
+  it('init detects db/migrations and writes a config lint then uses', () => {
+    const dir = tmpFiles({});
+    mkdirSync(path.join(dir, 'db', 'migrations'), { recursive: true });
+    writeFileSync(path.join(dir, 'db', 'migrations', '001.sql'), 'CREATE INDEX i ON users (a);\n');
+    const init = run(['init'], undefined, dir);
+    expect(init.code).toBe(0);
+    expect(JSON.parse(readFileSync(path.join(dir, 'ddlguard.config.json'), 'utf8'))).toMatchObject({ migrations: ['db/migrations'], pgVersion: 15 });
+    expect(run(['init'], undefined, dir).code).toBe(2); // refuses to overwrite
+    const out = JSON.parse(run(['lint', '--format', 'json'], undefined, dir).stdout);
+    expect(out.findings.some((f: any) => f.rule === 'require-concurrent-index' && f.file === 'db/migrations/001.sql')).toBe(true);
+  });
+  it('plan reads the planner and apply settings from the config', () => {
+    const dir = tmpFiles({
+      'ddlguard.config.json': JSON.stringify({ pgVersion: 16, apply: { maxLockTimeout: '750ms', retries: 9 } }),
+      '001.sql': 'ALTER TABLE users ADD COLUMN c int;\n',
+    });
+    const plan = JSON.parse(run(['plan', '001.sql', '--format', 'json'], undefined, dir).stdout);
+    expect(plan.pgVersion).toBe(16);
+    expect(plan.steps[0].guard).toMatchObject({ kind: 'lock-timeout', lockTimeoutMs: 750, retries: 9 });
   });
 });

@@ -12,6 +12,7 @@ import { createLogger, type LogFormat } from '../../apply/log.js';
 import { applyPlan, validatePlan, type PhaseOption } from '../../apply/runner.js';
 import { listPlans, loadPlanState, requestAbort, resetPlan } from '../../apply/state.js';
 import type { Plan } from '../../apply/types.js';
+import { configMs, loadCliConfig } from '../config.js';
 import { CliError } from '../exit.js';
 
 export interface ApplyArgs {
@@ -28,6 +29,7 @@ export interface ApplyArgs {
   statementTimeout?: number;
   /** PostgreSQL major for planning migration files (default 15). */
   pgVersion?: number;
+  config?: string;
 }
 
 function logFormat(format: string | undefined): LogFormat {
@@ -82,11 +84,21 @@ export async function loadPlanInput(input: string[], pgVersion?: number): Promis
 export async function runApply(args: ApplyArgs): Promise<number> {
   const format = logFormat(args.format);
   const phase = phaseOption(args.phase);
-  const plan = await loadPlanInput(args.input, args.pgVersion);
+  const { config } = await loadCliConfig(args.config);
+  const plan = await loadPlanInput(args.input, args.pgVersion ?? config.pgVersion);
+  // CLI flags override the config's apply settings.
   const guard: Record<string, number> = {};
-  if (args.killBlockersAfter !== undefined) guard.killBlockersAfterMs = args.killBlockersAfter;
-  if (args.lockTimeoutMax !== undefined) guard.maxLockTimeoutMs = args.lockTimeoutMax;
-  if (args.statementTimeout !== undefined) guard.statementTimeoutMs = args.statementTimeout;
+  const killAfter = args.killBlockersAfter;
+  const maxLockTimeout = args.lockTimeoutMax ?? configMs(config.apply?.maxLockTimeout);
+  const startLockTimeout = configMs(config.apply?.lockTimeout);
+  const statementTimeout = args.statementTimeout ?? configMs(config.apply?.statementTimeout);
+  if (killAfter !== undefined) guard.killBlockersAfterMs = killAfter;
+  if (maxLockTimeout !== undefined) guard.maxLockTimeoutMs = maxLockTimeout;
+  if (startLockTimeout !== undefined) guard.startLockTimeoutMs = startLockTimeout;
+  if (statementTimeout !== undefined) guard.statementTimeoutMs = statementTimeout;
+  if (config.apply?.retries !== undefined) guard.maxRetries = config.apply.retries;
+  const backfill: Record<string, number> = {};
+  if (config.apply?.batchTargetMs !== undefined) backfill.targetBatchMs = config.apply.batchTargetMs;
   const r = await applyPlan(plan, {
     db: args.db,
     dryRun: args.dryRun,
@@ -95,6 +107,7 @@ export async function runApply(args: ApplyArgs): Promise<number> {
     wait: args.wait,
     format,
     guard,
+    backfill,
     handleSignals: true,
   });
   return r.exitCode;

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigError, loadConfig } from '../../config/index.js';
+import { loadCliConfig } from '../config.js';
 import { ALL_RULES } from '../../../rules/index.js';
 import { lint, UsageError, type LintOptions } from '../../lint/api.js';
 import { meetsThreshold } from '../../lint/engine.js';
@@ -43,13 +43,7 @@ export function checkRuleIds(ids: readonly string[] | undefined, flag: string): 
 export async function runLint(args: LintArgs): Promise<number> {
   const format = resolveFormat(args.format);
   const cwd = process.cwd();
-  let loaded;
-  try {
-    loaded = await loadConfig({ cwd, ...(args.config ? { configPath: args.config } : {}), knownRuleIds: ALL_RULES.map((r) => r.meta.id) });
-  } catch (e) {
-    if (e instanceof ConfigError) throw new CliError(e.message);
-    throw e;
-  }
+  const loaded = await loadCliConfig(args.config);
   const config = loaded.config;
   // Globs in the config are relative to the config file's directory.
   const fromConfig = (globs: string[] | undefined) => (globs ?? []).map((g) => path.relative(cwd, path.resolve(loaded.dir, g)) || '.');

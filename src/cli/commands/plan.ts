@@ -7,6 +7,7 @@ import { planMigration, PlanError } from '../../plan/planner.js';
 import { renderJson } from '../../plan/render/json.js';
 import { renderMarkdown } from '../../plan/render/markdown.js';
 import { renderSql } from '../../plan/render/sql.js';
+import { configMs, loadCliConfig } from '../config.js';
 import { CliError, EXIT_CLEAN } from '../exit.js';
 
 export interface PlanArgs {
@@ -19,6 +20,7 @@ export interface PlanArgs {
   /** Live database: server version and table sizes (small tables keep the simple form). */
   db?: string;
   smallTableRows?: number;
+  config?: string;
 }
 
 export async function runPlan(args: PlanArgs): Promise<number> {
@@ -34,7 +36,8 @@ export async function runPlan(args: PlanArgs): Promise<number> {
       throw new CliError(`--db: ${redactError(e, args.db).message}`);
     }
   }
-  const pgVersion = args.pgVersion ?? live?.pgVersion ?? 15;
+  const { config } = await loadCliConfig(args.config);
+  const pgVersion = args.pgVersion ?? live?.pgVersion ?? config.pgVersion ?? 15;
   if (!Number.isInteger(pgVersion) || pgVersion < 10 || pgVersion > 19) throw new CliError(`--pg-version: expected a PostgreSQL major version between 10 and 19, got ${args.pgVersion}`);
   const format = args.format ?? 'sql';
   if (!['sql', 'json', 'markdown'].includes(format)) throw new CliError(`--format: expected sql, json or markdown, got "${format}"`);
@@ -54,7 +57,12 @@ export async function runPlan(args: PlanArgs): Promise<number> {
   try {
     const opts: Parameters<typeof planMigration>[1] = { pgVersion, history: history.filter((h) => !inHistory.has(h.path)).map(read) };
     if (live) opts.tableSizes = live.tableSizes;
-    if (args.smallTableRows !== undefined) opts.smallTableRows = args.smallTableRows;
+    const smallTableRows = args.smallTableRows ?? config.planner?.smallTableRows;
+    if (smallTableRows !== undefined) opts.smallTableRows = smallTableRows;
+    if (config.planner?.batchSize !== undefined) opts.batchSize = config.planner.batchSize;
+    const lockTimeoutMs = configMs(config.apply?.maxLockTimeout) ?? configMs(config.apply?.lockTimeout);
+    if (lockTimeoutMs !== undefined) opts.lockTimeoutMs = lockTimeoutMs;
+    if (config.apply?.retries !== undefined) opts.retries = config.apply.retries;
     plan = planMigration(planned, opts);
     plan = filterPhase(plan, args.phase);
   } catch (e) {
