@@ -23,7 +23,11 @@ async function main(argv: string[]): Promise<number> {
     const fast = await fastParseLint(argv.slice(1));
     if (fast) {
       const [, cmd] = await warm;
-      return cmd.runLint(fast);
+      const code = await cmd.runLint(fast);
+      // Pre-commit hooks and editors wait for the process to end: once stdout is flushed,
+      // exit instead of letting the runtime wind down on its own.
+      await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+      process.exit(code);
     }
   }
   const { default: yargs } = await import('yargs');

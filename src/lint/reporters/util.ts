@@ -1,5 +1,5 @@
 /** Helpers shared by the reporters. */
-import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Finding, LintError, LintResult, RuleMeta } from '../types.js';
 import type { ReporterContext } from './types.js';
@@ -132,6 +132,8 @@ export function normalizeSql(sql: string): string {
 }
 
 function sha256(s: string): string {
+  // node:crypto is loaded on first use: only the fingerprinting formats (sarif, gitlab) need it.
+  const { createHash } = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
   return createHash('sha256').update(s).digest('hex');
 }
 
