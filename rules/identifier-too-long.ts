@@ -69,7 +69,8 @@ const rule: Rule = {
   check(ctx) {
     const out: RuleReport[] = [];
     const names = createdNames(ctx.stmt.kind, ctx.stmt.node);
-    const long = names.length > 0 ? longIdentifiers(ctx.stmt.text) : new Map<string, string>();
+    // The parser truncates longer names to exactly 63 bytes: only then is the source worth re-scanning.
+    const long = names.some((n) => identifierBytes(n) === MAX_IDENTIFIER_BYTES) ? longIdentifiers(ctx.stmt.text) : new Map<string, string>();
     for (const short of names) {
       const name = identifierBytes(short) > MAX_IDENTIFIER_BYTES ? short : long.get(short);
       if (name === undefined) continue;

@@ -20,13 +20,14 @@ export function parseSqlFile(path: string, original: string): ParsedFile {
   // keeps every offset, line and column unchanged.
   const text = original.charCodeAt(0) === 0xfeff ? ' ' + original.slice(1) : original;
   const src = new SourceText(text);
-  const comments = scanComments(src);
-  let raw;
   // A file of only comments and whitespace is an empty migration, not an error.
-  if (isBlank(text, comments)) return { path, text, statements: [], comments, directives: fileDirectives(comments), error: null };
+  const lead = lexTrivia(src, 0, text.length);
+  if (lead.end === text.length) return { path, text, statements: [], comments: lead.comments, directives: fileDirectives(lead.comments), error: null };
+  let raw;
   try {
     raw = parseRaw(text);
   } catch (e) {
+    const comments = scanComments(src);
     const err = toParseError(e);
     const idx = err.cursor === null ? 0 : src.indexOfCodePoint(err.cursor);
     const pos = src.position(idx);
@@ -40,18 +41,28 @@ export function parseSqlFile(path: string, original: string): ParsedFile {
     };
   }
 
+  // Comments: between statements only whitespace, semicolons and comments can occur, so a
+  // trivial lexer finds them exactly; inside a statement (strings, dollar quotes) the real
+  // scanner is asked, and only for statements that contain a comment marker at all.
+  const comments: Comment[] = [];
   const pieces: Piece[] = [];
+  let cursor = 0;
   for (const s of raw.stmts) {
     const kind = Object.keys(s.stmt)[0] ?? 'Unknown';
     const startByte = s.stmt_location ?? 0;
-    let start = src.indexOfByte(startByte);
+    const rawStart = src.indexOfByte(startByte);
     const end = s.stmt_len ? src.indexOfByte(startByte + s.stmt_len) : text.length;
-    // stmt_location may include leading whitespace/comments on older parsers; skip them.
-    start = skipTrivia(text, start, end, comments);
+    const gap = lexTrivia(src, Math.min(cursor, rawStart), end);
+    comments.push(...gap.comments);
+    const start = Math.max(gap.end, rawStart);
     let e = end;
     while (e > start && /\s|;/.test(text[e - 1] ?? '')) e--;
+    const body = text.slice(start, e);
+    if (body.includes('--') || body.includes('/*')) comments.push(...scanComments(src, start, e));
     pieces.push({ kind, node: s.stmt[kind], start, end: e });
+    cursor = e;
   }
+  comments.push(...lexTrivia(src, cursor, text.length).comments);
 
   const statements: ParsedStatement[] = [];
   let prevEnd = 0;
@@ -76,44 +87,69 @@ export function parseSqlFile(path: string, original: string): ParsedFile {
   return { path, text, statements, comments, directives: fileDirectives(comments), error: null };
 }
 
-function isBlank(text: string, comments: Comment[]): boolean {
-  let rest = text;
-  for (const c of [...comments].reverse()) rest = rest.slice(0, c.span.start.offset) + rest.slice(c.span.end.offset);
-  return /^[\s;]*$/.test(rest);
-}
 
 function fileDirectives(comments: Comment[]): Directive[] {
   return comments.map(parseDirective).filter((d): d is Directive => d !== null && d.kind === 'ignore-file');
 }
 
-function scanComments(src: SourceText): Comment[] {
-  const text = src.text;
-  if (!text.includes('--') && !text.includes('/*')) return [];
+/** Comments in text[from, to) by PostgreSQL's own scanner (exact inside strings and dollar quotes). */
+function scanComments(src: SourceText, from = 0, to = src.text.length): Comment[] {
+  const piece = src.text.slice(from, to);
+  if (!piece.includes('--') && !piece.includes('/*')) return [];
   let tokens;
   try {
-    tokens = scanRaw(text);
+    tokens = scanRaw(piece);
   } catch {
     return [];
   }
+  const local = from === 0 && to === src.text.length ? src : new SourceText(piece);
   const out: Comment[] = [];
   for (const t of tokens) {
     if (t.tokenName !== 'SQL_COMMENT' && t.tokenName !== 'C_COMMENT') continue;
-    const start = src.indexOfByte(t.start);
-    const end = src.indexOfByte(t.end);
-    out.push({ text: text.slice(start, end), span: src.span(start, end), block: t.tokenName === 'C_COMMENT' });
+    const start = from + local.indexOfByte(t.start);
+    const end = from + local.indexOfByte(t.end);
+    out.push({ text: src.text.slice(start, end), span: src.span(start, end), block: t.tokenName === 'C_COMMENT' });
   }
   return out;
 }
 
-function skipTrivia(text: string, start: number, end: number, comments: Comment[]): number {
-  let i = start;
-  for (;;) {
-    while (i < end && /\s/.test(text[i] ?? '')) i++;
-    const c = comments.find((c) => c.span.start.offset === i);
-    if (!c) return i;
-    i = c.span.end.offset;
+/**
+ * Skip whitespace, semicolons and comments from `from`; stop at the first other character
+ * (or `to`). Only valid where no string can start, i.e. between statements.
+ */
+function lexTrivia(src: SourceText, from: number, to: number): { end: number; comments: Comment[] } {
+  const text = src.text;
+  const comments: Comment[] = [];
+  let i = from;
+  while (i < to) {
+    const c = text.charCodeAt(i);
+    if (c === 32 || c === 9 || c === 10 || c === 13 || c === 12 || c === 11 || c === 59) {
+      i++;
+    } else if (c === 45 && text.charCodeAt(i + 1) === 45) {
+      let j = i + 2;
+      while (j < text.length && text.charCodeAt(j) !== 10 && text.charCodeAt(j) !== 13) j++;
+      comments.push({ text: text.slice(i, j), span: src.span(i, j), block: false });
+      i = j;
+    } else if (c === 47 && text.charCodeAt(i + 1) === 42) {
+      // Block comments nest in PostgreSQL.
+      let depth = 1;
+      let j = i + 2;
+      while (j < text.length && depth > 0) {
+        if (text.charCodeAt(j) === 47 && text.charCodeAt(j + 1) === 42) {
+          depth++;
+          j += 2;
+        } else if (text.charCodeAt(j) === 42 && text.charCodeAt(j + 1) === 47) {
+          depth--;
+          j += 2;
+        } else j++;
+      }
+      comments.push({ text: text.slice(i, j), span: src.span(i, j), block: true });
+      i = j;
+    } else break;
   }
+  return { end: Math.min(i, to), comments };
 }
+
 
 /**
  * A comment belongs to the statement it precedes, to the statement it sits inside,
