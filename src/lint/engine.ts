@@ -3,6 +3,7 @@
  * rules over every statement of the files the user asked to lint. Pure over its
  * inputs (source texts in, findings out): discovery and I/O happen in api.ts.
  */
+import { compareText } from '../sql/text.js';
 import { classifyStatement, type StatementEffects } from '../locks/classify.js';
 import { strongest, type LockMode } from '../locks/modes.js';
 import { TransactionTracker } from '../migrations/transaction.js';
@@ -125,7 +126,7 @@ export function lintSources(sources: readonly SourceFile[], opts: EngineOptions)
     walker.finish();
   }
 
-  findings.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column || a.rule.localeCompare(b.rule));
+  findings.sort((a, b) => compareText(a.file, b.file) || a.line - b.line || a.column - b.column || compareText(a.rule, b.rule));
   const bySeverity: Record<Severity, number> = { error: 0, warning: 0, info: 0 };
   for (const f of findings) bySeverity[f.severity]++;
   return {

@@ -13,6 +13,7 @@
  *      ('identifier-match'). Comments never count, and SQL that parsed never
  *      counts twice (a column of another table in parsed SQL is no match).
  */
+import { compareText } from '../sql/text.js';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -83,7 +84,7 @@ export async function scanCode(opts: CodeScanOptions): Promise<CodeScanResult> {
     const hits = analyzeFile(shown.split(path.sep).join('/'), text, relevant, opts);
     for (const [key, list] of hits) evidence.get(key)!.code.push(...list);
   }
-  for (const e of evidence.values()) e.code.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column);
+  for (const e of evidence.values()) e.code.sort((a, b) => compareText(a.file, b.file) || a.line - b.line || a.column - b.column);
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   return { evidence, summary: { globs: [...opts.paths], exclude, files: files.length, candidates, ms } };
 }

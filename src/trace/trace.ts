@@ -18,6 +18,7 @@
  * transactions, so the sample sees the locks they hold at that point. On PGlite
  * (one backend) those locks are not observable.
  */
+import { compareText } from '../sql/text.js';
 import { performance } from 'node:perf_hooks';
 import { lockStrength, type LockMode } from '../locks/modes.js';
 import { parseSqlFile } from '../sql/parse.js';
@@ -212,7 +213,7 @@ function toTracedLocks(locks: Map<string, LockSnap>, pre: Map<string, RelationSn
     if (p !== null && lockStrength(p) >= lockStrength(l.mode)) continue;
     out.push({ relation: qualifiedName(rel), schema: rel.schema, name: rel.name, kind: kindName(rel.relkind), mode: l.mode, previous: p, granted: l.granted });
   }
-  return out.sort((a, b) => lockStrength(b.mode) - lockStrength(a.mode) || a.relation.localeCompare(b.relation));
+  return out.sort((a, b) => lockStrength(b.mode) - lockStrength(a.mode) || compareText(a.relation, b.relation));
 }
 
 interface StructuralDiff {
