@@ -48,13 +48,37 @@ const rule: Rule = {
     },
   },
   check(ctx) {
-    return onPreExisting(effectsOf(ctx, 'create-index')).map((effect) => ({
-      effect,
-      message: `CREATE INDEX without CONCURRENTLY takes ${lockPhrase(mainLock(effect))} until the index is built.`,
-      help: 'Build the index with CREATE INDEX CONCURRENTLY, outside a transaction block; if it fails, drop the INVALID index before retrying.',
-      suggestion: insertAfter(ctx.stmt.text, /^\s*CREATE\s+(UNIQUE\s+)?INDEX\b/i, ' CONCURRENTLY') + ';',
-      fix: (file: FixFile) => fix(ctx, file),
-    }));
+    return onPreExisting(effectsOf(ctx, 'create-index')).map((effect) => {
+      const rel = effect.table ? ctx.model.relations.get(effect.table.key) : undefined;
+      if (rel?.kind === 'partitioned-table' && ctx.stmt.node.relation?.inh !== false) {
+        // CONCURRENTLY is not supported on a partitioned table: build per partition, then attach.
+        const parts = [...rel.partitions];
+        const name = String(ctx.stmt.node.idxname ?? `${rel.name}_idx`);
+        // Everything after the table name (USING, columns, INCLUDE, WHERE) applies to each partition too.
+        const rest = /\bON\s+(?:ONLY\s+)?(?:"[^"]*"|[^\s(]+)\s*([\s\S]*)$/i.exec(ctx.stmt.text)?.[1] ?? '(...)';
+        return {
+          effect,
+          message: `CREATE INDEX on partitioned table ${rel.key} takes ${lockPhrase(mainLock(effect))} and the same lock on every partition until all indexes are built.`,
+          help: 'CREATE INDEX CONCURRENTLY does not support partitioned tables: create the index ON ONLY the parent (instant, INVALID), build each partition\'s index CONCURRENTLY and ATTACH it; the parent index becomes valid when all are attached.',
+          suggestion: [
+            `${insertAfter(ctx.stmt.text, /\bON\s+/i, 'ONLY ')};`,
+            ...(parts.length ? parts : ['<partition>']).flatMap((p) => {
+              const partName = p.split('.').pop()!;
+              const ix = `${partName}_${name}`.slice(0, 63);
+              return [`CREATE INDEX CONCURRENTLY ${ix} ON ${partName} ${rest};`, `ALTER INDEX ${name} ATTACH PARTITION ${ix};`];
+            }),
+          ].join('\n'),
+          fix: (file: FixFile) => fix(ctx, file),
+        };
+      }
+      return {
+        effect,
+        message: `CREATE INDEX without CONCURRENTLY takes ${lockPhrase(mainLock(effect))} until the index is built.`,
+        help: 'Build the index with CREATE INDEX CONCURRENTLY, outside a transaction block; if it fails, drop the INVALID index before retrying.',
+        suggestion: insertAfter(ctx.stmt.text, /^\s*CREATE\s+(UNIQUE\s+)?INDEX\b/i, ' CONCURRENTLY') + ';',
+        fix: (file: FixFile) => fix(ctx, file),
+      };
+    });
   },
 };
 
