@@ -166,7 +166,7 @@ export const LOCK_FACTS: readonly LockFact[] = [
   ], 'ALTER TABLE t ALTER COLUMN a SET NOT NULL'),
   fact('set-not-null-noop', 'ALTER TABLE ... ALTER COLUMN ... SET NOT NULL (column already NOT NULL)', ALTER_TABLE, [
     { locks: [on(AE)], rewrite: false, scan: false, note: 'the column is already NOT NULL: nothing to verify' },
-  ]),
+  ], 'ALTER TABLE t ALTER COLUMN id SET NOT NULL'),
   fact('drop-not-null', 'ALTER TABLE ... ALTER COLUMN ... DROP NOT NULL', ALTER_TABLE, [
     { locks: [on(AE)], rewrite: false, scan: false },
   ], 'ALTER TABLE t ALTER COLUMN a DROP NOT NULL'),
