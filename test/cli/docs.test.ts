@@ -18,3 +18,10 @@ describe('docs/rules is generated from the rule files', () => {
     });
   }
 });
+
+describe('docs/locks.md is generated from the lock table', () => {
+  it('is up to date (regenerate: node dist/src/cli/main.js gen-docs)', async () => {
+    const { lockTableDoc } = await import('../../src/cli/commands/docs.js');
+    expect(readFileSync(path.resolve(__dirname, '../../docs/locks.md'), 'utf8')).toBe(lockTableDoc());
+  });
+});
