@@ -25,3 +25,12 @@ describe('docs/locks.md is generated from the lock table', () => {
     expect(readFileSync(path.resolve(__dirname, '../../docs/locks.md'), 'utf8')).toBe(lockTableDoc());
   });
 });
+
+describe('README rule table', () => {
+  it('is up to date (regenerate: node dist/src/cli/main.js gen-docs)', async () => {
+    const { withReadmeRuleTable } = await import('../../src/cli/commands/docs.js');
+    const readme = readFileSync(path.resolve(__dirname, '../../README.md'), 'utf8');
+    expect(readme).toContain('<!-- rules:start');
+    expect(withReadmeRuleTable(readme)).toBe(readme);
+  });
+});
