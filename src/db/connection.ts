@@ -86,10 +86,12 @@ export function resolveDbUrl(db?: string): string {
 export type Client = pg.Client;
 
 /** Connects with application_name=ddlguard. Errors are redacted. */
-export async function connect(url: string, opts: { applicationName?: string } = {}): Promise<pg.Client> {
+export async function connect(url: string, opts: { applicationName?: string; connectTimeoutMs?: number } = {}): Promise<pg.Client> {
   const client = new pg.Client({
     connectionString: url,
     application_name: opts.applicationName ?? APPLICATION_NAME,
+    // An unreachable host must fail with a message, not hang a deploy or a pre-commit hook.
+    connectionTimeoutMillis: opts.connectTimeoutMs ?? 10_000,
   });
   // A dropped connection must not crash the process via an unhandled 'error' event.
   client.on('error', () => {});

@@ -29,3 +29,14 @@ export async function readLiveFacts(url: string): Promise<LiveFacts> {
     await client.end();
   }
 }
+
+/** The server's major version (e.g. 16). */
+export async function serverMajor(url: string): Promise<number> {
+  const client = await connect(url);
+  try {
+    const v = await client.query<{ v: string }>("SELECT current_setting('server_version_num') AS v");
+    return Math.floor(Number(v.rows[0]?.v ?? 0) / 10000);
+  } finally {
+    await client.end();
+  }
+}

@@ -34,3 +34,18 @@ describe.skipIf(!pgUrl(18))('plan --db', () => {
     });
   });
 });
+
+describe.skipIf(!pgUrl(18))('lint --db', () => {
+  it('lints for the server\'s major version when --pg-version is not given', async () => {
+    // 18, not the default 15, so the test tells a read version from the default.
+    await withDatabase(18, async (url) => {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'ddlguard-lint-db-'));
+      // DETACH ... CONCURRENTLY exists from 14.
+      writeFileSync(path.join(dir, '001.sql'), "SET lock_timeout = '1s';\nALTER TABLE t DETACH PARTITION t_1;\n");
+      const r = spawnSync(process.execPath, [CLI, 'lint', '001.sql', '--db', url, '--format', 'json'], { cwd: dir, encoding: 'utf8' });
+      const out = JSON.parse(r.stdout);
+      expect(out.summary.pgVersion).toBe(18);
+      expect(out.findings.map((f: any) => f.rule)).toContain('require-concurrent-detach');
+    });
+  });
+});

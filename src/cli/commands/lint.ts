@@ -3,7 +3,7 @@ import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadCliConfig } from '../config.js';
 import { ALL_RULES } from '../../../rules/index.js';
-import { lint, UsageError, type LintOptions } from '../../lint/api.js';
+import { DEFAULT_PG_VERSION, lint, UsageError, type LintOptions } from '../../lint/api.js';
 import { meetsThreshold } from '../../lint/engine.js';
 import type { Severity, SeveritySetting } from '../../lint/types.js';
 import { CliError, EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE } from '../exit.js';
@@ -106,6 +106,16 @@ export async function runLint(args: LintArgs): Promise<number> {
   if (config.readers?.paths?.length) opts.readers = { paths: config.readers.paths, exclude: config.readers.exclude ?? [], baseDir: loaded.dir };
   const db = args.db ?? process.env.DATABASE_URL;
   if (db) opts.db = db;
+  // An explicit --db with no --pg-version (or config pgVersion): lint for that server's major.
+  if (args.db && opts.pgVersion === undefined) {
+    const { serverMajor } = await import('../../schema/live.js');
+    try {
+      opts.pgVersion = await serverMajor(args.db);
+    } catch (e) {
+      const { redactError } = await import('../../db/connection.js');
+      process.stderr.write(`ddlguard: could not read the server version from --db (${redactError(e, args.db).message}); linting for PostgreSQL ${DEFAULT_PG_VERSION}\n`);
+    }
+  }
   if (args.fix || args.fixDryRun) {
     // --fix writes the files and goes on to lint them as usual; --fix-dry-run ends here.
     const code = await runFix(args, opts, (args.severityThreshold ?? config.severityThreshold ?? 'warning') as Severity);
