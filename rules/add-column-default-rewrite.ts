@@ -1,5 +1,7 @@
 import { effectsOf, ident, lockPhrase, mainLock, onPreExisting, relSql } from '../src/lint/rule-kit.js';
 import type { Rule } from '../src/lint/types.js';
+import { addColumnParts } from '../src/sql/statement-text.js';
+import { notNullSteps } from './set-not-null-scan.js';
 
 const rule: Rule = {
   meta: {
@@ -27,11 +29,19 @@ const rule: Rule = {
         : `before PostgreSQL 11 every DEFAULT is written into each row`;
       const table = relSql(effect);
       const col = ident(effect.column);
+      // The type and default as written, when the statement is a single ADD COLUMN.
+      const single = (ctx.stmt.node.cmds ?? []).length === 1 ? addColumnParts(ctx.stmt.text) : null;
+      const type = single?.type || '<type>';
+      const expr = single?.default || '<expression>';
+      const def = effect.node?.def?.ColumnDef;
+      const notNull = (def?.constraints ?? []).some((c: any) => c?.Constraint?.contype === 'CONSTR_NOTNULL');
+      const bare = table.split('.').pop()!.replace(/"/g, '');
+      const tail = notNull ? `\n-- then enforce NOT NULL without a long lock:\n${notNullSteps(table, bare, effect.column ?? 'column', ctx.pgVersion)}` : '';
       return {
         effect,
         message: `Adding column ${effect.column} rewrites the whole table while holding ${lockPhrase(mainLock(effect))}: ${why}.`,
         help: 'Add the column without the default, set the default for new rows, then backfill existing rows in batches.',
-        suggestion: `ALTER TABLE ${table} ADD COLUMN ${col} <type>;\nALTER TABLE ${table} ALTER COLUMN ${col} SET DEFAULT <expression>;\n-- then backfill in batches (ddlguard plan generates this), e.g.\n-- UPDATE ${table} SET ${col} = <expression> WHERE <key range> AND ${col} IS NULL;`,
+        suggestion: `ALTER TABLE ${table} ADD COLUMN ${col} ${type};\nALTER TABLE ${table} ALTER COLUMN ${col} SET DEFAULT ${expr};\n-- then backfill existing rows in batches (ddlguard plan generates the loop), e.g.\n-- UPDATE ${table} SET ${col} = ${expr} WHERE <key range> AND ${col} IS NULL;${tail}`,
       };
     });
   },

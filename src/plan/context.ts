@@ -12,7 +12,7 @@ import type { ParsedStatement } from '../sql/statement.js';
 import { quoteLiteral, quoteQualified } from '../sql/quote.js';
 import type { QName } from '../sql/ast.js';
 import type { BatchSpec, Phase, PlanStep, StepCleanup, StepGuard } from './model.js';
-import type { StatementText } from './sqltext.js';
+import type { StatementText } from '../sql/statement-text.js';
 
 export interface StepInit {
   /** Short label for the step id, e.g. `create-index-users_email_idx`. */

@@ -12,7 +12,7 @@ import { parseSqlFile } from '../sql/parse.js';
 import type { ParsedStatement } from '../sql/statement.js';
 import { makeStep, type Rewrite, type RewriteContext } from './context.js';
 import { PLAN_VERSION, phaseRank, type Plan, type PlanNote, type PlanStep } from './model.js';
-import { StatementText, parseOne } from './sqltext.js';
+import { StatementText, parseOne } from '../sql/statement-text.js';
 import { addColumn } from './rewrites/add-column.js';
 import { alterColumnType } from './rewrites/alter-column-type.js';
 import { batchDml } from './rewrites/batch-dml.js';

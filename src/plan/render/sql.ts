@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { quoteIdent, quoteLiteral } from '../../sql/quote.js';
 import type { BatchSpec, Plan, PlanStep } from '../model.js';
 import { PHASES } from '../model.js';
-import { dollarTag } from '../sqltext.js';
+import { dollarTag } from '../../sql/statement-text.js';
 
 export function renderSql(plan: Plan): string {
   const out: string[] = [];

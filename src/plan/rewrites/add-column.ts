@@ -7,7 +7,8 @@ import { quoteIdent } from '../../sql/quote.js';
 import { columnCheck, qrel, type Rewrite } from '../context.js';
 import { alterTarget, batchKey, batchSpec, notNullSteps, remainingCheck, singleAlterCmd } from './common.js';
 
-export const COLUMN_STOPS = ['NOT', 'NULL', 'DEFAULT', 'CONSTRAINT', 'CHECK', 'REFERENCES', 'UNIQUE', 'PRIMARY', 'GENERATED', 'COMPRESSION', 'STORAGE', 'USING'];
+export { COLUMN_STOPS } from '../../sql/statement-text.js';
+import { COLUMN_STOPS } from '../../sql/statement-text.js';
 
 export const addColumn: Rewrite = (stmt, effects, ctx) => {
   const cmd = singleAlterCmd(stmt);

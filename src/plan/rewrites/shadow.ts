@@ -2,7 +2,7 @@
 import { derivedName, quoteIdent, quoteLiteral } from '../../sql/quote.js';
 import type { RelationModel } from '../../schema/model.js';
 import { qrel, regclass, type RelName, type RewriteContext } from '../context.js';
-import { dollarTag } from '../sqltext.js';
+import { dollarTag } from '../../sql/statement-text.js';
 
 export function syncNames(table: RelName, column: string): { fn: { schema: string | null; name: string }; trigger: string } {
   const name = derivedName(`${table.name}_${column}`, '__ddlg_sync');

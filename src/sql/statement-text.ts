@@ -4,9 +4,9 @@
  * clauses) verbatim by slicing them out of the statement at token boundaries;
  * every identifier it adds itself goes through src/sql/quote.ts.
  */
-import { parseRaw, scanRaw, type RawToken } from '../sql/parser.js';
-import { SourceText } from '../sql/source.js';
-import { walk } from '../sql/ast.js';
+import { parseRaw, scanRaw, type RawToken } from './parser.js';
+import { SourceText } from './source.js';
+import { walk } from './ast.js';
 
 export interface Tok {
   /** String indexes into the statement text. */
@@ -152,4 +152,27 @@ export function dollarTag(body: string, base = 'ddlg'): string {
   let i = 0;
   while (body.includes(tag)) tag = `$${base}${++i}$`;
   return tag;
+}
+
+/** Keywords that end a column's type or DEFAULT expression in a column definition. */
+export const COLUMN_STOPS = ['NOT', 'NULL', 'DEFAULT', 'CONSTRAINT', 'CHECK', 'REFERENCES', 'UNIQUE', 'PRIMARY', 'GENERATED', 'COMPRESSION', 'STORAGE', 'USING', 'COLLATE'];
+
+/**
+ * The type and DEFAULT texts of `ALTER TABLE t ADD [COLUMN] [IF NOT EXISTS] name type ... DEFAULT expr ...`
+ * as written (null when the statement is not one single ADD COLUMN).
+ */
+export function addColumnParts(statement: string): { type: string; default: string | null } | null {
+  const st = new StatementText(statement);
+  const add = st.findKeyword('ADD');
+  if (!add) return null;
+  let i = st.tokens.indexOf(add) + 1;
+  const kw = (k: string) => st.tokens[i]?.keyword === k;
+  if (kw('COLUMN')) i++;
+  if (kw('IF')) i += 3;
+  const name = st.tokens[i];
+  const next = st.tokens[i + 1];
+  if (!name || !next) return null;
+  const type = st.exprFrom(next.start, COLUMN_STOPS).text.trim();
+  const dflt = st.findKeyword('DEFAULT', next.start);
+  return { type, default: dflt ? st.exprFrom(dflt.end, COLUMN_STOPS).text.trim() || null : null };
 }
