@@ -1,5 +1,6 @@
 import { judgeWriters, withLines } from '../src/lint/compat.js';
 import { effectsOf, ident, relSql } from '../src/lint/rule-kit.js';
+import { addColumnParts } from '../src/sql/statement-text.js';
 import type { Rule, RuleReport } from '../src/lint/types.js';
 import { notNullSteps } from './set-not-null-scan.js';
 
@@ -30,7 +31,7 @@ const rule: Rule = {
           effect,
           message: `Column ${effect.column} is added NOT NULL without a default: the ALTER fails if ${effect.table!.display} has rows, and INSERTs from the deployed code (which omit the column) fail after it.${writers}`,
           help: withLines('Add it nullable or with a default, ship code that fills it, backfill, then enforce NOT NULL (expand, migrate, contract).', w?.helpLines ?? []),
-          suggestion: `-- release N (expand):\nALTER TABLE ${table} ADD COLUMN ${ident(effect.column)} <type>;\n-- deploy code that writes ${effect.column ?? 'it'} on every INSERT, backfill existing rows in batches;\n-- release N+1 (contract):\n${notNullSteps(table, bare, effect.column ?? 'column', ctx.pgVersion)}`,
+          suggestion: `-- release N (expand):\nALTER TABLE ${table} ADD COLUMN ${ident(effect.column)} ${addColumnParts(ctx.stmt.text)?.type || '<type>'};\n-- deploy code that writes ${effect.column ?? 'it'} on every INSERT, backfill existing rows in batches;\n-- release N+1 (contract):\n${notNullSteps(table, bare, effect.column ?? 'column', ctx.pgVersion)}`,
         };
         if (w?.evidence) r.evidence = w.evidence;
         return r;

@@ -16,6 +16,7 @@ import {
   type TextEdit,
 } from '../src/lint/fix.js';
 import { effectsOf, ident, lockPhrase, mainLock, onPreExisting, relSql } from '../src/lint/rule-kit.js';
+import { addColumnParts } from '../src/sql/statement-text.js';
 import type { Rule, RuleContext, RuleReport } from '../src/lint/types.js';
 import { qnameFromRangeVar, stringValue, walk } from '../src/sql/ast.js';
 import { identifierBytes, MAX_IDENTIFIER_BYTES, quoteIdent } from '../src/sql/quote.js';
@@ -160,7 +161,16 @@ const rule: Rule = {
         effect,
         message: `ADD COLUMN with an inline ${fk ? 'REFERENCES' : 'CHECK'} validates every existing row while holding ${lockPhrase(mainLock(effect))}.`,
         help: 'Add the column without the constraint, then add the constraint NOT VALID and VALIDATE it in a separate transaction.',
-        suggestion: `ALTER TABLE ${relSql(effect)} ADD COLUMN ${ident(effect.column)} <type>;\nALTER TABLE ${relSql(effect)} ADD CONSTRAINT ${ident(`${effect.table?.display.split('.').pop()}_${effect.column}_${fk ? 'fkey' : 'check'}`)} ${fk ? `FOREIGN KEY (${ident(effect.column)}) REFERENCES ...` : 'CHECK (...)'} NOT VALID;\nALTER TABLE ${relSql(effect)} VALIDATE CONSTRAINT ${ident(`${effect.table?.display.split('.').pop()}_${effect.column}_${fk ? 'fkey' : 'check'}`)};`,
+        suggestion: (() => {
+          const t = relSql(effect);
+          const name = ident(`${effect.table?.display.split('.').pop()}_${effect.column}_${fk ? 'fkey' : 'check'}`);
+          const parts = addColumnParts(ctx.stmt.text);
+          const con = effect.node;
+          const refCols: string[] = (con?.pk_attrs ?? []).map((a: any) => String(a?.String?.sval ?? '')).filter(Boolean);
+          const ref = effect.referenced ? `${effect.referenced.key.startsWith('public.') ? ident(effect.referenced.key.slice(7)) : effect.referenced.display}${refCols.length ? ` (${refCols.map(ident).join(', ')})` : ''}` : '...';
+          const what = fk ? `FOREIGN KEY (${ident(effect.column)}) REFERENCES ${ref}` : 'CHECK (...)';
+          return `ALTER TABLE ${t} ADD COLUMN ${ident(effect.column)} ${parts?.type || '<type>'}${parts?.default ? ` DEFAULT ${parts.default}` : ''};\nALTER TABLE ${t} ADD CONSTRAINT ${name} ${what} NOT VALID;\n-- separate transaction:\nALTER TABLE ${t} VALIDATE CONSTRAINT ${name};`;
+        })(),
       });
     }
     return out;
