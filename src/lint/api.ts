@@ -58,6 +58,7 @@ export interface PreparedRun {
 }
 
 export async function prepareSources(opts: Omit<LintOptions, 'rules'>): Promise<PreparedRun> {
+  await loadParser();
   const cwd = opts.cwd ?? process.cwd();
   const inputs = opts.paths.filter((p) => p !== '-');
   let lintFiles: MigrationFile[] = [];

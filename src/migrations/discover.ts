@@ -8,6 +8,7 @@
  */
 import { readFileSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
+import { loadParser } from '../sql/parser.js';
 import { createRequire } from 'node:module';
 
 /** fast-glob is loaded only when an input is a directory or a glob (not for plain file paths). */
@@ -409,6 +410,8 @@ function toDisplayPath(cwd: string, abs: string): string {
  * `no migration files match "<input>"`. Stdin (`-`) is the CLI's business, not ours.
  */
 export async function discoverMigrations(inputs: string[], opts: DiscoverOptions): Promise<MigrationFile[]> {
+  // Framework detection reads statement heads with PostgreSQL's scanner.
+  await loadParser();
   const cwd = path.resolve(opts.cwd);
   const matchers = (opts.exclude ?? []).filter((p) => p.trim() !== '').map(compileExclude);
   const seen = new Set<string>();

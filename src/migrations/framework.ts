@@ -7,6 +7,8 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { scanRaw } from '../sql/parser.js';
+import { SourceText } from '../sql/source.js';
 
 export type Framework = 'plain' | 'flyway' | 'golang-migrate' | 'dbmate' | 'diesel' | 'prisma' | 'sqitch';
 
@@ -185,85 +187,42 @@ export function dbmateMarkers(text: string): DbmateMarker[] {
 }
 
 // ---------------------------------------------------------------------------
-// Rough statement scan (enough for Flyway's and our own keyword checks)
+// Statement heads (enough for Flyway's and our own keyword checks)
 // ---------------------------------------------------------------------------
 
+const STRING_TOKENS = new Set(['SCONST', 'USCONST', 'BCONST', 'XCONST']);
+
 /**
- * Split SQL into statements, dropping comments and the contents of string literals and
- * dollar-quoted bodies, and return each statement upper-cased with whitespace collapsed.
- * This is deliberately a lexer, not a parser: it only has to find statement heads.
+ * Split SQL into statements with PostgreSQL's own scanner, dropping comments and the
+ * contents of string literals and dollar-quoted bodies, and return each statement
+ * upper-cased with whitespace collapsed. Only statement heads are looked at, so no parse
+ * is needed (a file with a syntax error still has heads). Needs loadParser() first.
  */
 export function roughStatements(sql: string): string[] {
+  let tokens;
+  try {
+    tokens = scanRaw(sql);
+  } catch {
+    return [];
+  }
+  const src = new SourceText(sql);
   const out: string[] = [];
   let cur = '';
-  let i = 0;
-  const n = sql.length;
+  let prev = 0;
   const push = (): void => {
     const s = cur.replace(/\s+/g, ' ').trim().toUpperCase();
     if (s !== '') out.push(s);
     cur = '';
   };
-  while (i < n) {
-    const c = sql[i] as string;
-    const next = sql[i + 1];
-    if (c === '-' && next === '-') {
-      const nl = sql.indexOf('\n', i);
-      i = nl === -1 ? n : nl;
-      cur += ' ';
-      continue;
-    }
-    if (c === '/' && next === '*') {
-      let depth = 1;
-      i += 2;
-      while (i < n && depth > 0) {
-        if (sql[i] === '/' && sql[i + 1] === '*') {
-          depth++;
-          i += 2;
-        } else if (sql[i] === '*' && sql[i + 1] === '/') {
-          depth--;
-          i += 2;
-        } else i++;
-      }
-      cur += ' ';
-      continue;
-    }
-    if (c === "'") {
-      const escapes = /[eE]$/.test(cur) && !/[A-Za-z0-9_$][eE]$/.test(cur);
-      i++;
-      while (i < n) {
-        if (escapes && sql[i] === '\\') i += 2;
-        else if (sql[i] === "'" && sql[i + 1] === "'") i += 2;
-        else if (sql[i] === "'") break;
-        else i++;
-      }
-      i++;
-      cur += "''";
-      continue;
-    }
-    if (c === '"') {
-      const end = sql.indexOf('"', i + 1);
-      const close = end === -1 ? n : end;
-      cur += sql.slice(i, close + 1);
-      i = close + 1;
-      continue;
-    }
-    if (c === '$' && !/[A-Za-z0-9_$]$/.test(cur)) {
-      const m = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(sql.slice(i, i + 64));
-      if (m) {
-        const tag = m[0];
-        const end = sql.indexOf(tag, i + tag.length);
-        i = end === -1 ? n : end + tag.length;
-        cur += " '' ";
-        continue;
-      }
-    }
-    if (c === ';') {
-      push();
-      i++;
-      continue;
-    }
-    cur += c;
-    i++;
+  for (const t of tokens) {
+    const start = src.indexOfByte(t.start);
+    const end = src.indexOfByte(t.end);
+    cur += sql.slice(prev, start).replace(/\S/g, ' ');
+    prev = end;
+    if (t.tokenName === 'SQL_COMMENT' || t.tokenName === 'C_COMMENT') cur += ' ';
+    else if (t.text === ';') push();
+    else if (STRING_TOKENS.has(t.tokenName)) cur += "''";
+    else cur += sql.slice(start, end);
   }
   push();
   return out;
@@ -273,6 +232,8 @@ const BEGIN_RE = /^(?:BEGIN(?: (?:WORK|TRANSACTION|ISOLATION|READ|NOT|DEFERRABLE
 
 /** Does the script open its own transaction (a top-level BEGIN / START TRANSACTION)? */
 export function opensOwnTransaction(sql: string): boolean {
+  // Most files never say BEGIN or START: skip the scan for them.
+  if (!/\b(?:begin|start)\b/i.test(sql)) return false;
   return roughStatements(sql).some((s) => BEGIN_RE.test(s));
 }
 
@@ -296,6 +257,7 @@ const FLYWAY_NON_TX = [
  */
 export function flywayNonTransactionalStatements(sql: string): string[] {
   const out: string[] = [];
+  if (!/\b(?:concurrently|vacuum|system|database|tablespace|subscription|discard)\b/i.test(sql)) return out;
   for (const s of roughStatements(sql)) {
     for (const re of FLYWAY_NON_TX) {
       const m = re.exec(s);

@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadParser } from '../../src/sql/parser.js';
 import {
   dbmateMarkers,
   detectFramework,
@@ -14,6 +15,8 @@ import {
   roughStatements,
 } from '../../src/migrations/framework.js';
 import { dbmateDownRanges, upSection } from '../../src/migrations/sections.js';
+
+beforeAll(() => loadParser());
 
 const LAYOUTS = fileURLToPath(new URL('../../fixtures/layouts/', import.meta.url));
 const fx = (...p: string[]): string => path.join(LAYOUTS, ...p);
@@ -62,7 +65,7 @@ describe('roughStatements', () => {
       'select   "semi;colon"   from   t',
     ].join('\n');
     expect(roughStatements(sql)).toEqual([
-      "INSERT INTO T VALUES ('', E'')",
+      "INSERT INTO T VALUES ('', '')",
       "CREATE FUNCTION F() RETURNS INT LANGUAGE PLPGSQL AS ''",
       'SELECT "SEMI;COLON" FROM T',
     ]);

@@ -5,6 +5,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { detectFramework } from '../../migrations/framework.js';
+import { loadParser } from '../../sql/parser.js';
 import { CliError } from '../exit.js';
 
 /** Directories that commonly hold migrations, most specific first. */
@@ -36,6 +37,7 @@ export interface DetectedLayout {
 }
 
 export async function detectLayout(cwd: string): Promise<DetectedLayout | null> {
+  await loadParser();
   const { default: fg } = await import('fast-glob');
   let best: DetectedLayout | null = null;
   for (const dir of CANDIDATES) {
