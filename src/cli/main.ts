@@ -92,6 +92,7 @@ async function main(argv: string[]): Promise<number> {
           .option('lock-timeout-max', { type: 'string', describe: 'Largest lock_timeout the guard grows to (e.g. 5s)', coerce: durationMs })
           .option('statement-timeout', { type: 'string', describe: 'statement_timeout for guarded steps (e.g. 60s)', coerce: durationMs })
           .option('pg-version', { type: 'number', describe: 'PostgreSQL major, when planning migration files' })
+          .option('history', { type: 'string', array: true, describe: 'Migrations already applied (when planning migration files)' })
           .option('config', { type: 'string', describe: 'Config file (default: ddlguard.config.{json,yaml} found upwards)' }),
       async (args) => setExit(await (await import('./commands/apply.js')).runApply(args as never)),
     )

@@ -30,6 +30,8 @@ export interface ApplyArgs {
   /** PostgreSQL major for planning migration files (default 15). */
   pgVersion?: number;
   config?: string;
+  /** Migrations already applied, when planning migration files. */
+  history?: string[];
 }
 
 function logFormat(format: string | undefined): LogFormat {
@@ -45,7 +47,7 @@ function phaseOption(phase: string | undefined): PhaseOption | undefined {
 }
 
 /** Loads a plan from plan.json, or plans migration files with src/plan/planner.ts's planMigration. */
-export async function loadPlanInput(input: string[], pgVersion?: number): Promise<Plan> {
+export async function loadPlanInput(input: string[], pgVersion?: number, extra: { history?: string[]; db?: string; config?: string } = {}): Promise<Plan> {
   if (input.length === 0) throw new CliError('apply: give a plan.json or migration files');
   if (input.length === 1 && input[0]!.endsWith('.json')) {
     let raw: string;
@@ -60,24 +62,14 @@ export async function loadPlanInput(input: string[], pgVersion?: number): Promis
       throw new CliError(`${input[0]}: ${(err as Error).message}`);
     }
   }
-  // Migration files: plan them with the planner (src/plan/planner.ts).
-  const { planMigration } = await import('../../plan/planner.js');
-  await (await import('../../sql/parser.js')).loadParser();
-  const files = await Promise.all(
-    input.map(async (p) => {
-      try {
-        return { path: p, text: await readFile(p, 'utf8') };
-      } catch (err) {
-        throw new CliError(`cannot read ${p}: ${(err as Error).message}`);
-      }
-    }),
-  );
-  let plan: unknown;
-  try {
-    plan = planMigration(files, { pgVersion: pgVersion ?? 15 });
-  } catch (err) {
-    throw new CliError(`planning failed: ${(err as Error).message}`);
-  }
+  // Migration files: plan them as `ddlguard plan` does (history, config, --db sizes).
+  const { planFromPaths } = await import('./plan.js');
+  const planArgs: Parameters<typeof planFromPaths>[0] = { paths: input };
+  if (pgVersion !== undefined) planArgs.pgVersion = pgVersion;
+  if (extra.history) planArgs.history = extra.history;
+  if (extra.db) planArgs.db = extra.db;
+  if (extra.config) planArgs.config = extra.config;
+  const { plan } = await planFromPaths(planArgs);
   return validatePlan(plan);
 }
 
@@ -85,7 +77,11 @@ export async function runApply(args: ApplyArgs): Promise<number> {
   const format = logFormat(args.format);
   const phase = phaseOption(args.phase);
   const { config } = await loadCliConfig(args.config);
-  const plan = await loadPlanInput(args.input, args.pgVersion ?? config.pgVersion);
+  const extra: { history?: string[]; db?: string; config?: string } = {};
+  if (args.history) extra.history = args.history;
+  if (args.db) extra.db = args.db;
+  if (args.config) extra.config = args.config;
+  const plan = await loadPlanInput(args.input, args.pgVersion ?? config.pgVersion, extra);
   // CLI flags override the config's apply settings.
   const guard: Record<string, number> = {};
   const killAfter = args.killBlockersAfter;

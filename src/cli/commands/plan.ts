@@ -1,6 +1,8 @@
 /** `ddlguard plan`: rewrite migrations into expand / migrate / contract steps. */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { discoverMigrations } from '../../migrations/discover.js';
+import { detectFramework } from '../../migrations/framework.js';
+import { upSection } from '../../migrations/sections.js';
 import { loadParser } from '../../sql/parser.js';
 import { filterPhase } from '../../plan/model.js';
 import { planMigration, PlanError } from '../../plan/planner.js';
@@ -23,9 +25,20 @@ export interface PlanArgs {
   config?: string;
 }
 
-export async function runPlan(args: PlanArgs): Promise<number> {
+export interface PlannedInput {
+  plan: ReturnType<typeof planMigration>;
+  /** The planned files as read (up sections only), for the Markdown diff. */
+  planned: Array<{ path: string; text: string }>;
+}
+
+/**
+ * Discover, read and plan migration files (shared by `plan` and `apply <files>`): history
+ * informs the model, --db supplies the server version and table sizes, the config the
+ * planner and guard settings. Down sections (dbmate) are left out.
+ */
+export async function planFromPaths(args: Pick<PlanArgs, 'paths' | 'pgVersion' | 'history' | 'db' | 'smallTableRows' | 'config'>): Promise<PlannedInput> {
   const paths = args.paths ?? [];
-  if (paths.length === 0) throw new CliError('plan: give migration files, directories or globs to plan');
+  if (paths.length === 0) throw new CliError('give migration files, directories or globs to plan');
   let live: { pgVersion: number; tableSizes: Map<string, { rows: number; bytes: number }> } | null = null;
   if (args.db) {
     const { readLiveFacts } = await import('../../schema/live.js');
@@ -39,8 +52,6 @@ export async function runPlan(args: PlanArgs): Promise<number> {
   const { config } = await loadCliConfig(args.config);
   const pgVersion = args.pgVersion ?? live?.pgVersion ?? config.pgVersion ?? 15;
   if (!Number.isInteger(pgVersion) || pgVersion < 10 || pgVersion > 19) throw new CliError(`--pg-version: expected a PostgreSQL major version between 10 and 19, got ${args.pgVersion}`);
-  const format = args.format ?? 'sql';
-  if (!['sql', 'json', 'markdown'].includes(format)) throw new CliError(`--format: expected sql, json or markdown, got "${format}"`);
   const cwd = process.cwd();
   let files, history;
   try {
@@ -49,13 +60,15 @@ export async function runPlan(args: PlanArgs): Promise<number> {
   } catch (e) {
     throw new CliError((e as Error).message);
   }
-  const read = (f: { path: string; displayPath: string }) => ({ path: f.displayPath, text: readFileSync(f.path, 'utf8') });
+  const read = (f: { path: string; displayPath: string }) => {
+    const text = readFileSync(f.path, 'utf8');
+    return { path: f.displayPath, text: upSection(text, detectFramework(f.path, text).framework) };
+  };
   const planned = files.map(read);
-  const inHistory = new Set(files.map((f) => f.path));
+  const inPlan = new Set(files.map((f) => f.path));
   await loadParser();
-  let plan;
   try {
-    const opts: Parameters<typeof planMigration>[1] = { pgVersion, history: history.filter((h) => !inHistory.has(h.path)).map(read) };
+    const opts: Parameters<typeof planMigration>[1] = { pgVersion, history: history.filter((h) => !inPlan.has(h.path)).map(read) };
     if (live) opts.tableSizes = live.tableSizes;
     const smallTableRows = args.smallTableRows ?? config.planner?.smallTableRows;
     if (smallTableRows !== undefined) opts.smallTableRows = smallTableRows;
@@ -63,10 +76,23 @@ export async function runPlan(args: PlanArgs): Promise<number> {
     const lockTimeoutMs = configMs(config.apply?.maxLockTimeout) ?? configMs(config.apply?.lockTimeout);
     if (lockTimeoutMs !== undefined) opts.lockTimeoutMs = lockTimeoutMs;
     if (config.apply?.retries !== undefined) opts.retries = config.apply.retries;
-    plan = planMigration(planned, opts);
-    plan = filterPhase(plan, args.phase);
+    return { plan: planMigration(planned, opts), planned };
   } catch (e) {
-    if (e instanceof PlanError || (e instanceof Error && e.message.startsWith('unknown phase'))) throw new CliError(e.message);
+    if (e instanceof PlanError) throw new CliError(e.message);
+    throw e;
+  }
+}
+
+export async function runPlan(args: PlanArgs): Promise<number> {
+  const format = args.format ?? 'sql';
+  if (!['sql', 'json', 'markdown'].includes(format)) throw new CliError(`--format: expected sql, json or markdown, got "${format}"`);
+  if (!args.paths?.length) throw new CliError('plan: give migration files, directories or globs to plan');
+  const { plan: full, planned } = await planFromPaths(args);
+  let plan;
+  try {
+    plan = filterPhase(full, args.phase);
+  } catch (e) {
+    if (e instanceof Error && e.message.startsWith('unknown phase')) throw new CliError(e.message);
     throw e;
   }
   const text = format === 'json' ? renderJson(plan) : format === 'markdown' ? renderMarkdown(plan, planned) : renderSql(plan);
