@@ -68,10 +68,18 @@ export function blocks(mode: LockMode): Blocks {
 export function describeBlocks(mode: LockMode): string {
   const b = blocks(mode);
   if (b.reads) return 'blocks reads and writes';
+  if (b.writes && b.lockingReads) return 'blocks writes and SELECT FOR UPDATE/SHARE; plain reads continue';
   if (b.writes) return 'blocks writes, reads continue';
-  if (b.lockingReads) return 'blocks SELECT FOR UPDATE and writes';
   if (b.ddl) return 'blocks other DDL, VACUUM and ANALYZE; reads and writes continue';
-  return 'blocks only ACCESS EXCLUSIVE operations';
+  switch (mode) {
+    case 'ACCESS SHARE':
+      return 'blocks only ACCESS EXCLUSIVE operations (most ALTER TABLE, DROP, TRUNCATE, VACUUM FULL)';
+    case 'ROW SHARE':
+      return 'blocks only EXCLUSIVE and ACCESS EXCLUSIVE operations (most ALTER TABLE, REFRESH ... CONCURRENTLY)';
+    default:
+      // ROW EXCLUSIVE (data changes): conflicts with the modes schema changes take, not with reads or writes.
+      return 'blocks plain CREATE INDEX and most ALTER TABLE; reads and writes continue';
+  }
 }
 
 /** A lock that makes application queries queue behind it while it waits. */
