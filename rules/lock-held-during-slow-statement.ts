@@ -22,8 +22,11 @@ const rule: Rule = {
   },
   check(ctx) {
     if (!ctx.tx.inTransaction || ctx.fileState.heldLocks.size === 0) return [];
+    // VALIDATE of a constraint added NOT VALID in this transaction is validate-in-same-transaction's finding.
+    const validateOwn = (e: (typeof ctx.effects.effects)[number]) => e.fact.id.startsWith('validate-') && e.table !== null && ctx.fileState.notValidInTx.has(`${e.table.key}/${e.constraint}`);
     const slow = ctx.effects.effects.find(
       (e) =>
+        !validateOwn(e) &&
         (e.scan || e.rewrite || SLOW.has(e.fact.id)) &&
         e.table &&
         e.table.preExisting &&

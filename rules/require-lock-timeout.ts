@@ -53,6 +53,8 @@ const rule: Rule = {
   },
   check(ctx) {
     if (ctx.tx.lockTimeoutMs > 0) return [];
+    // A statement that refuses transaction blocks fails before taking any lock (concurrently-in-transaction).
+    if (ctx.tx.inTransaction && ctx.effects.effects.some((e) => !e.fact.transactional)) return [];
     // One report per transaction: if an earlier statement of this transaction already
     // waited for a blocking lock with no timeout, it was reported there.
     for (const held of ctx.fileState.heldLocks.values()) if (held.preExisting && blocksApplication(held.mode)) return [];

@@ -105,6 +105,8 @@ const rule: Rule = {
   },
   check(ctx) {
     const out = [];
+    // A loop in a DO block that COMMITs after each pass is a hand-written batched backfill.
+    if (ctx.stmt.doLoop?.commits) return [];
     for (const effect of effectsOf(ctx, 'update', 'delete')) {
       if (!effect.table?.preExisting) continue;
       if (isBoundedPredicate(ctx.stmt.node.whereClause, uniqueKeys(ctx, effect.table.key))) continue;

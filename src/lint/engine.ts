@@ -276,7 +276,11 @@ class FileWalker {
       this.pendingDo = stmt;
       return;
     }
-    if (stmt.inDoBlock !== null) return;
+    if (stmt.inDoBlock !== null) {
+      // SET / set_config inside a DO block change the session like their top-level forms.
+      this.tx.applySettings(stmt);
+      return;
+    }
     this.advance(stmt);
   }
 

@@ -92,6 +92,12 @@ export class TransactionTracker {
     if (!this.inTx) this.serial++;
   }
 
+  /** Apply SET / set_config only (a statement run inside a DO block, which has its own transaction handling). */
+  applySettings(stmt: ParsedStatement): void {
+    if (stmt.kind === 'VariableSetStmt') this.applySet(stmt.node);
+    if (stmt.kind === 'SelectStmt') this.applySetConfig(stmt.node);
+  }
+
   private endTx(): void {
     this.inTx = false;
     this.explicit = false;

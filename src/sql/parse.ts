@@ -186,36 +186,41 @@ function doBlockStatements(src: SourceText, doStmt: ParsedStatement, firstIndex:
   } catch {
     return [];
   }
-  const queries: string[] = [];
+  const queries: BlockQuery[] = [];
   collectQueries(fn, queries);
+  const commits = commitsInside(fn);
   const out: ParsedStatement[] = [];
   let cursor = doStmt.span.start.offset;
-  for (const q of queries) {
+  for (const bq of queries) {
+    const q = bq.query;
     let raw;
     try {
-      raw = parseRaw(q);
+      raw = parseRaw(bq.perform ? `SELECT ${q}` : q);
     } catch {
       continue;
     }
     const found = src.text.indexOf(q, cursor);
     const base = found >= 0 && found < doStmt.span.end.offset ? found : -1;
     if (base >= 0) cursor = base + q.length;
-    const qsrc = new SourceText(q);
+    const qtext = bq.perform ? `SELECT ${q}` : q;
+    const shift = bq.perform ? 'SELECT '.length : 0;
+    const qsrc = new SourceText(qtext);
     for (const s of raw.stmts) {
       const kind = Object.keys(s.stmt)[0] ?? 'Unknown';
       const startByte = s.stmt_location ?? 0;
-      const qs = qsrc.indexOfByte(startByte);
-      const qe = s.stmt_len ? qsrc.indexOfByte(startByte + s.stmt_len) : q.length;
+      const qs = Math.max(0, qsrc.indexOfByte(startByte) - shift);
+      const qe = (s.stmt_len ? qsrc.indexOfByte(startByte + s.stmt_len) : qtext.length) - shift;
       const span = base >= 0 ? src.span(base + qs, base + qe) : doStmt.span;
       out.push({
         index: firstIndex + out.length,
         kind,
         node: s.stmt[kind],
-        text: q.slice(qs, qe).trim(),
+        text: qtext.slice(qs + shift, qe + shift).trim(),
         span,
         comments: [],
         directives: doStmt.directives,
         inDoBlock: doStmt.index,
+        doLoop: bq.inLoop ? { commits } : null,
       });
     }
   }
@@ -230,25 +235,59 @@ function doLanguage(node: any): string {
   return 'plpgsql';
 }
 
-function collectQueries(value: unknown, out: string[]): void {
+interface BlockQuery {
+  query: string;
+  /** Inside a LOOP / WHILE / FOR of the block. */
+  inLoop: boolean;
+  /** A PERFORM expression (run as SELECT). */
+  perform: boolean;
+}
+
+const LOOPS = new Set(['PLpgSQL_stmt_loop', 'PLpgSQL_stmt_while', 'PLpgSQL_stmt_fori', 'PLpgSQL_stmt_fors', 'PLpgSQL_stmt_forc', 'PLpgSQL_stmt_dynfors', 'PLpgSQL_stmt_foreach_a']);
+
+function collectQueries(value: unknown, out: BlockQuery[], inLoop = false): void {
   if (Array.isArray(value)) {
-    for (const v of value) collectQueries(v, out);
+    for (const v of value) collectQueries(v, out, inLoop);
     return;
   }
   if (!value || typeof value !== 'object') return;
   const obj = value as Record<string, any>;
   if (obj.PLpgSQL_stmt_execsql) {
     const q = obj.PLpgSQL_stmt_execsql.sqlstmt?.PLpgSQL_expr?.query;
-    if (typeof q === 'string') out.push(q);
+    if (typeof q === 'string') out.push({ query: q, inLoop, perform: false });
     return;
   }
   if (obj.PLpgSQL_stmt_dynexecute) {
     const q = obj.PLpgSQL_stmt_dynexecute.query?.PLpgSQL_expr?.query;
     const lit = typeof q === 'string' ? constantString(q) : null;
-    if (lit) out.push(lit);
+    if (lit) out.push({ query: lit, inLoop, perform: false });
     return;
   }
-  for (const k of Object.keys(obj)) collectQueries(obj[k], out);
+  if (obj.PLpgSQL_stmt_perform) {
+    // PERFORM set_config('lock_timeout', ...) changes settings like SET does.
+    const q = obj.PLpgSQL_stmt_perform.expr?.PLpgSQL_expr?.query;
+    // The plpgsql parser reports it as "SELECT <expression>".
+    if (typeof q === 'string') out.push({ query: q.replace(/^\s*SELECT\s+/i, ''), inLoop, perform: true });
+    return;
+  }
+  for (const k of Object.keys(obj)) collectQueries(obj[k], out, inLoop || LOOPS.has(k));
+}
+
+/** Does the block COMMIT (PostgreSQL 11+ procedures and DO blocks may), making each loop pass its own transaction? */
+function commitsInside(value: unknown): boolean {
+  let found = false;
+  const visit = (v: unknown): void => {
+    if (found || !v || typeof v !== 'object') return;
+    if (Array.isArray(v)) return v.forEach(visit);
+    const o = v as Record<string, unknown>;
+    if ('PLpgSQL_stmt_commit' in o) {
+      found = true;
+      return;
+    }
+    for (const k of Object.keys(o)) visit(o[k]);
+  };
+  visit(value);
+  return found;
 }
 
 /** `'ALTER TABLE ...'` -> `ALTER TABLE ...`; null for anything that is not one plain literal. */

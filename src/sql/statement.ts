@@ -17,6 +17,11 @@ export interface ParsedStatement {
   directives: Directive[];
   /** Set when this statement was found inside a DO block; the DO statement's index. */
   inDoBlock: number | null;
+  /**
+   * Inside a loop of a DO block: `commits` when the block COMMITs, so each pass is its own
+   * transaction (a batched backfill written by hand).
+   */
+  doLoop?: { commits: boolean } | null;
 }
 
 export interface FileParseError {

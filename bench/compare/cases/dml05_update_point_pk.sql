@@ -1,0 +1,3 @@
+-- case: UPDATE with a point predicate on the primary key
+-- expect: safe
+UPDATE users SET status = 'banned' WHERE id = 7;
