@@ -11,9 +11,34 @@ import {
   relName,
   validatedNotNullCheck,
   lockGuard,
+  indexValidCheck,
+  invalidIndexCleanup,
   type RelName,
   type RewriteContext,
 } from '../context.js';
+
+/** CONCURRENTLY steps run unguarded: reads and writes continue while they work. */
+export const CONCURRENT_GUARD = { kind: 'none', reason: 'CONCURRENTLY: reads and writes continue; runs with statement_timeout 0 and a short lock_timeout' } as const;
+
+/**
+ * A `CREATE [UNIQUE] INDEX CONCURRENTLY IF NOT EXISTS` step: outside a transaction, done when
+ * the index exists and is valid, an INVALID leftover dropped before a retry.
+ */
+export function concurrentIndexStep(ctx: RewriteContext, o: { name: string; sql: string; table: RelName; index: Parameters<typeof indexValidCheck>[0]; notes: string[] }): PlanStep {
+  return ctx.step({
+    label: `create-index-${o.name}`,
+    phase: 'expand',
+    sql: o.sql,
+    fact: 'create-index-concurrently',
+    relation: o.table.key,
+    transaction: 'none',
+    guard: CONCURRENT_GUARD,
+    doneCheck: indexValidCheck(o.index),
+    cleanup: invalidIndexCleanup(o.index),
+    rollback: `DROP INDEX CONCURRENTLY IF EXISTS ${qrel(o.index)}`,
+    notes: o.notes,
+  });
+}
 
 /** The single AlterTableCmd of an `ALTER TABLE` statement (the planner splits multi-command ones). */
 export function singleAlterCmd(stmt: { kind: string; node: any }): any | null {

@@ -1,9 +1,9 @@
 /** CREATE [UNIQUE] INDEX -> CREATE [UNIQUE] INDEX CONCURRENTLY IF NOT EXISTS, outside a transaction. */
 import { qnameFromRangeVar } from '../../sql/ast.js';
 import { derivedName, quoteIdent } from '../../sql/quote.js';
-import { indexValidCheck, invalidIndexCleanup, qrel, relName, relationModel, type Rewrite } from '../context.js';
+import { relName, relationModel, type Rewrite } from '../context.js';
+import { concurrentIndexStep } from './common.js';
 
-export const CONCURRENT_GUARD = { kind: 'none', reason: 'CONCURRENTLY: reads and writes continue; runs with statement_timeout 0 and a short lock_timeout' } as const;
 
 /** PostgreSQL's default index name, close enough: table_col1_col2_idx (expressions: expr). */
 export function defaultIndexName(table: string, n: any): string {
@@ -28,19 +28,5 @@ export const createIndex: Rewrite = (stmt, _effects, ctx) => {
   const notes = ['a failed CONCURRENTLY build leaves an INVALID index behind: the cleanup drops it (DROP INDEX CONCURRENTLY) before the step is retried'];
   if (n.unique) notes.push('the build fails if duplicate keys exist; uniqueness is enforced for writes from the start of the build');
   if (!n.idxname) notes.push(`the statement has no index name: the plan names it ${quoteIdent(name)} so it can be checked and retried`);
-  return [
-    ctx.step({
-      label: `create-index-${name}`,
-      phase: 'expand',
-      sql,
-      fact: 'create-index-concurrently',
-      relation: table.key,
-      transaction: 'none',
-      guard: CONCURRENT_GUARD,
-      doneCheck: indexValidCheck(index),
-      cleanup: invalidIndexCleanup(index),
-      rollback: `DROP INDEX CONCURRENTLY IF EXISTS ${qrel(index)}`,
-      notes,
-    }),
-  ];
+  return [concurrentIndexStep(ctx, { name, sql, table, index, notes })];
 };

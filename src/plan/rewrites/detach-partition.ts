@@ -2,7 +2,7 @@
 import { qnameFromRangeVar } from '../../sql/ast.js';
 import { qrel, regclass, type Rewrite } from '../context.js';
 import { alterTarget, singleAlterCmd } from './common.js';
-import { CONCURRENT_GUARD } from './create-index.js';
+import { CONCURRENT_GUARD } from './common.js';
 
 export const detachPartition: Rewrite = (stmt, _effects, ctx) => {
   const cmd = singleAlterCmd(stmt);

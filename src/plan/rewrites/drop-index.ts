@@ -1,7 +1,7 @@
 /** DROP INDEX -> DROP INDEX CONCURRENTLY IF EXISTS, one index per step. */
 import { qnameFromList } from '../../sql/ast.js';
 import { indexAbsentCheck, qrel, type Rewrite } from '../context.js';
-import { CONCURRENT_GUARD } from './create-index.js';
+import { CONCURRENT_GUARD } from './common.js';
 
 export const dropIndex: Rewrite = (stmt, _effects, ctx) => {
   const n = stmt.node;

@@ -1,7 +1,7 @@
 /** REINDEX INDEX | TABLE -> REINDEX ... CONCURRENTLY (PostgreSQL 12+). */
 import { qnameFromRangeVar } from '../../sql/ast.js';
 import { qrel, type Rewrite } from '../context.js';
-import { CONCURRENT_GUARD } from './create-index.js';
+import { CONCURRENT_GUARD } from './common.js';
 
 export const reindex: Rewrite = (stmt, effects, ctx) => {
   const n = stmt.node;

@@ -2,8 +2,7 @@
 import { stringValue } from '../../sql/ast.js';
 import { derivedName, quoteIdent } from '../../sql/quote.js';
 import { constraintCheck, indexValidCheck, invalidIndexCleanup, qrel, relationModel, type Rewrite } from '../context.js';
-import { alterTarget, notNullSteps, singleAlterCmd } from './common.js';
-import { CONCURRENT_GUARD } from './create-index.js';
+import { alterTarget, concurrentIndexStep, notNullSteps, singleAlterCmd } from './common.js';
 
 export const uniqueUsingIndex: Rewrite = (stmt, _effects, ctx) => {
   const cmd = singleAlterCmd(stmt);
@@ -34,17 +33,11 @@ export const uniqueUsingIndex: Rewrite = (stmt, _effects, ctx) => {
   }
   const nnd = con.nulls_not_distinct ? ' NULLS NOT DISTINCT' : '';
   steps.push(
-    ctx.step({
-      label: `create-index-${name}`,
-      phase: 'expand',
+    concurrentIndexStep(ctx, {
+      name,
       sql: `CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS ${quoteIdent(name)} ON ${t} (${keys.map(quoteIdent).join(', ')})${nnd}`,
-      fact: 'create-index-concurrently',
-      relation: table.key,
-      transaction: 'none',
-      guard: CONCURRENT_GUARD,
-      doneCheck: indexValidCheck(index),
-      cleanup: invalidIndexCleanup(index),
-      rollback: `DROP INDEX CONCURRENTLY IF EXISTS ${qrel(index)}`,
+      table,
+      index,
       notes: ['fails if duplicate keys exist'],
     }),
   );
