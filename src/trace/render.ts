@@ -23,7 +23,8 @@ function ms(n: number): string {
 
 function lockLine(s: TracedStatement): string {
   if (s.locksObserved === 'not-observable') return 'not observable';
-  if (s.locks.length === 0) return 'none on pre-existing relations';
+  // Locks accumulate in a transaction: a statement needing a lock already held shows nothing new.
+  if (s.locks.length === 0) return s.run === 'transaction' && s.index > 0 ? 'no new lock on a pre-existing relation (locks from earlier statements of the transaction are still held)' : 'none on pre-existing relations';
   const parts = s.locks.map((l) => `${l.relation} ${l.mode}${l.previous ? ` (was ${l.previous})` : ''}${l.granted ? '' : ' (waited)'}`);
   return `${parts.join(', ')}${s.locksObserved === 'sampled' ? ' [sampled]' : ''}`;
 }
