@@ -4,6 +4,7 @@
  * `ddlguard lint one.sql` never loads the database drivers.
  */
 import { setFlagsFromString } from 'node:v8';
+import { durationToMs } from '../sql/duration.js';
 import { CliError, EXIT_USAGE } from './exit.js';
 
 // The parser is WASM. A CLI run is short: V8's optimising tier-up (TurboFan) of the parser costs
@@ -15,10 +16,9 @@ import { fastParseLint, LINT_OPTIONS } from './lint-options.js';
 /** `30s`, `500ms`, `2min`, or a bare number of milliseconds. */
 function durationMs(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(us|ms|s|min|h|d)?\s*$/i.exec(value);
-  if (!m) throw new CliError(`expected a duration such as 500ms, 30s or 2min, got "${value}"`);
-  const mult: Record<string, number> = { us: 0.001, ms: 1, s: 1000, min: 60_000, h: 3_600_000, d: 86_400_000 };
-  return Number(m[1]) * (mult[(m[2] ?? 'ms').toLowerCase()] ?? 1);
+  const ms = durationToMs(value);
+  if (ms === null) throw new CliError(`expected a duration such as 500ms, 30s or 2min, got "${value}"`);
+  return ms;
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -1,6 +1,6 @@
 export { loadConfig, parseConfigText, CONFIG_FILE_NAMES, PACKAGE_JSON_KEY, type LoadConfigOptions, type ParseConfigOptions } from './load.js';
 export { validateConfig, formatKeyPath, didYouMean, CONFIG_KEYS, PG_VERSION_MIN, PG_VERSION_MAX, type ValidateOptions, type Locator, type KeyPath } from './validate.js';
 export { ConfigError, formatIssue, type ConfigIssue } from './errors.js';
-export { durationToMs, isDuration } from './duration.js';
+export { durationToMs, isDuration } from '../sql/duration.js';
 export { resolveSeverities } from './severities.js';
 export type { DdlguardConfig, LoadedConfig, ConfigFormat, ReadersConfig, PlannerConfig, ApplyConfig } from './types.js';

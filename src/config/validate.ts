@@ -4,7 +4,7 @@
  * is given, the line and column of the offending key or value.
  */
 import type { Severity, SeveritySetting } from '../lint/types.js';
-import { durationToMs, isDuration } from './duration.js';
+import { durationToMs, isDuration } from '../sql/duration.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
 import type { ApplyConfig, DdlguardConfig, PlannerConfig, ReadersConfig } from './types.js';
 

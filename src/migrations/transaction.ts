@@ -5,6 +5,7 @@
  * (SET, SET LOCAL until the transaction ends, RESET, set_config()).
  */
 import { constValue, stringValue } from '../sql/ast.js';
+import { durationToMs } from '../sql/duration.js';
 import type { ParsedStatement } from '../sql/statement.js';
 
 export interface TimeoutSetting {
@@ -160,22 +161,10 @@ function effective(t: TimeoutSetting, base: number): number {
   return base;
 }
 
-const UNITS: Record<string, number> = { us: 0.001, ms: 1, s: 1000, min: 60_000, h: 3_600_000, d: 86_400_000 };
-
 /** `'1s'`, `'500ms'`, `1000`, `'2min'` -> milliseconds. Unparseable -> null. */
 export function parseDurationMs(arg: unknown): number | null {
   const v = constValue(arg);
   if (typeof v === 'number') return v;
   if (typeof v !== 'string') return null;
-  return parseDurationText(v);
-}
-
-export function parseDurationText(text: string): number | null {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
-  if (!m) return null;
-  const n = Number(m[1]);
-  const unit = (m[2] ?? '').toLowerCase();
-  if (unit === '') return n;
-  const mult = UNITS[unit];
-  return mult === undefined ? null : n * mult;
+  return durationToMs(v);
 }
