@@ -2,8 +2,9 @@
  * Up/down sections inside one migration file. Only dbmate keeps both directions in one
  * file; every other supported framework uses separate files, so their text is all "up".
  */
+import { readFile } from 'node:fs/promises';
 import type { Framework } from './framework.js';
-import { dbmateMarkers } from './framework.js';
+import { dbmateMarkers, detectFramework } from './framework.js';
 
 export interface TextRange {
   /** String index of the first character. */
@@ -60,4 +61,10 @@ export function blankRanges(text: string, ranges: readonly TextRange[]): string 
 export function upSection(text: string, framework: Framework): string {
   if (framework !== 'dbmate') return text;
   return blankRanges(text, dbmateDownRanges(text));
+}
+
+/** A discovered migration's text as its runner executes it: dbmate's down sections blanked. */
+export async function readMigration(file: { path: string; displayPath: string }): Promise<{ path: string; text: string }> {
+  const text = await readFile(file.path, 'utf8');
+  return { path: file.displayPath, text: upSection(text, detectFramework(file.path, text).framework) };
 }

@@ -3,10 +3,8 @@
  * run the migrations on PGlite (default) or a server and report what each
  * statement did. Exit 0 when every statement ran, 1 when one failed, 2 on usage errors.
  */
-import { readFile } from 'node:fs/promises';
-import { discoverMigrations, sortMigrations } from '../../migrations/discover.js';
-import { detectFramework } from '../../migrations/framework.js';
-import { upSection } from '../../migrations/sections.js';
+import { discoverMigrations } from '../../migrations/discover.js';
+import { readMigration } from '../../migrations/sections.js';
 import { engineHost, maskSecrets, urlSecrets } from '../../trace/engine.js';
 import { renderTrace, TRACE_FORMATS, type TraceFormat } from '../../trace/render.js';
 import { traceMigration, type TraceSource } from '../../trace/trace.js';
@@ -23,14 +21,8 @@ export interface TraceArgs {
 }
 
 async function loadSources(inputs: string[], exclude: Set<string> = new Set()): Promise<TraceSource[]> {
-  const files = sortMigrations(await discoverMigrations(inputs, { cwd: process.cwd(), includeDown: false, exclude: [] }));
-  const out: TraceSource[] = [];
-  for (const f of files) {
-    if (exclude.has(f.path)) continue;
-    const text = await readFile(f.path, 'utf8');
-    out.push({ path: f.displayPath, text: upSection(text, detectFramework(f.path, text).framework) });
-  }
-  return out;
+  const files = await discoverMigrations(inputs, { cwd: process.cwd(), includeDown: false, exclude: [] });
+  return Promise.all(files.filter((f) => !exclude.has(f.path)).map(readMigration));
 }
 
 export async function runTrace(args: TraceArgs): Promise<number> {

@@ -4,10 +4,8 @@
  * [--target-db URL] [--key id] [--chunk-size N]`: compare rows chunk by chunk.
  * Exit 0 when clean, 1 when offending rows / mismatches were found, 2 on usage errors.
  */
-import { readFile } from 'node:fs/promises';
-import { discoverMigrations, sortMigrations } from '../../migrations/discover.js';
-import { detectFramework } from '../../migrations/framework.js';
-import { upSection } from '../../migrations/sections.js';
+import { discoverMigrations } from '../../migrations/discover.js';
+import { readMigration } from '../../migrations/sections.js';
 import { maskSecrets, urlSecrets } from '../../trace/engine.js';
 import { compareTables } from '../../verify/compare.js';
 import { preflight } from '../../verify/preflight.js';
@@ -46,13 +44,8 @@ export async function runVerifyPreflight(args: VerifyPreflightArgs): Promise<num
   const db = requireDb(args.db);
   const secrets = secretsOf(db);
   if (!args.paths?.length) throw new CliError('verify preflight: give migration files, directories or globs');
-  const found = sortMigrations(await discoverMigrations(args.paths, { cwd: process.cwd(), includeDown: false, exclude: [] }));
-  const files = await Promise.all(
-    found.map(async (f) => {
-      const text = await readFile(f.path, 'utf8');
-      return { path: f.displayPath, text: upSection(text, detectFramework(f.path, text).framework) };
-    }),
-  );
+  const found = await discoverMigrations(args.paths, { cwd: process.cwd(), includeDown: false, exclude: [] });
+  const files = await Promise.all(found.map(readMigration));
   let result;
   try {
     result = await preflight(files, { engine: db, statementTimeoutMs: args.statementTimeout, sampleRows: args.sampleRows });
