@@ -58,6 +58,7 @@ export interface PreparedRun {
 }
 
 export async function prepareSources(opts: Omit<LintOptions, 'rules'>): Promise<PreparedRun> {
+  // Framework detection (statement heads) and everything after it use the parser.
   await loadParser();
   const cwd = opts.cwd ?? process.cwd();
   const inputs = opts.paths.filter((p) => p !== '-');
@@ -117,7 +118,7 @@ export function engineOptionsFor(opts: LintOptions): EngineOptions {
 }
 
 export async function lint(opts: LintOptions): Promise<LintResult> {
-  const [{ sources, readErrors }] = await Promise.all([prepareSources(opts), loadParser()]);
+  const { sources, readErrors } = await prepareSources(opts); // loads the parser too
   if (opts.collectSources) for (const s of sources) if (s.role === 'lint') opts.collectSources.set(s.displayPath, s.text);
   const engineOpts = engineOptionsFor(opts);
   if (opts.release || opts.readers?.paths.length || opts.db) engineOpts.compat = await compatOptions(sources, opts, engineOpts);

@@ -15,7 +15,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { functionCalls } from '../sql/ast.js';
 import { parseDirective, type Comment } from '../sql/comments.js';
-import { loadParser, parseRaw, scanRaw } from '../sql/parser.js';
+import { parseRaw, scanRaw } from '../sql/parser.js';
 import { SourceText } from '../sql/source.js';
 import type { ParsedStatement } from '../sql/statement.js';
 import { detectFramework } from '../migrations/framework.js';
@@ -575,7 +575,7 @@ export interface FixOutcome {
  */
 export async function fixMigrations(opts: FixOptions): Promise<FixOutcome> {
   const cwd = opts.cwd ?? process.cwd();
-  const [{ sources, readErrors }] = await Promise.all([prepareSources(opts), loadParser()]);
+  const { sources, readErrors } = await prepareSources(opts); // loads the parser too
   const engine = engineOptionsFor(opts);
   const stdinDisplay = opts.stdin ? (opts.stdin.filepath ?? 'stdin.sql').split(path.sep).join('/') : null;
 

@@ -12,6 +12,7 @@ import { createLogger, type LogFormat } from '../../apply/log.js';
 import { applyPlan, validatePlan, type PhaseOption } from '../../apply/runner.js';
 import { listPlans, loadPlanState, requestAbort, resetPlan } from '../../apply/state.js';
 import type { Plan } from '../../apply/types.js';
+import type { LoadedConfig } from '../../config/index.js';
 import { configMs, loadCliConfig } from '../config.js';
 import { CliError } from '../exit.js';
 
@@ -47,7 +48,7 @@ function phaseOption(phase: string | undefined): PhaseOption | undefined {
 }
 
 /** Loads a plan from plan.json, or plans migration files with src/plan/planner.ts's planMigration. */
-export async function loadPlanInput(input: string[], pgVersion?: number, extra: { history?: string[]; db?: string; config?: string } = {}): Promise<Plan> {
+export async function loadPlanInput(input: string[], opts: { pgVersion?: number; history?: string[]; db?: string; config?: LoadedConfig } = {}): Promise<Plan> {
   if (input.length === 0) throw new CliError('apply: give a plan.json or migration files');
   if (input.length === 1 && input[0]!.endsWith('.json')) {
     let raw: string;
@@ -65,23 +66,23 @@ export async function loadPlanInput(input: string[], pgVersion?: number, extra: 
   // Migration files: plan them as `ddlguard plan` does (history, config, --db sizes).
   const { planFromPaths } = await import('./plan.js');
   const planArgs: Parameters<typeof planFromPaths>[0] = { paths: input };
-  if (pgVersion !== undefined) planArgs.pgVersion = pgVersion;
-  if (extra.history) planArgs.history = extra.history;
-  if (extra.db) planArgs.db = extra.db;
-  if (extra.config) planArgs.config = extra.config;
-  const { plan } = await planFromPaths(planArgs);
+  if (opts.pgVersion !== undefined) planArgs.pgVersion = opts.pgVersion;
+  if (opts.history) planArgs.history = opts.history;
+  if (opts.db) planArgs.db = opts.db;
+  const { plan } = await planFromPaths(planArgs, opts.config);
   return validatePlan(plan);
 }
 
 export async function runApply(args: ApplyArgs): Promise<number> {
   const format = logFormat(args.format);
   const phase = phaseOption(args.phase);
-  const { config } = await loadCliConfig(args.config);
-  const extra: { history?: string[]; db?: string; config?: string } = {};
-  if (args.history) extra.history = args.history;
-  if (args.db) extra.db = args.db;
-  if (args.config) extra.config = args.config;
-  const plan = await loadPlanInput(args.input, args.pgVersion ?? config.pgVersion, extra);
+  const loaded = await loadCliConfig(args.config);
+  const { config } = loaded;
+  const planOpts: Parameters<typeof loadPlanInput>[1] = { config: loaded };
+  if (args.pgVersion !== undefined) planOpts.pgVersion = args.pgVersion;
+  if (args.history) planOpts.history = args.history;
+  if (args.db) planOpts.db = args.db;
+  const plan = await loadPlanInput(args.input, planOpts);
   // CLI flags override the config's apply settings.
   const guard: Record<string, number> = {};
   const killAfter = args.killBlockersAfter;

@@ -1,14 +1,14 @@
 /** `ddlguard plan`: rewrite migrations into expand / migrate / contract steps. */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { discoverMigrations } from '../../migrations/discover.js';
-import { detectFramework } from '../../migrations/framework.js';
-import { upSection } from '../../migrations/sections.js';
+import { readMigration } from '../../migrations/sections.js';
 import { loadParser } from '../../sql/parser.js';
 import { filterPhase } from '../../plan/model.js';
 import { planMigration, PlanError } from '../../plan/planner.js';
 import { renderJson } from '../../plan/render/json.js';
 import { renderMarkdown } from '../../plan/render/markdown.js';
 import { renderSql } from '../../plan/render/sql.js';
+import type { LoadedConfig } from '../../config/index.js';
 import { configMs, loadCliConfig } from '../config.js';
 import { CliError, EXIT_CLEAN } from '../exit.js';
 
@@ -36,7 +36,11 @@ export interface PlannedInput {
  * informs the model, --db supplies the server version and table sizes, the config the
  * planner and guard settings. Down sections (dbmate) are left out.
  */
-export async function planFromPaths(args: Pick<PlanArgs, 'paths' | 'pgVersion' | 'history' | 'db' | 'smallTableRows' | 'config'>): Promise<PlannedInput> {
+export async function planFromPaths(
+  args: Pick<PlanArgs, 'paths' | 'pgVersion' | 'history' | 'db' | 'smallTableRows' | 'config'>,
+  /** The config when the caller already loaded it (args.config is then ignored). */
+  loaded?: LoadedConfig,
+): Promise<PlannedInput> {
   const paths = args.paths ?? [];
   if (paths.length === 0) throw new CliError('give migration files, directories or globs to plan');
   let live: { pgVersion: number; tableSizes: Map<string, { rows: number; bytes: number }> } | null = null;
@@ -49,7 +53,7 @@ export async function planFromPaths(args: Pick<PlanArgs, 'paths' | 'pgVersion' |
       throw new CliError(`--db: ${redactError(e, args.db).message}`);
     }
   }
-  const { config } = await loadCliConfig(args.config);
+  const { config } = loaded ?? (await loadCliConfig(args.config));
   const pgVersion = args.pgVersion ?? live?.pgVersion ?? config.pgVersion ?? 15;
   if (!Number.isInteger(pgVersion) || pgVersion < 10 || pgVersion > 19) throw new CliError(`--pg-version: expected a PostgreSQL major version between 10 and 19, got ${args.pgVersion}`);
   const cwd = process.cwd();
@@ -60,15 +64,11 @@ export async function planFromPaths(args: Pick<PlanArgs, 'paths' | 'pgVersion' |
   } catch (e) {
     throw new CliError((e as Error).message);
   }
-  const read = (f: { path: string; displayPath: string }) => {
-    const text = readFileSync(f.path, 'utf8');
-    return { path: f.displayPath, text: upSection(text, detectFramework(f.path, text).framework) };
-  };
-  const planned = files.map(read);
+  const planned = await Promise.all(files.map(readMigration));
   const inPlan = new Set(files.map((f) => f.path));
   await loadParser();
   try {
-    const opts: Parameters<typeof planMigration>[1] = { pgVersion, history: history.filter((h) => !inPlan.has(h.path)).map(read) };
+    const opts: Parameters<typeof planMigration>[1] = { pgVersion, history: await Promise.all(history.filter((h) => !inPlan.has(h.path)).map(readMigration)) };
     if (live) opts.tableSizes = live.tableSizes;
     const smallTableRows = args.smallTableRows ?? config.planner?.smallTableRows;
     if (smallTableRows !== undefined) opts.smallTableRows = smallTableRows;
