@@ -13,7 +13,8 @@ export function redactUrl(url: string): string {
     const u = new URL(url);
     if (u.password) u.password = '***';
     for (const k of [...u.searchParams.keys()]) {
-      if (/^(password|sslpassword)$/i.test(k)) u.searchParams.set(k, '***');
+      // password, sslpassword, and anything else that looks secret (tokens, keys).
+      if (/pass|secret|token/i.test(k)) u.searchParams.set(k, '***');
     }
     return u.toString().replace('%2A%2A%2A', '***');
   } catch {

@@ -30,7 +30,10 @@ export interface DbScanResult {
   summary: DbSearchSummary;
 }
 
-/** The URL without its password (user, host, port and database kept). */
+/**
+ * The URL without its password (user, host, port and database kept) for the readers summary;
+ * messages are redacted with the shared redactText.
+ */
 export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
@@ -42,21 +45,6 @@ export function redactUrl(url: string): string {
   }
 }
 
-function scrub(message: string, url: string): string {
-  let out = message.replace(/(\w+:\/\/[^:/\s]+:)[^@\s]+@/g, '$1****@');
-  try {
-    const pw = new URL(url).password;
-    if (pw) {
-      out = out.split(pw).join('****');
-      const dec = decodeURIComponent(pw);
-      if (dec !== pw) out = out.split(dec).join('****');
-    }
-  } catch {
-    // not a URL: nothing more to hide
-  }
-  return out;
-}
-
 interface Queryable {
   query(text: string, values?: unknown[]): Promise<{ rows: any[] }>;
 }
@@ -64,15 +52,15 @@ interface Queryable {
 export async function scanDatabase(opts: DbScanOptions): Promise<DbScanResult> {
   const evidence = new Map<string, ObjectEvidence>();
   for (const t of opts.targets) evidence.set(t.key, { code: [], db: [] });
+  // Loaded here, not at the top: pg stays off the plain lint path.
+  const { connect, redactText, urlSecrets } = await import('../db/connection.js');
   const summary: DbSearchSummary = { url: redactUrl(opts.url), statements: 'not-installed', note: null, error: null };
-  let client: { connect(): Promise<unknown>; end(): Promise<void>; on(ev: 'error', fn: (e: Error) => void): unknown } & Queryable;
+  const scrub = (message: string) => redactText(message, urlSecrets(opts.url));
+  let client: Queryable & { end(): Promise<void> };
   try {
-    const { default: pg } = await import('pg');
-    client = new pg.Client({ connectionString: opts.url, connectionTimeoutMillis: opts.connectTimeoutMs ?? 5000, application_name: 'ddlguard-lint' });
-    client.on('error', () => {});
-    await client.connect();
+    client = await connect(opts.url, { applicationName: 'ddlguard-lint', connectTimeoutMs: opts.connectTimeoutMs ?? 5000 });
   } catch (e) {
-    summary.error = `cannot connect: ${scrub((e as Error).message, opts.url)}`;
+    summary.error = `cannot connect: ${scrub((e as Error).message)}`;
     summary.note = 'live database not checked';
     return { evidence, summary };
   }
@@ -86,7 +74,7 @@ export async function scanDatabase(opts: DbScanOptions): Promise<DbScanResult> {
       evidence.get(t.key)!.db.push(...hits);
     }
   } catch (e) {
-    summary.error = scrub((e as Error).message, opts.url);
+    summary.error = scrub((e as Error).message);
   } finally {
     await client.end().catch(() => {});
   }

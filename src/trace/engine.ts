@@ -8,7 +8,7 @@
  * the same server) for statements that cannot run inside the traced
  * transaction.
  */
-import { redactText, redactUrl as maskUrl, redactText as maskSecrets, urlSecrets } from '../db/connection.js';
+import { connect, redactText, redactUrl as maskUrl, urlSecrets } from '../db/connection.js';
 import { randomBytes } from 'node:crypto';
 
 export type EngineKind = 'pglite' | 'pg';
@@ -61,7 +61,7 @@ export async function serverVersion(engine: Engine): Promise<ServerVersion> {
 // ---- secrets -----------------------------------------------------------------
 
 // Password masking is shared with apply and the readers (src/db/connection.ts).
-export { maskUrl, maskSecrets, urlSecrets };
+export { maskUrl, redactText as maskSecrets, urlSecrets };
 
 /** An Error whose message is masked (SQLSTATE kept). */
 export function maskedError(e: unknown, secrets: readonly string[] = []): Error {
@@ -156,15 +156,12 @@ export class ServerEngine implements Engine {
   }
 
   static async connect(url: string): Promise<ServerEngine> {
-    const secrets = urlSecrets(url);
-    const pg = (await import('pg')).default;
-    const client = new pg.Client({ connectionString: url, application_name: 'ddlguard trace' }) as unknown as PgClientLike;
-    // A server-side disconnect must not crash the process; the next query reports it.
-    client.on('error', () => {});
+    // The shared connect: a server-side disconnect does not crash the process, errors are redacted.
+    let client: PgClientLike;
     try {
-      await client.connect();
+      client = (await connect(url, { applicationName: 'ddlguard trace' })) as unknown as PgClientLike;
     } catch (e) {
-      throw maskedError(e, secrets);
+      throw maskedError(e, urlSecrets(url));
     }
     return new ServerEngine(client, url);
   }
@@ -256,6 +253,6 @@ export function serverHost(url: string): EngineHost {
 /** `pglite` (or nothing) selects PGlite; anything else must be a postgres:// URL. */
 export function engineHost(db: string | undefined): EngineHost {
   if (db === undefined || db === '' || db === 'pglite') return pgliteHost();
-  if (!/^postgres(ql)?:\/\//i.test(db)) throw new Error(`--db: expected a postgres:// URL or "pglite", got ${maskSecrets(db)}`);
+  if (!/^postgres(ql)?:\/\//i.test(db)) throw new Error(`--db: expected a postgres:// URL or "pglite", got ${redactText(db)}`);
   return serverHost(db);
 }
