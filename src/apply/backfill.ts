@@ -5,6 +5,7 @@
  * toward a target duration; the loop sleeps between batches and throttles
  * while replication lag or the number of active sessions is above a threshold.
  */
+import { quoteIdentAlways } from '../sql/quote.js';
 import type pg from 'pg';
 import { ApplyError } from '../db/connection.js';
 import { runInTransaction, sleep, withLockRetries, type GuardContext } from './guard.js';
@@ -56,8 +57,9 @@ export async function sampleLoad(monitor: pg.Client): Promise<LoadSample> {
   return { replicationLagMs: Number(row.lag_ms), activeSessions: Number(row.active) };
 }
 
+/** A plan's key column as SQL (a hand-written plan may give it quoted already). Always quoted: a key named like a keyword (order, user) must be too. */
 function quoteKey(col: string): string {
-  return /^[a-z_][a-z0-9_$]*$/.test(col) || col.startsWith('"') ? col : `"${col.replace(/"/g, '""')}"`;
+  return col.startsWith('"') ? col : quoteIdentAlways(col);
 }
 
 export interface BackfillResult {

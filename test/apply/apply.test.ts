@@ -159,6 +159,26 @@ describe.skipIf(!pgUrl())('apply on a real server', () => {
     });
   });
 
+  it('batches over a key column named like a keyword', async () => {
+    await withDatabase(undefined, async (url) => {
+      const c = await client(url);
+      try {
+        await c.query('CREATE TABLE k ("order" int PRIMARY KEY, v int, w int); INSERT INTO k SELECT g, g FROM generate_series(1, 3000) g; ANALYZE k');
+        const p = plan('kw', [
+          step('fill', 'UPDATE k SET w = v', {
+            phase: 'migrate',
+            batch: { table: 'k', keyColumns: ['order'], updateSql: 'UPDATE k SET w = v WHERE "order" BETWEEN $1 AND $2 AND w IS NULL', predicate: 'w IS NULL', batchSize: 500 },
+          }),
+        ]);
+        const r = await applyPlan(p, { db: url, logger: memoryLogger() });
+        expect(r.status).toBe('done');
+        expect((await c.query('SELECT count(*)::int AS n FROM k WHERE w IS DISTINCT FROM v')).rows[0].n).toBe(0);
+      } finally {
+        await c.end();
+      }
+    });
+  });
+
   it('throttles while active sessions exceed the threshold', async () => {
     await withDatabase(undefined, async (url) => {
       const c = await client(url);
