@@ -12,6 +12,7 @@
  * `pg` is imported here, lazily; nothing on the plain lint path loads this file.
  * The URL is only ever shown with its password removed.
  */
+import { quoteIdentAlways } from '../sql/quote.js';
 import { analyzeSqlText } from './sqlrefs.js';
 import { parsePlpgsqlRaw } from '../sql/parser.js';
 import type { Catalog, DbHit, DbSearchSummary, ObjectEvidence, ReaderTarget } from './types.js';
@@ -90,14 +91,14 @@ async function recordedStatements(client: Queryable, opts: DbScanOptions, eviden
     summary.note = 'pg_stat_statements is not installed in this database: recorded queries were not checked (CREATE EXTENSION pg_stat_statements, with it in shared_preload_libraries); catalog dependencies were checked';
     return;
   }
-  const schema = String(ext.rows[0].schema).replace(/"/g, '""');
+  const schema = quoteIdentAlways(String(ext.rows[0].schema));
   const names = [...new Set(opts.targets.map((t) => t.name))];
   const pattern = `\\m(${names.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})\\M`;
   let rows: Array<{ query: string; calls: string | number }>;
   try {
     rows = (
       await client.query(
-        `SELECT query, calls FROM "${schema}".pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND (query ~* $1 OR query = '<insufficient privilege>') ORDER BY calls DESC LIMIT 5000`,
+        `SELECT query, calls FROM ${schema}.pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND (query ~* $1 OR query = '<insufficient privilege>') ORDER BY calls DESC LIMIT 5000`,
         [pattern],
       )
     ).rows;

@@ -8,6 +8,7 @@
  * the same server) for statements that cannot run inside the traced
  * transaction.
  */
+import { quoteIdentAlways as quoteIdent } from '../sql/quote.js';
 import { connect, redactText, redactUrl as maskUrl, urlSecrets } from '../db/connection.js';
 import { randomBytes } from 'node:crypto';
 
@@ -204,9 +205,6 @@ export class ServerEngine implements Engine {
   }
 }
 
-function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
 
 export function serverHost(url: string): EngineHost {
   const secrets = urlSecrets(url);

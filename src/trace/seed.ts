@@ -5,6 +5,7 @@
  * derived from g in every column, so single-column foreign keys to an integer
  * or text key line up with the referenced table's rows.
  */
+import { quoteIdentAlways as quoteIdent } from '../sql/quote.js';
 import type { Engine } from './engine.js';
 
 interface SeedColumn {
@@ -20,9 +21,6 @@ interface SeedColumn {
   enumLabel: string | null;
 }
 
-function quoteIdent(s: string): string {
-  return `"${s.replace(/"/g, '""')}"`;
-}
 
 function quoteLiteral(s: string): string {
   return `'${s.replace(/'/g, "''")}'`;

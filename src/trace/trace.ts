@@ -18,6 +18,7 @@
  * transactions, so the sample sees the locks they hold at that point. On PGlite
  * (one backend) those locks are not observable.
  */
+import { quoteIdentAlways } from '../sql/quote.js';
 import { compareText } from '../sql/text.js';
 import { performance } from 'node:perf_hooks';
 import { lockStrength, type LockMode } from '../locks/modes.js';
@@ -367,7 +368,7 @@ async function runObserved(engine: Engine, sql: string, pre: Map<string, Relatio
     for (const r of pre.values()) {
       if (!['r', 'p', 'm'].includes(r.relkind)) continue;
       try {
-        await holder.exec(`SAVEPOINT s; LOCK TABLE ONLY "${r.schema.replace(/"/g, '""')}"."${r.name.replace(/"/g, '""')}" IN ACCESS SHARE MODE; RELEASE SAVEPOINT s;`);
+        await holder.exec(`SAVEPOINT s; LOCK TABLE ONLY ${quoteIdentAlways(r.schema)}.${quoteIdentAlways(r.name)} IN ACCESS SHARE MODE; RELEASE SAVEPOINT s;`);
       } catch {
         await holder.exec('ROLLBACK TO SAVEPOINT s; RELEASE SAVEPOINT s;');
       }

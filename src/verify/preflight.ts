@@ -6,6 +6,7 @@
  * type change. Runs read-only (READ ONLY transaction, statement_timeout) and
  * returns a few offending rows as samples.
  */
+import { quoteIdentAlways } from '../sql/quote.js';
 import { qnameFromRangeVar, stringValue, typeRefFromTypeName, formatType, type QName } from '../sql/ast.js';
 import { parseSqlFile } from '../sql/parse.js';
 import { loadParser, parseRaw } from '../sql/parser.js';
@@ -43,7 +44,7 @@ export interface PreflightResult {
   ok: boolean;
 }
 
-const q = (s: string) => `"${s.replace(/"/g, '""')}"`;
+const q = quoteIdentAlways;
 const rel = (n: QName) => (n.schema ? `${q(n.schema)}.${q(n.name)}` : q(n.name));
 const relDisplay = (n: QName) => (n.schema ? `${n.schema}.${n.name}` : n.name);
 
