@@ -2,7 +2,12 @@
  * Live introspection for the planner: server version and table sizes
  * (pg_class.reltuples, pg_total_relation_size), so small tables keep the simple form.
  */
-import { connect } from '../db/connection.js';
+import { connect, type Client } from '../db/connection.js';
+
+async function majorOf(client: Client): Promise<number> {
+  const v = await client.query<{ v: string }>("SELECT current_setting('server_version_num') AS v");
+  return Math.floor(Number(v.rows[0]?.v ?? 0) / 10000);
+}
 
 export interface LiveFacts {
   /** Server major version (e.g. 16). */
@@ -14,8 +19,7 @@ export interface LiveFacts {
 export async function readLiveFacts(url: string): Promise<LiveFacts> {
   const client = await connect(url);
   try {
-    const v = await client.query<{ v: string }>("SELECT current_setting('server_version_num') AS v");
-    const pgVersion = Math.floor(Number(v.rows[0]?.v ?? 0) / 10000);
+    const pgVersion = await majorOf(client);
     const r = await client.query<{ schema: string; name: string; rows: string; bytes: string }>(
       `SELECT n.nspname AS schema, c.relname AS name,
               GREATEST(c.reltuples, 0)::bigint AS rows, pg_total_relation_size(c.oid) AS bytes
@@ -34,8 +38,7 @@ export async function readLiveFacts(url: string): Promise<LiveFacts> {
 export async function serverMajor(url: string): Promise<number> {
   const client = await connect(url);
   try {
-    const v = await client.query<{ v: string }>("SELECT current_setting('server_version_num') AS v");
-    return Math.floor(Number(v.rows[0]?.v ?? 0) / 10000);
+    return await majorOf(client);
   } finally {
     await client.end();
   }
