@@ -39,6 +39,8 @@ const rule: Rule = {
     defaultSeverity: 'warning',
     summary: 'A statement that needs a lock conflicting with reads or writes runs with no lock_timeout.',
     lock: 'SHARE or stronger on an existing table',
+    // One SET lock_timeout before the transaction's first blocking statement fixes them all.
+    once: 'transaction',
     fixable: true,
     docs: {
       description:
@@ -55,9 +57,6 @@ const rule: Rule = {
     if (ctx.tx.lockTimeoutMs > 0) return [];
     // A statement that refuses transaction blocks fails before taking any lock (concurrently-in-transaction).
     if (ctx.tx.inTransaction && ctx.effects.effects.some((e) => !e.fact.transactional)) return [];
-    // One report per transaction: if an earlier statement of this transaction already
-    // waited for a blocking lock with no timeout, it was reported there.
-    for (const held of ctx.fileState.heldLocks.values()) if (held.preExisting && blocksApplication(held.mode)) return [];
     const waiting = ctx.effects.locks.filter((l) => {
       if (!l.relation.preExisting || !blocksApplication(l.mode)) return false;
       const held = ctx.fileState.heldLocks.get(l.relation.key);
