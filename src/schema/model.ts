@@ -1,19 +1,54 @@
 /**
- * The schema model that migration history is replayed into. It knows enough to
- * judge a statement: which relations exist and where they came from, their
- * columns, constraints (with validity) and indexes.
+ * The schema model every source feeds: migration history replayed statement by
+ * statement, the live database, a pg_dump replay and a snapshot file each yield
+ * a SchemaModel; src/schema/sources/merge.ts combines them. It knows enough to
+ * judge a statement: which relations exist and where each fact came from, their
+ * columns, constraints (with validity), indexes and sizes.
+ *
+ * A relation no source defined, but that a linted statement touches, is a
+ * placeholder: it exists, its contents are unknown, and it records what the
+ * linted files do to it (columns added, constraints, indexes, renames).
  */
 import type { QName, TypeRef } from '../sql/ast.js';
 import type { Volatility } from '../locks/volatility.js';
 
-/** Where an object was created, so rules can tell new objects from pre-existing ones. */
+/**
+ * Where a fact came from. Migration files (history or linted) are `file`; the other
+ * sources sit before every file (fileIndex -1), so nothing they define counts as new.
+ */
+export type SourceKind = 'file' | 'live' | 'snapshot' | 'dump' | 'placeholder';
+
 export interface Origin {
-  /** Index of the migration file in the ordered run (history and linted files together). */
+  /** Index of the migration file in the ordered run (history and linted files together); -1 for the other sources. */
   fileIndex: number;
+  /** The file as shown to the user, or the source's label (`the live database`, `schema.json`). */
   file: string;
   statement: number;
-  /** Serial of the transaction it was created in (see TransactionTracker). */
+  /** Serial of the transaction it was created in (see TransactionTracker); -1 outside migration files. */
   txSerial: number;
+  /** Absent: a migration file. */
+  source?: SourceKind;
+}
+
+/** An origin for a fact from a source other than a migration file. */
+export function externalOrigin(source: Exclude<SourceKind, 'file'>, label: string): Origin {
+  return { fileIndex: -1, file: label, statement: -1, txSerial: -1, source };
+}
+
+/** "from the live database", "from 0042_add_users.sql", for findings and notes. */
+export function describeOrigin(o: Origin | null | undefined): string {
+  if (!o) return 'from an unknown source';
+  switch (o.source) {
+    case 'live':
+      return 'from the live database';
+    case 'placeholder':
+      return `not defined by any source (first touched by ${o.file})`;
+    case 'snapshot':
+    case 'dump':
+    case 'file':
+    case undefined:
+      return `from ${o.file}`;
+  }
 }
 
 export interface ColumnModel {
@@ -24,6 +59,11 @@ export interface ColumnModel {
   defaultVolatile: boolean;
   generated: 'stored' | 'virtual' | null;
   identity: boolean;
+  /**
+   * A placeholder's column that no source defined, known only from statements that named
+   * it: which of its facts those statements established (the others are guesses).
+   */
+  inferred?: { type: boolean; notNull: boolean };
   origin: Origin | null;
 }
 
@@ -36,7 +76,11 @@ export interface ConstraintModel {
   validated: boolean;
   /** For `CHECK (col IS NOT NULL)` and NOT NULL constraints: the column proven not null. */
   notNullColumn: string | null;
+  /** Foreign keys: the referenced table's key. */
   references: string | null;
+  /** Foreign keys: the referenced columns (empty when the statement left them to the primary key). */
+  referencesColumns: string[];
+  /** UNIQUE / PRIMARY KEY / EXCLUDE: the backing index's name. */
   index: string | null;
   origin: Origin | null;
 }
@@ -46,12 +90,35 @@ export interface IndexModel {
   schema: string;
   name: string;
   table: string;
+  /** Plain key columns, in order (expression elements are counted in `expressions`, not listed). */
   columns: string[];
   unique: boolean;
+  /** Number of expression elements in the key. */
+  expressions: number;
+  /** Has a WHERE predicate. */
+  partial: boolean;
+  /** Usable by queries (pg_index.indisvalid): false after a failed CONCURRENTLY build or for an ON ONLY parent index with partitions missing. */
+  valid: boolean;
+  /** Access method (btree, gin, ...). */
+  method: string;
+  /** Partition index: the key of the partitioned index it is attached to. */
+  parent: string | null;
   origin: Origin | null;
 }
 
 export type RelationKind = 'table' | 'partitioned-table' | 'view' | 'materialized-view' | 'foreign-table' | 'sequence';
+
+/** Sizes from the catalog (live database or snapshot). */
+export interface RelationSize {
+  /** Estimated rows (pg_class.reltuples, summed over partitions); null when never analyzed. */
+  rows: number | null;
+  /** Main fork bytes (summed over partitions). */
+  heapBytes: number;
+  indexBytes: number;
+  toastBytes: number;
+  /** heap + indexes + TOAST */
+  totalBytes: number;
+}
 
 export interface RelationModel {
   key: string;
@@ -63,8 +130,20 @@ export interface RelationModel {
   indexes: Set<string>;
   partitionOf: string | null;
   partitionKey: string[];
+  /** Partitioned tables: range, list or hash. */
+  partitionStrategy: 'range' | 'list' | 'hash' | null;
+  /** Partitions: `FOR VALUES ...` or `DEFAULT`, as written or as PostgreSQL prints it. */
+  partitionBound: string | null;
   partitions: Set<string>;
   unlogged: boolean;
+  /** Views and materialized views: keys of the relations their query reads. */
+  dependsOn: string[];
+  /**
+   * Exists, but no source defined it: columns, constraints and indexes hold only what
+   * the linted files did to it. A column missing here is unknown, not absent.
+   */
+  placeholder: boolean;
+  size: RelationSize | null;
   origin: Origin | null;
 }
 
@@ -72,6 +151,22 @@ export interface EnumModel {
   key: string;
   values: string[];
   origin: Origin | null;
+}
+
+export interface DomainConstraint {
+  name: string;
+  kind: 'check' | 'not-null';
+  validated: boolean;
+}
+
+export interface DomainModel {
+  key: string;
+  base: TypeRef;
+  notNull: boolean;
+  constraints: DomainConstraint[];
+  /** NOT NULL or any CHECK: a column of this domain is checked row by row. */
+  hasConstraints: boolean;
+  origin?: Origin | null;
 }
 
 export const DEFAULT_SCHEMA = 'public';
@@ -85,7 +180,7 @@ export class SchemaModel {
   readonly relations = new Map<string, RelationModel>();
   readonly indexes = new Map<string, IndexModel>();
   readonly enums = new Map<string, EnumModel>();
-  readonly domains = new Map<string, { key: string; base: TypeRef; hasConstraints: boolean }>();
+  readonly domains = new Map<string, DomainModel>();
   /** User-defined functions by (unqualified) name, for DEFAULT volatility. */
   readonly functions = new Map<string, Volatility>();
   searchPath: string[] = ['public'];
@@ -133,11 +228,29 @@ export class SchemaModel {
       indexes: new Set(),
       partitionOf: null,
       partitionKey: [],
+      partitionStrategy: null,
+      partitionBound: null,
       partitions: new Set(),
       unlogged: false,
+      dependsOn: [],
+      placeholder: false,
+      size: null,
       origin,
     };
     this.relations.set(key, rel);
+    this.schemas.add(rel.schema);
+    return rel;
+  }
+
+  /**
+   * The relation a statement touches, made a placeholder when no source defined it:
+   * it existed before (PostgreSQL would reject the statement otherwise), contents unknown.
+   */
+  touch(q: QName, firstTouchedBy: string, kind: RelationKind = 'table'): RelationModel {
+    const existing = this.relation(q);
+    if (existing) return existing;
+    const rel = this.newRelation(this.resolveKey(q), kind, externalOrigin('placeholder', firstTouchedBy));
+    rel.placeholder = true;
     return rel;
   }
 
@@ -163,4 +276,19 @@ export class SchemaModel {
     }
     return false;
   }
+
+  /**
+   * Whether `column` is NOT NULL: true or false when a source knows the column, null when
+   * the relation is a placeholder that never saw it (or is unknown).
+   */
+  columnNotNull(rel: RelationModel | undefined, column: string): boolean | null {
+    const col = rel?.columns.get(column);
+    if (!col || (col.inferred && !col.inferred.notNull)) return null;
+    return col.notNull;
+  }
+}
+
+/** A new, empty index record with the defaults of a plain btree index. */
+export function indexRecord(fields: Pick<IndexModel, 'key' | 'schema' | 'name' | 'table' | 'columns' | 'unique' | 'origin'> & Partial<IndexModel>): IndexModel {
+  return { expressions: 0, partial: false, valid: true, method: 'btree', parent: null, ...fields };
 }

@@ -5,6 +5,7 @@
 import {
   columnRefs,
   isNotNullTestColumn,
+  rangeVars,
   qnameFromList,
   qnameFromRangeVar,
   stringValue,
@@ -14,9 +15,11 @@ import {
 import type { ParsedStatement } from '../sql/statement.js';
 import { expressionVolatility, type Volatility } from '../locks/volatility.js';
 import {
+  indexRecord,
   relKey,
   type ColumnModel,
   type ConstraintModel,
+  type DomainConstraint,
   type Origin,
   type RelationModel,
   type SchemaModel,
@@ -42,12 +45,18 @@ export function replayStatement(model: SchemaModel, stmt: ParsedStatement, origi
       const kind = n.objtype === 'OBJECT_MATVIEW' ? 'materialized-view' : 'table';
       const rel = model.newRelation(key, kind, origin);
       for (const c of n.into?.colNames ?? []) addColumn(rel, plainColumn(stringValue(c), origin));
+      rel.dependsOn = queryDependencies(model, n.query);
       return;
     }
     case 'ViewStmt': {
       const key = model.resolveKey(qnameFromRangeVar(n.view));
-      if (model.relations.has(key)) return;
-      model.newRelation(key, 'view', origin);
+      const existing = model.relations.get(key);
+      // CREATE OR REPLACE VIEW keeps the view and changes what it reads.
+      if (existing) {
+        if (n.replace) existing.dependsOn = queryDependencies(model, n.query);
+        return;
+      }
+      model.newRelation(key, 'view', origin).dependsOn = queryDependencies(model, n.query);
       return;
     }
     case 'CreateSeqStmt': {
@@ -63,7 +72,7 @@ export function replayStatement(model: SchemaModel, stmt: ParsedStatement, origi
     case 'AlterTableStmt':
       return alterTable(model, n, origin);
     case 'RenameStmt':
-      return rename(model, n);
+      return rename(model, n, origin);
     case 'DropStmt':
       return drop(model, n);
     case 'CreateEnumStmt': {
@@ -74,17 +83,55 @@ export function replayStatement(model: SchemaModel, stmt: ParsedStatement, origi
     }
     case 'AlterEnumStmt': {
       const e = model.enumType(qnameFromList(n.typeName));
-      if (e && n.newVal && !n.oldVal && !e.values.includes(n.newVal)) e.values.push(n.newVal);
+      if (!e || !n.newVal) return;
+      if (n.oldVal) {
+        // RENAME VALUE old TO new
+        const i = e.values.indexOf(n.oldVal);
+        if (i >= 0) e.values[i] = n.newVal;
+        return;
+      }
+      if (e.values.includes(n.newVal)) return;
+      const at = n.newValNeighbor ? e.values.indexOf(n.newValNeighbor) : -1;
+      if (at < 0) e.values.push(n.newVal);
+      else e.values.splice(n.newValIsAfter ? at + 1 : at, 0, n.newVal);
       return;
     }
     case 'CreateDomainStmt': {
       const q = qnameFromList(n.domainname);
       const key = model.resolveKey(q, (k) => model.domains.has(k));
-      model.domains.set(key, {
-        key,
-        base: typeRefFromTypeName(n.typeName),
-        hasConstraints: (n.constraints ?? []).some((c: any) => c?.Constraint?.contype === 'CONSTR_CHECK' || c?.Constraint?.contype === 'CONSTR_NOTNULL'),
-      });
+      const constraints: DomainConstraint[] = [];
+      let notNull = false;
+      const domainName = key.slice(key.indexOf('.') + 1);
+      for (const c of n.constraints ?? []) {
+        const con = c?.Constraint;
+        if (con?.contype === 'CONSTR_NOTNULL') {
+          notNull = true;
+          constraints.push({ name: con.conname ?? `${domainName}_not_null`, kind: 'not-null', validated: true });
+        } else if (con?.contype === 'CONSTR_CHECK') {
+          constraints.push({ name: con.conname ?? `${domainName}_check`, kind: 'check', validated: !con.skip_validation });
+        }
+      }
+      model.domains.set(key, { key, base: typeRefFromTypeName(n.typeName), notNull, constraints, hasConstraints: constraints.length > 0, origin });
+      return;
+    }
+    case 'AlterDomainStmt': {
+      const d = model.domains.get(model.resolveKey(qnameFromList(n.typeName), (k) => model.domains.has(k)));
+      if (!d) return;
+      const con = n.def?.Constraint;
+      if (n.subtype === 'C' && con) {
+        const name = con.conname ?? `${d.key.slice(d.key.indexOf('.') + 1)}_check`;
+        d.constraints.push({ name, kind: con.contype === 'CONSTR_NOTNULL' ? 'not-null' : 'check', validated: !con.skip_validation });
+      } else if (n.subtype === 'X' && n.name) {
+        d.constraints = d.constraints.filter((c) => c.name !== n.name);
+      } else if (n.subtype === 'V' && n.name) {
+        for (const c of d.constraints) if (c.name === n.name) c.validated = true;
+      } else if (n.subtype === 'O') {
+        d.notNull = true;
+      } else if (n.subtype === 'N') {
+        d.notNull = false;
+        d.constraints = d.constraints.filter((c) => c.kind !== 'not-null');
+      }
+      d.hasConstraints = d.notNull || d.constraints.length > 0;
       return;
     }
     case 'CreateFunctionStmt': {
@@ -145,14 +192,14 @@ function createTable(model: SchemaModel, n: any, origin: Origin, kind?: 'foreign
     rel.partitionKey = (n.partspec.partParams ?? [])
       .map((p: any) => p?.PartitionElem?.name)
       .filter((x: unknown): x is string => typeof x === 'string');
+    rel.partitionStrategy = PARTITION_STRATEGY[String(n.partspec.strategy)] ?? null;
   }
   if (n.partbound && n.inhRelations?.[0]?.RangeVar) {
-    const parent = model.relation(qnameFromRangeVar(n.inhRelations[0].RangeVar));
-    if (parent) {
-      rel.partitionOf = parent.key;
-      parent.partitions.add(key);
-      for (const c of parent.columns.values()) addColumn(rel, { ...c, origin });
-    }
+    rel.partitionBound = partitionBoundText(n.partbound);
+    const parent = model.touch(qnameFromRangeVar(n.inhRelations[0].RangeVar), origin.file, 'partitioned-table');
+    rel.partitionOf = parent.key;
+    parent.partitions.add(key);
+    for (const c of parent.columns.values()) addColumn(rel, { ...c, origin });
   } else {
     for (const inh of n.inhRelations ?? []) {
       const parent = inh?.RangeVar ? model.relation(qnameFromRangeVar(inh.RangeVar)) : undefined;
@@ -229,6 +276,7 @@ function addNotNullConstraint(rel: RelationModel, name: string, column: string, 
     validated,
     notNullColumn: column,
     references: null,
+    referencesColumns: [],
     index: null,
     origin,
   });
@@ -290,6 +338,7 @@ export function applyConstraint(model: SchemaModel, rel: RelationModel, con: any
     validated,
     notNullColumn: kind === 'check' ? isNotNullTestColumn(con.raw_expr) : kind === 'not-null' ? (columns[0] ?? null) : null,
     references: kind === 'foreign-key' && con.pktable ? model.resolveKey(qnameFromRangeVar(con.pktable)) : null,
+    referencesColumns: kind === 'foreign-key' ? (con.pk_attrs ?? []).map(stringValue) : [],
     index: con.indexname ?? null,
     origin,
   };
@@ -301,7 +350,9 @@ export function applyConstraint(model: SchemaModel, rel: RelationModel, con: any
     }
   }
   if (kind === 'primary-key' || kind === 'unique' || kind === 'exclude') {
-    const ixName = con.indexname ?? (kind === 'primary-key' ? `${rel.name}_pkey` : name);
+    // The backing index takes the constraint's name (PostgreSQL names an unnamed PK `<table>_pkey`).
+    const ixName = con.indexname ?? name;
+    model_.index = con.indexname && con.conname ? con.conname : ixName;
     const key = relKey(rel.schema, ixName);
     if (con.indexname) {
       // USING INDEX: the index becomes the constraint's (and is renamed to it).
@@ -314,7 +365,8 @@ export function applyConstraint(model: SchemaModel, rel: RelationModel, con: any
         rel.indexes.add(nk);
       }
     } else {
-      model.indexes.set(key, { key, schema: rel.schema, name: ixName, table: rel.key, columns, unique: kind !== 'exclude', origin });
+      const method = kind === 'exclude' ? String(con.access_method ?? 'gist') : 'btree';
+      model.indexes.set(key, indexRecord({ key, schema: rel.schema, name: ixName, table: rel.key, columns, unique: kind !== 'exclude', method, origin }));
       rel.indexes.add(key);
     }
   }
@@ -322,24 +374,49 @@ export function applyConstraint(model: SchemaModel, rel: RelationModel, con: any
 }
 
 function createIndex(model: SchemaModel, n: any, origin: Origin): void {
-  const rel = model.relation(qnameFromRangeVar(n.relation));
-  const schema = rel?.schema ?? n.relation?.schemaname ?? model.creationSchema();
-  const columns: string[] = (n.indexParams ?? []).map((p: any) => p?.IndexElem?.name).filter(Boolean);
-  const name = n.idxname ?? `${rel?.name ?? n.relation?.relname}_${columns.join('_') || 'expr'}_idx`;
+  const rel = model.touch(qnameFromRangeVar(n.relation), origin.file);
+  const schema = rel.schema;
+  const params: any[] = (n.indexParams ?? []).map((p: any) => p?.IndexElem).filter(Boolean);
+  const columns: string[] = params.map((p) => p.name).filter(Boolean);
+  const name = n.idxname ?? `${rel.name}_${columns.join('_') || 'expr'}_idx`;
   const key = relKey(schema, name);
   if (model.indexes.has(key) && n.if_not_exists) return;
-  model.indexes.set(key, { key, schema, name, table: rel?.key ?? model.resolveKey(qnameFromRangeVar(n.relation)), columns, unique: Boolean(n.unique), origin });
-  rel?.indexes.add(key);
+  // ON ONLY on a partitioned table: an invalid parent index until every partition's index is attached.
+  const onOnly = rel.kind === 'partitioned-table' && n.relation?.inh !== true;
+  model.indexes.set(
+    key,
+    indexRecord({
+      key,
+      schema,
+      name,
+      table: rel.key,
+      columns,
+      unique: Boolean(n.unique),
+      expressions: params.filter((p) => p.expr).length,
+      partial: Boolean(n.whereClause),
+      valid: !onOnly || rel.partitions.size === 0,
+      method: n.accessMethod ?? 'btree',
+      origin,
+    }),
+  );
+  rel.indexes.add(key);
 }
 
 function alterTable(model: SchemaModel, n: any, origin: Origin): void {
-  if (n.objtype === 'OBJECT_INDEX') return;
-  const rel = model.relation(qnameFromRangeVar(n.relation));
-  if (!rel) return;
+  if (n.objtype === 'OBJECT_INDEX') return alterIndex(model, n);
+  const q = qnameFromRangeVar(n.relation);
+  // IF EXISTS on a relation no source defined: it may well not exist.
+  if (n.missing_ok && !model.relation(q)) return;
+  const rel = model.touch(q, origin.file, n.objtype === 'OBJECT_VIEW' ? 'view' : n.objtype === 'OBJECT_MATVIEW' ? 'materialized-view' : 'table');
   for (const c of n.cmds ?? []) {
     const cmd = c?.AlterTableCmd;
     if (!cmd) continue;
-    const col = cmd.name ? rel.columns.get(cmd.name) : undefined;
+    let col = cmd.name ? rel.columns.get(cmd.name) : undefined;
+    // A placeholder learns a column from the statements that name it; only the fact stated is known.
+    if (!col && rel.placeholder && cmd.name && INFERRING.has(cmd.subtype)) {
+      col = { ...plainColumn(String(cmd.name), origin), inferred: { type: false, notNull: false } };
+      rel.columns.set(col.name, col);
+    }
     switch (cmd.subtype) {
       case 'AT_AddColumn':
         if (cmd.def?.ColumnDef) {
@@ -360,13 +437,22 @@ function alterTable(model: SchemaModel, n: any, origin: Origin): void {
         }
         break;
       case 'AT_AlterColumnType':
-        if (col && cmd.def?.ColumnDef?.typeName) col.type = typeRefFromTypeName(cmd.def.ColumnDef.typeName);
+        if (col && cmd.def?.ColumnDef?.typeName) {
+          col.type = typeRefFromTypeName(cmd.def.ColumnDef.typeName);
+          if (col.inferred) col.inferred.type = true;
+        }
         break;
       case 'AT_SetNotNull':
-        if (col) col.notNull = true;
+        if (col) {
+          col.notNull = true;
+          if (col.inferred) col.inferred.notNull = true;
+        }
         break;
       case 'AT_DropNotNull':
-        if (col) col.notNull = false;
+        if (col) {
+          col.notNull = false;
+          if (col.inferred) col.inferred.notNull = true;
+        }
         for (const [k, con] of rel.constraints) if (con.kind === 'not-null' && con.notNullColumn === cmd.name) rel.constraints.delete(k);
         break;
       case 'AT_ColumnDefault':
@@ -426,17 +512,18 @@ function alterTable(model: SchemaModel, n: any, origin: Origin): void {
         rel.unlogged = true;
         break;
       case 'AT_AttachPartition': {
-        const part = model.relation(qnameFromRangeVar(cmd.def?.PartitionCmd?.name));
-        if (part) {
-          part.partitionOf = rel.key;
-          rel.partitions.add(part.key);
-        }
+        const part = model.touch(qnameFromRangeVar(cmd.def?.PartitionCmd?.name), origin.file);
+        if (rel.placeholder && rel.kind === 'table') rel.kind = 'partitioned-table';
+        part.partitionOf = rel.key;
+        part.partitionBound = cmd.def?.PartitionCmd?.bound ? partitionBoundText(cmd.def.PartitionCmd.bound) : null;
+        rel.partitions.add(part.key);
         break;
       }
       case 'AT_DetachPartition': {
         const part = model.relation(qnameFromRangeVar(cmd.def?.PartitionCmd?.name));
         if (part) {
           part.partitionOf = null;
+          part.partitionBound = null;
           rel.partitions.delete(part.key);
         }
         break;
@@ -447,7 +534,22 @@ function alterTable(model: SchemaModel, n: any, origin: Origin): void {
   }
 }
 
-function rename(model: SchemaModel, n: any): void {
+/** The relation a RENAME names: a placeholder when no source defined it (unless IF EXISTS). */
+function renamed(model: SchemaModel, n: any, origin: Origin, kind: RelationModel['kind'] = 'table'): RelationModel | undefined {
+  const q = qnameFromRangeVar(n.relation);
+  if (n.missing_ok) return model.relation(q);
+  return model.touch(q, origin.file, kind);
+}
+
+const RENAME_KIND: Record<string, RelationModel['kind']> = {
+  OBJECT_TABLE: 'table',
+  OBJECT_VIEW: 'view',
+  OBJECT_MATVIEW: 'materialized-view',
+  OBJECT_FOREIGN_TABLE: 'foreign-table',
+  OBJECT_SEQUENCE: 'sequence',
+};
+
+function rename(model: SchemaModel, n: any, origin: Origin): void {
   const newName: string = n.newname;
   switch (n.renameType) {
     case 'OBJECT_TABLE':
@@ -455,17 +557,21 @@ function rename(model: SchemaModel, n: any): void {
     case 'OBJECT_MATVIEW':
     case 'OBJECT_FOREIGN_TABLE':
     case 'OBJECT_SEQUENCE': {
-      const rel = model.relation(qnameFromRangeVar(n.relation));
+      const rel = renamed(model, n, origin, RENAME_KIND[n.renameType]);
       if (rel) moveRelation(model, rel, relKey(rel.schema, newName));
       return;
     }
     case 'OBJECT_COLUMN': {
-      const rel = model.relation(qnameFromRangeVar(n.relation));
-      const col = rel?.columns.get(n.subname);
-      if (!rel || !col) return;
-      rel.columns.delete(n.subname);
-      col.name = newName;
-      rel.columns.set(newName, col);
+      const rel = renamed(model, n, origin);
+      if (!rel) return;
+      const col = rel.columns.get(n.subname);
+      if (col) {
+        rel.columns.delete(n.subname);
+        col.name = newName;
+        rel.columns.set(newName, col);
+      } else if (!rel.placeholder) {
+        return;
+      }
       for (const con of rel.constraints.values()) {
         con.columns = con.columns.map((c) => (c === n.subname ? newName : c));
         if (con.notNullColumn === n.subname) con.notNullColumn = newName;
@@ -477,7 +583,7 @@ function rename(model: SchemaModel, n: any): void {
       return;
     }
     case 'OBJECT_TABCONSTRAINT': {
-      const rel = model.relation(qnameFromRangeVar(n.relation));
+      const rel = renamed(model, n, origin);
       const con = rel?.constraints.get(n.subname);
       if (!rel || !con) return;
       rel.constraints.delete(n.subname);
@@ -563,5 +669,87 @@ function drop(model: SchemaModel, n: any): void {
       default:
         break;
     }
+  }
+}
+
+/** ALTER TABLE subcommands that name an existing column: on a placeholder they reveal that it exists. */
+const INFERRING = new Set(['AT_AlterColumnType', 'AT_SetNotNull', 'AT_DropNotNull', 'AT_ColumnDefault', 'AT_AddIdentity', 'AT_SetStatistics', 'AT_SetStorage']);
+
+const PARTITION_STRATEGY: Record<string, RelationModel['partitionStrategy']> = {
+  PARTITION_STRATEGY_RANGE: 'range',
+  PARTITION_STRATEGY_LIST: 'list',
+  PARTITION_STRATEGY_HASH: 'hash',
+};
+
+/** A partition bound in the form pg_get_expr prints it: `FOR VALUES FROM ('a') TO (10)`, `DEFAULT`. */
+export function partitionBoundText(b: any): string {
+  if (b?.is_default) return 'DEFAULT';
+  const datums = (list: any[] | undefined) => `(${(list ?? []).map(boundDatum).join(', ')})`;
+  switch (b?.strategy) {
+    case 'r':
+      return `FOR VALUES FROM ${datums(b.lowerdatums)} TO ${datums(b.upperdatums)}`;
+    case 'l':
+      return `FOR VALUES IN ${datums(b.listdatums)}`;
+    case 'h':
+      return `FOR VALUES WITH (modulus ${Number(b.modulus ?? 0)}, remainder ${Number(b.remainder ?? 0)})`;
+    default:
+      return '';
+  }
+}
+
+function boundDatum(d: any): string {
+  if (d?.ColumnRef) return stringValue(d.ColumnRef.fields?.[0]).toUpperCase();
+  const c = d?.A_Const;
+  if (c) {
+    if (c.isnull) return 'NULL';
+    if (c.ival !== undefined) return String(c.ival.ival ?? 0);
+    if (c.fval !== undefined) return String(c.fval.fval);
+    if (c.boolval !== undefined) return c.boolval.boolval ? 'true' : 'false';
+    if (c.sval !== undefined) return `'${String(c.sval.sval ?? '').replace(/'/g, "''")}'`;
+  }
+  // A cast or expression: PostgreSQL stores its value; keep the parsed constant inside it.
+  if (d?.TypeCast) return boundDatum(d.TypeCast.arg);
+  return '?';
+}
+
+/** Keys of the relations a view's query reads (CTE names left out). */
+function queryDependencies(model: SchemaModel, query: unknown): string[] {
+  const ctes = new Set<string>();
+  walkCtes(query, ctes);
+  const out = new Set<string>();
+  for (const q of rangeVars(query)) {
+    if (!q.schema && ctes.has(q.name)) continue;
+    out.add(model.resolveKey(q));
+  }
+  return [...out].sort();
+}
+
+function walkCtes(node: unknown, into: Set<string>): void {
+  if (Array.isArray(node)) return node.forEach((n) => walkCtes(n, into));
+  if (!node || typeof node !== 'object') return;
+  for (const [k, v] of Object.entries(node as Record<string, unknown>)) {
+    if (k === 'CommonTableExpr' && v && typeof v === 'object') {
+      const name = (v as { ctename?: string }).ctename;
+      if (name) into.add(name);
+    }
+    walkCtes(v, into);
+  }
+}
+
+/** ALTER INDEX parent ATTACH PARTITION child: the parent index becomes valid once every partition has one. */
+function alterIndex(model: SchemaModel, n: any): void {
+  const parent = model.index(qnameFromRangeVar(n.relation));
+  if (!parent) return;
+  for (const c of n.cmds ?? []) {
+    const cmd = c?.AlterTableCmd;
+    if (cmd?.subtype !== 'AT_AttachPartition') continue;
+    const child = model.index(qnameFromRangeVar(cmd.def?.PartitionCmd?.name));
+    if (!child) continue;
+    child.parent = parent.key;
+    const table = model.relations.get(parent.table);
+    if (!table) continue;
+    const covered = new Set<string>();
+    for (const ix of model.indexes.values()) if (ix.parent === parent.key) covered.add(ix.table);
+    if ([...table.partitions].every((p) => covered.has(p))) parent.valid = true;
   }
 }

@@ -108,7 +108,7 @@ export async function runLint(args: LintArgs): Promise<number> {
   if (db) opts.db = db;
   // An explicit --db with no --pg-version (or config pgVersion): lint for that server's major.
   if (args.db && opts.pgVersion === undefined) {
-    const { serverMajor } = await import('../../schema/live.js');
+    const { serverMajor } = await import('../../schema/sources/live.js');
     try {
       opts.pgVersion = await serverMajor(args.db);
     } catch (e) {

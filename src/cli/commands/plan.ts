@@ -45,7 +45,7 @@ export async function planFromPaths(
   if (paths.length === 0) throw new CliError('give migration files, directories or globs to plan');
   let live: { pgVersion: number; tableSizes: Map<string, { rows: number; bytes: number }> } | null = null;
   if (args.db) {
-    const { readLiveFacts } = await import('../../schema/live.js');
+    const { readLiveFacts } = await import('../../schema/sources/live.js');
     const { redactError } = await import('../../db/connection.js');
     try {
       live = await readLiveFacts(args.db);

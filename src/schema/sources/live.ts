@@ -2,7 +2,7 @@
  * Live introspection for the planner: server version and table sizes
  * (pg_class.reltuples, pg_total_relation_size), so small tables keep the simple form.
  */
-import { connect, type Client } from '../db/connection.js';
+import { connect, type Client } from '../../db/connection.js';
 
 async function majorOf(client: Client): Promise<number> {
   const v = await client.query<{ v: string }>("SELECT current_setting('server_version_num') AS v");
