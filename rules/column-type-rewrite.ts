@@ -19,9 +19,12 @@ const rule: Rule = {
   check(ctx) {
     return onPreExisting(effectsOf(ctx, 'alter-column-type', 'alter-column-type-verify')).map((effect) => {
       const reason = effect.typeChange?.reason ?? 'the change is not binary coercible';
+      const unknown = effect.typeChange?.cost === 'unknown-rewrite';
       return {
         effect,
-        message: `Changing the type of ${effect.column} rewrites the table and rebuilds its indexes while holding ${lockPhrase(mainLock(effect))} (${reason}).`,
+        message: unknown
+          ? `Changing the type of ${effect.column} rewrites the table and rebuilds its indexes while holding ${lockPhrase(mainLock(effect))}, unless the change is binary coercible: ${reason}.`
+          : `Changing the type of ${effect.column} rewrites the table and rebuilds its indexes while holding ${lockPhrase(mainLock(effect))} (${reason}).`,
         help: 'Add a new column with the new type, sync it with a trigger, backfill in batches, then swap the columns in a short transaction (`ddlguard plan` writes these steps).',
       };
     });

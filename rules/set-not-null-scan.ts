@@ -2,6 +2,7 @@ import { judgeWriters, withLines } from '../src/lint/compat.js';
 import { effectsOf, ident, lockPhrase, mainLock, onPreExisting, relSql } from '../src/lint/rule-kit.js';
 import type { Rule, RuleContext, RuleReport } from '../src/lint/types.js';
 import { derivedName } from '../src/sql/quote.js';
+import { SUPPLY_SCHEMA } from '../src/schema/model.js';
 
 export function notNullSteps(table: string, bareTable: string, column: string, pgVersion: number): string {
   const check = derivedName(`${bareTable}_${column}`, '_not_null');
@@ -67,13 +68,16 @@ const rule: Rule = {
       const indexName = effect.node?.def?.Constraint?.indexname;
       const ix = rel && indexName ? ctx.model.index({ schema: rel.schema, name: String(indexName) }) : undefined;
       if (!rel || !ix) continue;
-      const nullable = ix.columns.filter((c) => !rel.columns.get(c)?.notNull && !(ctx.pgVersion >= 12 && ctx.model.hasValidatedNotNullProof(rel, c)));
+      const nullable = ix.columns.filter((c) => ctx.model.columnNotNull(rel, c) !== true && !(ctx.pgVersion >= 12 && ctx.model.hasValidatedNotNullProof(rel, c)));
       if (nullable.length === 0) continue;
+      const unknown = nullable.filter((c) => ctx.model.columnNotNull(rel, c) === null);
       const table = relSql(effect);
       const bare = table.split('.').pop()!.replace(/"/g, '');
       const r: RuleReport = {
         effect,
-        message: `ADD PRIMARY KEY USING INDEX sets NOT NULL on ${nullable.join(', ')}, scanning the whole table while holding ${lockPhrase(mainLock(effect))}.`,
+        message: unknown.length
+          ? `ADD PRIMARY KEY USING INDEX sets NOT NULL on ${nullable.join(', ')} unless already set, scanning the whole table while holding ${lockPhrase(mainLock(effect))}: whether ${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} NOT NULL is not known (${SUPPLY_SCHEMA}).`
+          : `ADD PRIMARY KEY USING INDEX sets NOT NULL on ${nullable.join(', ')}, scanning the whole table while holding ${lockPhrase(mainLock(effect))}.`,
         help:
           ctx.pgVersion >= 12
             ? 'Prove the key columns NOT NULL first (CHECK (col IS NOT NULL) NOT VALID + VALIDATE, then SET NOT NULL); attaching the index is then catalog-only.'

@@ -2,10 +2,11 @@ import { effectsOf } from '../src/lint/rule-kit.js';
 import type { Rule, RuleContext } from '../src/lint/types.js';
 import { rangeVars } from '../src/sql/ast.js';
 
-/** Unique keys of a table (PK, UNIQUE constraints, unique indexes); null when the table is not in the model. */
+/** Unique keys of a table (PK, UNIQUE constraints, unique indexes); null when the table's keys are unknown (not in the model, or a placeholder). */
 export function uniqueKeys(ctx: RuleContext, table: string): string[][] | null {
   const rel = ctx.model.relations.get(table);
-  if (!rel) return null;
+  // A placeholder knows only the keys the linted files created: others may exist.
+  if (!rel || rel.placeholder) return null;
   const keys: string[][] = [];
   for (const c of rel.constraints.values()) if ((c.kind === 'primary-key' || c.kind === 'unique') && c.columns.length) keys.push(c.columns);
   for (const ix of ctx.model.indexes.values()) if (ix.table === table && ix.unique && ix.columns.length) keys.push(ix.columns);
@@ -81,7 +82,8 @@ function sourcesPreExisting(ctx: RuleContext, select: unknown): string[] {
   for (const q of rangeVars(select)) {
     const key = ctx.model.resolveKey(q);
     const rel = ctx.model.relations.get(key);
-    if (rel && rel.origin?.fileIndex !== undefined && rel.origin.file === ctx.file) continue;
+    // Created by this file: holds no production rows. (A placeholder existed before the file.)
+    if (rel && !rel.placeholder && rel.origin && rel.origin.source === undefined && rel.origin.file === ctx.file) continue;
     if (!rel && ctx.stmt.node.withClause) continue;
     out.push(rel ? key : q.name);
   }

@@ -19,8 +19,9 @@ import {
   type GuardOptions,
 } from './guard.js';
 import { ApplierBusyError, acquireApplierLock, describeHolder, releaseApplierLock } from './lock.js';
+import { checkBlocking, describeBlockingStep, describeRefusal } from './blocking.js';
 import { createLogger, type ApplyLogger, type LogFormat } from './log.js';
-import { abortRequested, ensureStateSchema, loadPlanState, markPlan, markStep, planHash, registerPlan, PlanChangedError } from './state.js';
+import { abortRequested, ensureStateSchema, loadPlanState, markPlan, markStep, planHash, registerPlan, stateExists, PlanChangedError } from './state.js';
 import type { Phase, Plan, PlanStep, StepBatch } from './types.js';
 
 export type PhaseOption = Phase | 'all';
@@ -43,9 +44,14 @@ export interface ApplyOptions {
   signal?: AbortSignal;
   /** Install SIGINT/SIGTERM handlers that request a graceful stop (CLI). */
   handleSignals?: boolean;
+  /**
+   * Step ids (or 'all') allowed to run although they rewrite or scan a table that is not
+   * small under a lock that blocks the application. Without it apply refuses to start.
+   */
+  allowBlocking?: string[];
 }
 
-export type ApplyStatus = 'done' | 'failed' | 'interrupted' | 'busy' | 'refused' | 'dry-run';
+export type ApplyStatus = 'done' | 'failed' | 'interrupted' | 'busy' | 'refused' | 'blocked' | 'dry-run';
 
 export interface ApplyResult {
   status: ApplyStatus;
@@ -56,12 +62,14 @@ export interface ApplyResult {
   alreadyDone: string[];
   /** Steps not selected (phase). */
   notSelected: string[];
+  /** Steps refused because they block the application on a table that is not small. */
+  blocked?: string[];
   failedStep?: string;
   error?: string;
 }
 
 /** Exit codes of `ddlguard apply`. */
-export const EXIT_APPLY = { done: 0, failed: 1, refused: 2, busy: 3, interrupted: 4, 'dry-run': 0 } as const;
+export const EXIT_APPLY = { done: 0, failed: 1, refused: 2, busy: 3, interrupted: 4, blocked: 5, 'dry-run': 0 } as const;
 
 function result(status: ApplyStatus, rest: Partial<ApplyResult> = {}): ApplyResult {
   return { status, exitCode: EXIT_APPLY[status], ran: [], alreadyDone: [], notSelected: [], ...rest };
@@ -143,7 +151,9 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions = {}): Promise<Ap
         index: i + 1,
         sql: s.sql,
         how: describeStep(s, g, opts.guard?.maxLockTimeoutMs),
-        message: `[${i + 1}/${sel.steps.length}] ${s.phase} ${s.id}: ${oneLine(s.batch ? s.batch.updateSql : s.sql, 200)}\n    ${describeStep(s, g, opts.guard?.maxLockTimeoutMs)}`,
+        message: `[${i + 1}/${sel.steps.length}] ${s.phase} ${s.id}: ${oneLine(s.batch ? s.batch.updateSql : s.sql, 200)}\n    ${describeStep(s, g, opts.guard?.maxLockTimeoutMs)}${
+          s.blocking ? `\n    BLOCKING: ${s.blocking.work} of ${s.blocking.schema}.${s.blocking.name} under ${s.blocking.lock}; apply refuses it on a table that is not small unless --allow-blocking ${s.id}` : ''
+        }`,
       });
     }
     if (notSelected.length) log.emit({ event: 'steps.not-selected', steps: notSelected, message: `not selected (phase): ${notSelected.join(', ')}` });
@@ -189,6 +199,19 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions = {}): Promise<Ap
         return result('busy', { error: err.message, notSelected });
       }
       throw err;
+    }
+
+    // Consent before anything runs: blocking rewrites and scans on tables that are not small.
+    const recorded = (await stateExists(work)) ? await loadPlanState(work, plan.id) : null;
+    const doneBefore = new Set(recorded?.steps.filter((s) => s.status === 'done').map((s) => s.stepId) ?? []);
+    const verdict = await checkBlocking(work, plan, sel.steps.filter((s) => !doneBefore.has(s.id)), opts.allowBlocking);
+    if (verdict.refused.length) {
+      const message = describeRefusal(verdict);
+      log.emit({ event: 'apply.blocked', planId: plan.id, steps: verdict.refused.map((b) => ({ step: b.step.id, table: `${b.schema}.${b.name}`, lock: b.lock, work: b.work, size: b.size, estimate: b.estimate, missing: b.missing })), message });
+      return result('blocked', { error: message, notSelected, blocked: verdict.refused.map((b) => b.step.id) });
+    }
+    for (const b of verdict.allowed) {
+      log.emit({ event: 'blocking.allowed', step: b.step.id, message: `${b.step.id}: allowed to block (--allow-blocking): ${describeBlockingStep(b)}` });
     }
 
     await ensureStateSchema(work);

@@ -18,8 +18,12 @@ export interface PlanStep
   batch?: StepBatch;
   cleanup?: StepCleanup;
   source?: M.StepSource;
+  risk?: M.PlanStep['risk'];
+  table?: M.PlanStep['table'];
+  blocking?: M.StepBlocking;
 }
 
 export interface Plan extends Pick<M.Plan, 'version' | 'id' | 'sourceHash' | 'pgVersion'> {
+  smallTable?: M.SmallTable;
   steps: PlanStep[];
 }

@@ -77,8 +77,9 @@ async function main(argv: string[]): Promise<number> {
           .option('output', { alias: 'o', type: 'string', describe: 'Write to this file instead of stdout' })
           .option('phase', { type: 'string', choices: ['expand', 'migrate', 'contract', 'all'], describe: 'Only this phase (default: all, in order)' })
           .option('history', { type: 'string', array: true, describe: 'Files/globs that only inform the schema model' })
-          .option('db', { type: 'string', describe: 'Read the server version and table sizes from this database' })
-          .option('small-table-rows', { type: 'number', describe: 'With --db: tables with fewer rows keep the simple form (default 10000)' })
+          .option('db', { type: 'string', describe: 'Plan from this database: its schema (keys, column types, indexes), server version and table sizes (default DATABASE_URL, then config db; --no-db for none)' })
+          .option('schema', { type: 'string', describe: 'Schema file: a snapshot from `ddlguard schema export` or `pg_dump --schema-only` output' })
+          .option('small-table-rows', { type: 'number', describe: 'Tables with fewer rows (and under planner.smallTable.bytes) keep the simple form (default 10000)' })
           .option('config', { type: 'string', describe: 'Config file (default: ddlguard.config.{json,yaml} found upwards)' }),
       async (args) => setExit(await (await import('./commands/plan.js')).runPlan(args as never)),
     )
@@ -99,6 +100,7 @@ async function main(argv: string[]): Promise<number> {
           .option('statement-timeout', { type: 'string', describe: 'statement_timeout for guarded steps (e.g. 60s)', coerce: durationMs })
           .option('pg-version', { type: 'number', describe: 'PostgreSQL major, when planning migration files' })
           .option('history', { type: 'string', array: true, describe: 'Migrations already applied (when planning migration files)' })
+          .option('allow-blocking', { type: 'string', array: true, describe: 'Run these step ids (or all) although they block the application on a table that is not small' })
           .option('config', { type: 'string', describe: 'Config file (default: ddlguard.config.{json,yaml} found upwards)' }),
       async (args) => setExit(await (await import('./commands/apply.js')).runApply(args as never)),
     )

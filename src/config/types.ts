@@ -7,7 +7,12 @@ export interface ReadersConfig {
 }
 
 export interface PlannerConfig {
-  /** Tables with at most this many rows are treated as small (rewrites are cheap). */
+  /**
+   * Below both limits a table is small: a blocking statement keeps its simple form under a
+   * lock guard, and apply runs it without --allow-blocking. Default 10,000 rows and 64MB.
+   */
+  smallTable?: { rows?: number; bytes?: number };
+  /** Same as smallTable.rows (older key). */
   smallTableRows?: number;
   /** Rows per batch for generated backfills. */
   batchSize?: number;
@@ -42,6 +47,16 @@ export interface DdlguardConfig {
   readers?: ReadersConfig;
   planner?: PlannerConfig;
   apply?: ApplyConfig;
+  /**
+   * The live database lint, plan and apply read the schema and sizes from (a URL; `${VAR}`
+   * and `$VAR` are replaced from the environment, so the password can stay out of the file).
+   * `--db` and DATABASE_URL take precedence.
+   */
+  db?: string;
+  /** A schema file (a snapshot from `ddlguard schema export`, or `pg_dump --schema-only` output), relative to the config. */
+  schema?: string;
+  /** Blocking findings on tables a schema source sizes below these limits are reported as info. */
+  severityBySize?: { infoBelowRows?: number; infoBelowBytes?: number };
 }
 
 export type ConfigFormat = 'json' | 'yaml' | 'package.json';

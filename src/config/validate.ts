@@ -5,6 +5,7 @@
  */
 import type { Severity, SeveritySetting } from '../lint/types.js';
 import { durationToMs, isDuration } from '../sql/duration.js';
+import { sizeToBytes } from '../sql/bytes.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
 import type { ApplyConfig, DdlguardConfig, PlannerConfig, ReadersConfig } from './types.js';
 
@@ -34,6 +35,9 @@ export const CONFIG_KEYS = [
   'readers',
   'planner',
   'apply',
+  'db',
+  'schema',
+  'severityBySize',
 ] as const;
 
 export const PG_VERSION_MIN = 10;
@@ -156,6 +160,20 @@ class Validator {
     return undefined;
   }
 
+  /** A byte count: a number, or a PostgreSQL size such as "64MB". */
+  bytes(path: KeyPath, v: unknown): number | undefined {
+    const n = typeof v === 'number' || typeof v === 'string' ? sizeToBytes(v) : null;
+    if (n !== null) return n;
+    this.report(path, 'value', `expected a size such as "64MB", "1GB" or a number of bytes, got ${describeValue(v)}`);
+    return undefined;
+  }
+
+  string(path: KeyPath, v: unknown): string | undefined {
+    if (typeof v === 'string' && v.trim() !== '') return v;
+    this.report(path, 'value', `expected a non-empty string, got ${describeValue(v)}`);
+    return undefined;
+  }
+
   duration(path: KeyPath, v: unknown): string | undefined {
     if (typeof v === 'string' && isDuration(v)) return v;
     this.report(path, 'value', `expected a duration such as "2s", "500ms" or "1min", got ${describeValue(v)}`);
@@ -204,6 +222,26 @@ export function validateConfig(value: unknown, opts: ValidateOptions = {}): Ddlg
       const a = validateApply(v, raw.apply);
       if (a) out.apply = a;
     }
+    for (const key of ['db', 'schema'] as const) {
+      if (raw[key] === undefined) continue;
+      const s = v.string([key], raw[key]);
+      if (s !== undefined) out[key] = s;
+    }
+    if (raw.severityBySize !== undefined) {
+      const b = v.object(['severityBySize'], raw.severityBySize, ['infoBelowRows', 'infoBelowBytes']);
+      if (b) {
+        const o: NonNullable<DdlguardConfig['severityBySize']> = {};
+        if (b.infoBelowRows !== undefined) {
+          const n = v.int(['severityBySize', 'infoBelowRows'], b.infoBelowRows, 0);
+          if (n !== undefined) o.infoBelowRows = n;
+        }
+        if (b.infoBelowBytes !== undefined) {
+          const n = v.bytes(['severityBySize', 'infoBelowBytes'], b.infoBelowBytes);
+          if (n !== undefined) o.infoBelowBytes = n;
+        }
+        out.severityBySize = o;
+      }
+    }
   }
   if (v.issues.length > 0) {
     // In file order where positions are known (sort is stable for the rest).
@@ -243,9 +281,24 @@ function validateReaders(v: Validator, value: unknown): ReadersConfig | undefine
 }
 
 function validatePlanner(v: Validator, value: unknown): PlannerConfig | undefined {
-  const raw = v.object(['planner'], value, ['smallTableRows', 'batchSize']);
+  const raw = v.object(['planner'], value, ['smallTable', 'smallTableRows', 'batchSize']);
   if (!raw) return undefined;
   const out: PlannerConfig = {};
+  if (raw.smallTable !== undefined) {
+    const st = v.object(['planner', 'smallTable'], raw.smallTable, ['rows', 'bytes']);
+    if (st) {
+      const o: NonNullable<PlannerConfig['smallTable']> = {};
+      if (st.rows !== undefined) {
+        const n = v.int(['planner', 'smallTable', 'rows'], st.rows, 0);
+        if (n !== undefined) o.rows = n;
+      }
+      if (st.bytes !== undefined) {
+        const n = v.bytes(['planner', 'smallTable', 'bytes'], st.bytes);
+        if (n !== undefined) o.bytes = n;
+      }
+      out.smallTable = o;
+    }
+  }
   if (raw.smallTableRows !== undefined) {
     const n = v.int(['planner', 'smallTableRows'], raw.smallTableRows, 0);
     if (n !== undefined) out.smallTableRows = n;

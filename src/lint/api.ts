@@ -46,8 +46,19 @@ export interface LintOptions {
   release?: { base: string; refStatus?: (ref: string) => RefStatus };
   /** Search application code for readers of the columns/tables the linted files contract (config `readers`). */
   readers?: { paths: string[]; exclude?: string[]; /** Directory the globs are relative to (default cwd). */ baseDir?: string };
-  /** Live database URL: pg_stat_statements and catalog dependants of contracted objects. */
+  /**
+   * Live database URL: the schema and table sizes (unless schemaFromDb is false), and
+   * readers in pg_stat_statements and catalog dependants of contracted objects.
+   */
   db?: string;
+  /** Read the schema from `db` (default true). */
+  schemaFromDb?: boolean;
+  /** Where `db` came from, for messages (`--db`, `DATABASE_URL`, `config db`). */
+  dbFrom?: string;
+  /** A schema file: a snapshot from `ddlguard schema export`, or `pg_dump --schema-only` output. */
+  schemaFile?: string;
+  /** Blocking findings on tables sized below these limits become info. */
+  severityBySize?: { infoBelowRows?: number; infoBelowBytes?: number };
 }
 
 export class UsageError extends Error {}
@@ -114,6 +125,7 @@ export function engineOptionsFor(opts: LintOptions): EngineOptions {
   }
   const engineOpts: EngineOptions = { pgVersion: opts.pgVersion ?? DEFAULT_PG_VERSION, rules: opts.rules, severities };
   if (opts.baseLockTimeoutMs !== undefined) engineOpts.baseLockTimeoutMs = opts.baseLockTimeoutMs;
+  if (opts.severityBySize) engineOpts.severityBySize = opts.severityBySize;
   return engineOpts;
 }
 
@@ -121,11 +133,36 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
   const { sources, readErrors } = await prepareSources(opts); // loads the parser too
   if (opts.collectSources) for (const s of sources) if (s.role === 'lint') opts.collectSources.set(s.displayPath, s.text);
   const engineOpts = engineOptionsFor(opts);
+  const schema = await withSchemaSources(opts, engineOpts);
   if (opts.release || opts.readers?.paths.length || opts.db) engineOpts.compat = await compatOptions(sources, opts, engineOpts);
   const result = lintSources(sources, engineOpts);
   result.errors.unshift(...readErrors);
   result.summary.errors = result.errors.length;
+  if (schema) result.summary.schema = schema.labels;
   return result;
+}
+
+/**
+ * Loads the live database and schema file sources into the engine options (the driver
+ * loads only with a database). The schema's server decides the version unless one was given.
+ */
+export async function withSchemaSources(opts: LintOptions, engineOpts: EngineOptions) {
+  const db = opts.db && opts.schemaFromDb !== false ? opts.db : null;
+  if (!db && !opts.schemaFile) return null;
+  const { loadSchemaSources, SchemaSourceError } = await import('../schema/sources/index.js');
+  let schema;
+  try {
+    schema = await loadSchemaSources({ db, schemaFile: opts.schemaFile ?? null, cwd: opts.cwd ?? process.cwd(), ...(opts.dbFrom ? { dbFrom: opts.dbFrom } : {}) });
+  } catch (e) {
+    if (e instanceof SchemaSourceError) throw new UsageError(e.message);
+    throw e;
+  }
+  if (!schema) return null;
+  engineOpts.model = schema.model;
+  engineOpts.modelLabel = schema.label;
+  engineOpts.sourceNotes = schema.notes;
+  if (opts.pgVersion === undefined && schema.pgVersion) engineOpts.pgVersion = schema.pgVersion;
+  return schema;
 }
 
 /** Contract directives' `after <ref>` in the linted files. */
@@ -152,7 +189,7 @@ async function compatOptions(sources: readonly SourceFile[], opts: LintOptions, 
   if (!mayContract(sources)) return compat;
   const parseCache = new WeakMap();
   engineOpts.parseCache = parseCache;
-  const set = collectTargets(sources, { pgVersion: engineOpts.pgVersion, parseCache });
+  const set = collectTargets(sources, { pgVersion: engineOpts.pgVersion, parseCache, ...(engineOpts.model ? { model: engineOpts.model } : {}) });
   if (set.targets.length === 0) return compat;
   const cwd = opts.cwd ?? process.cwd();
   const baseDir = opts.readers?.baseDir ?? cwd;

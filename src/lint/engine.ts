@@ -9,6 +9,7 @@ import { strongest, type LockMode } from '../locks/modes.js';
 import { TransactionTracker } from '../migrations/transaction.js';
 import { SchemaModel, type Origin } from '../schema/model.js';
 import { replayStatement } from '../schema/replay.js';
+import { cloneModel, mergeModels, type SourceNote } from '../schema/sources/merge.js';
 import { columnRefs } from '../sql/ast.js';
 import type { Directive } from '../sql/comments.js';
 import { parseSqlFile } from '../sql/parse.js';
@@ -51,8 +52,19 @@ export interface EngineOptions {
   severities: ReadonlyMap<string, SeveritySetting>;
   /** lock_timeout the runner sets before each file (ms), from config. */
   baseLockTimeoutMs?: number;
-  /** Start from this model instead of an empty one (e.g. live introspection). */
+  /**
+   * The schema from sources other than migration files (the live database, a snapshot, a
+   * pg_dump), merged already. The history files before the first linted file are merged
+   * under it (it wins, disagreements become notes); the linted files are replayed on top.
+   * Never mutated: each run works on a copy.
+   */
   model?: SchemaModel;
+  /** How notes name `model`'s source (default `the schema source`). */
+  modelLabel?: string;
+  /** Notes from loading the sources, passed through to the result. */
+  sourceNotes?: readonly SourceNote[];
+  /** Blocking findings on tables with known sizes below these become info (config severityBySize). */
+  severityBySize?: { infoBelowRows?: number; infoBelowBytes?: number };
   /** Called with each parsed file, e.g. for the planner or --fix. */
   onFile?: (file: ParsedFile, source: SourceFile) => void;
   /** Evaluate the reports' fix builders into `Finding.fix` (--fix). */
@@ -70,7 +82,10 @@ export interface EngineOptions {
 }
 
 export function lintSources(sources: readonly SourceFile[], opts: EngineOptions): LintResult {
-  const model = opts.model ?? new SchemaModel();
+  const notes: SourceNote[] = [...(opts.sourceNotes ?? [])];
+  // History before the first linted file is replayed on its own, then merged under the external schema.
+  let mergePending = Boolean(opts.model) && sources[0]?.role === 'history';
+  let model = opts.model && !mergePending ? cloneModel(opts.model) : new SchemaModel();
   const findings: Finding[] = [];
   const errors: LintError[] = [];
   const knownRules = new Set(opts.rules.map((r) => r.meta.id));
@@ -81,6 +96,10 @@ export function lintSources(sources: readonly SourceFile[], opts: EngineOptions)
 
   for (let fileIndex = 0; fileIndex <= lastLint; fileIndex++) {
     const source = sources[fileIndex]!;
+    if (mergePending && source.role === 'lint') {
+      model = mergeModels([{ model: opts.model!, label: opts.modelLabel ?? 'the schema source' }, { model, label: 'the history files' }], notes);
+      mergePending = false;
+    }
     let parsed = opts.parseCache?.get(source);
     if (!parsed) {
       parsed = parseSqlFile(source.displayPath, source.text);
@@ -114,7 +133,7 @@ export function lintSources(sources: readonly SourceFile[], opts: EngineOptions)
         const reports = rule.check(ctx);
         if (reports.length > 0 && ctx.tx.inTransaction) walker.reportedInTx.add(rule.meta.id);
         for (const report of reports) {
-          const finding = toFinding(source.displayPath, stmt, rule, severity, report, effects);
+          const finding = toFinding(source.displayPath, stmt, rule, severity, report, effects, model, opts);
           // Fix builders read the model as the rule saw it: evaluate them before the replay.
           const fix = fixFile && report.fix ? report.fix(fixFile) : null;
           if (fix && fix.edits.length > 0) finding.fix = fix;
@@ -133,6 +152,7 @@ export function lintSources(sources: readonly SourceFile[], opts: EngineOptions)
     version: 1,
     findings,
     errors,
+    ...(notes.length ? { notes: notes.map((n) => ({ message: n.message })) } : {}),
     summary: {
       files: sources.filter((s) => s.role === 'lint').length,
       historyFiles: sources.filter((s) => s.role === 'history').length,
@@ -167,7 +187,7 @@ function unknownRuleErrors(parsed: ParsedFile, known: ReadonlySet<string>): Lint
   return out;
 }
 
-function toFinding(file: string, stmt: ParsedStatement, rule: Rule, severity: Severity, r: RuleReport, effects: StatementEffects): Finding {
+function toFinding(file: string, stmt: ParsedStatement, rule: Rule, severity: Severity, r: RuleReport, effects: StatementEffects, model: SchemaModel, opts: EngineOptions): Finding {
   const span = r.span ?? stmt.span;
   const f: Finding = {
     file,
@@ -182,9 +202,31 @@ function toFinding(file: string, stmt: ParsedStatement, rule: Rule, severity: Se
   };
   const lock = r.effect ? mainLock(r.effect) : strongestPreExistingLock(effects);
   if (lock) f.lock = lockInfo(lock);
+  const sized = lock ? sizeOf(model, lock.relation.key) : null;
+  if (sized) {
+    f.size = sized;
+    const small = opts.severityBySize;
+    if (small && rule.meta.category === 'blocking' && r.severity === undefined && isBelow(sized, small)) {
+      f.severity = 'info';
+      f.help = `${f.help} (reported as info: ${lock!.relation.display} is below severityBySize)`;
+    }
+  }
   if (r.suggestion) f.suggestion = r.suggestion;
   if (r.evidence) f.evidence = r.evidence;
   return f;
+}
+
+/** The table's rows and bytes when a source knows them. */
+function sizeOf(model: SchemaModel, key: string): Finding['size'] | null {
+  const size = model.relations.get(key)?.size;
+  return size ? { rows: size.rows, bytes: size.totalBytes } : null;
+}
+
+function isBelow(size: NonNullable<Finding['size']>, t: NonNullable<EngineOptions['severityBySize']>): boolean {
+  if (t.infoBelowRows === undefined && t.infoBelowBytes === undefined) return false;
+  if (t.infoBelowRows !== undefined && (size.rows === null || size.rows >= t.infoBelowRows)) return false;
+  if (t.infoBelowBytes !== undefined && size.bytes >= t.infoBelowBytes) return false;
+  return true;
 }
 
 function strongestPreExistingLock(effects: StatementEffects) {

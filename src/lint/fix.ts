@@ -20,7 +20,7 @@ import { SourceText } from '../sql/source.js';
 import type { ParsedStatement } from '../sql/statement.js';
 import { detectFramework } from '../migrations/framework.js';
 import { upSection } from '../migrations/sections.js';
-import { engineOptionsFor, prepareSources, type LintOptions } from './api.js';
+import { engineOptionsFor, prepareSources, withSchemaSources, type LintOptions } from './api.js';
 import { lintSources, type EngineOptions, type SourceFile } from './engine.js';
 import type { Finding, LintResult, RuleContext, SeveritySetting } from './types.js';
 
@@ -577,6 +577,7 @@ export async function fixMigrations(opts: FixOptions): Promise<FixOutcome> {
   const cwd = opts.cwd ?? process.cwd();
   const { sources, readErrors } = await prepareSources(opts); // loads the parser too
   const engine = engineOptionsFor(opts);
+  await withSchemaSources(opts, engine);
   const stdinDisplay = opts.stdin ? (opts.stdin.filepath ?? 'stdin.sql').split(path.sep).join('/') : null;
 
   const targets = new Map<string, FixTarget & { path: string | null; bom: string }>();

@@ -117,6 +117,15 @@ export interface Finding {
   fix?: Fix;
   /** Readers/writers found and release status, for compatibility findings judged with evidence. */
   evidence?: FindingEvidence;
+  /** The locked table's size, when a schema source knows it (rows null: never analyzed). */
+  size?: { rows: number | null; bytes: number };
+  /** How long the rewrite, scan or index build takes on that table, from the throughput model. */
+  estimate?: { ms: number; basis: string };
+}
+
+/** Something about the run's inputs worth knowing, e.g. two schema sources that disagree. */
+export interface LintNote {
+  message: string;
 }
 
 export interface LintError {
@@ -138,11 +147,15 @@ export interface LintSummary {
   readers?: SearchSummary;
   /** Present with --base: the ref the released state was taken from. */
   base?: string;
+  /** Present when schema sources besides the migration files were read (`the live database`, `schema.json`). */
+  schema?: string[];
 }
 
 export interface LintResult {
   version: 1;
   findings: Finding[];
   errors: LintError[];
+  /** Present when there is something to say about the inputs (schema sources that disagree). */
+  notes?: LintNote[];
   summary: LintSummary;
 }

@@ -589,7 +589,7 @@ class Classifier {
         if (con.indexname) {
           const rel = this.ctx.model.relations.get(table.key);
           const ix = this.ctx.model.index({ schema: table.key.split('.')[0] ?? null, name: con.indexname });
-          const nullable = con.contype === 'CONSTR_PRIMARY' && (ix?.columns ?? []).some((c) => !rel?.columns.get(c)?.notNull);
+          const nullable = con.contype === 'CONSTR_PRIMARY' && (ix?.columns ?? []).some((c) => this.ctx.model.columnNotNull(rel, c) !== true);
           this.add(nullable && rel ? 'add-primary-key-nullable' : 'add-constraint-using-index', table, base);
           return;
         }

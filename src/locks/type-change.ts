@@ -6,7 +6,8 @@
  * the old type is either binary coercible to the new type or an unconstrained
  * domain over the new type, a table rewrite is not needed".
  */
-import type { TypeRef } from '../sql/ast.js';
+import { formatType, type TypeRef } from '../sql/ast.js';
+import { SUPPLY_SCHEMA } from '../schema/model.js';
 
 export type TypeChangeCost = 'none' | 'binary-compatible' | 'rewrite' | 'unknown-rewrite';
 
@@ -21,12 +22,12 @@ const INT_WIDTH: Record<string, number> = { int2: 2, int4: 4, int8: 8, smallseri
 const TEXTUAL = new Set(['varchar', 'text']);
 
 function fmt(t: TypeRef): string {
-  return t.name + (t.mods.length ? `(${t.mods.join(',')})` : '') + (t.array ? '[]' : '');
+  return formatType(t);
 }
 
 export function typeChange(from: TypeRef | null, to: TypeRef, usingTrivial: boolean): TypeChangeVerdict {
   if (!from || from.name === 'unknown') {
-    return { cost: 'unknown-rewrite', narrowing: false, reason: 'the column\'s current type is not known from the migration history' };
+    return { cost: 'unknown-rewrite', narrowing: false, reason: `the column's current type is not known (${SUPPLY_SCHEMA})` };
   }
   const narrowing = isNarrowing(from, to);
   if (!usingTrivial) return { cost: 'rewrite', narrowing, reason: 'the USING expression changes every value' };

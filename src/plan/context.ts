@@ -11,7 +11,7 @@ import type { RelationModel, SchemaModel } from '../schema/model.js';
 import type { ParsedStatement } from '../sql/statement.js';
 import { quoteLiteral, quoteQualified } from '../sql/quote.js';
 import type { QName } from '../sql/ast.js';
-import type { BatchSpec, Phase, PlanStep, StepCleanup, StepGuard } from './model.js';
+import type { BatchSpec, Phase, PlanStep, SmallTable, StepCleanup, StepGuard } from './model.js';
 import type { StatementText } from '../sql/statement-text.js';
 
 export interface StepInit {
@@ -49,6 +49,10 @@ export interface RewriteContext {
   rewrite: string;
   /** Created by a file of this migration (not by history). */
   isNew(key: string): boolean;
+  /** A table's rows and bytes when a source knows them (rows Infinity: never analyzed). */
+  sizeOf(key: string): { rows: number; bytes: number } | null;
+  /** Below both limits a table is small. */
+  smallTable: SmallTable;
   step(init: StepInit): PlanStep;
   /** Why a rewrite could not be applied; the fallback step carries these notes. */
   reason(message: string): void;
@@ -104,6 +108,8 @@ export function makeStep(ctx: RewriteContext, seq: number, used: Set<string>, in
   };
   if (init.batch) step.batch = init.batch;
   if (init.cleanup) step.cleanup = init.cleanup;
+  const rel = init.relation && !ctx.isNew(init.relation) ? ctx.model.relations.get(init.relation) : undefined;
+  if (rel) step.table = { schema: rel.schema, name: rel.name };
   return step;
 }
 

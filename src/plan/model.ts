@@ -49,6 +49,32 @@ export interface StepCleanup {
   transaction: 'own' | 'none';
 }
 
+/**
+ * A step that stays blocking: its rewrite or scan holds a lock that blocks the application
+ * for as long as the table is big, and the planner could not make it online. apply refuses
+ * to run it unless the operator allows it (`--allow-blocking <id>`).
+ */
+export interface StepBlocking {
+  /** The table, as schema and name (apply re-reads its size before it runs anything). */
+  schema: string;
+  name: string;
+  lock: LockMode;
+  work: 'rewrite' | 'scan';
+  /** From a schema source; null when no source knows it (then it is not known to be small). */
+  size: { rows: number | null; bytes: number } | null;
+  estimate: { ms: number; basis: string } | null;
+  /** What would let the planner make it online, or why it cannot. */
+  missing: string[];
+}
+
+/** Tables below both limits are small: a blocking form is kept (under a guard) rather than an online one. */
+export interface SmallTable {
+  rows: number;
+  bytes: number;
+}
+
+export const DEFAULT_SMALL_TABLE: SmallTable = { rows: 10_000, bytes: 64 * 1024 * 1024 };
+
 export interface PlanStep {
   id: string;
   phase: Phase;
@@ -69,10 +95,15 @@ export interface PlanStep {
   risk: 'instant' | 'scan' | 'batched' | 'blocking-scan' | 'blocking-rewrite';
   /** Name of the rewrite that produced this step. */
   rewrite: string;
+  /** The pre-existing table whose lock or work dominates the step, when it has one. */
+  table?: { schema: string; name: string };
+  /** Present when the step blocks reads or writes for a time proportional to a table that is not known to be small. */
+  blocking?: StepBlocking;
   source: StepSource;
   notes: string[];
 }
 
+/** A note on the plan: from a statement (file and line), or about the inputs (file '' and line 0: e.g. schema sources that disagree). */
 export interface PlanNote {
   file: string;
   line: number;
@@ -84,6 +115,10 @@ export interface Plan {
   id: string;
   sourceHash: string;
   pgVersion: number;
+  /** The small-table limits the plan was made with; apply re-checks the tables of blocking steps against them. */
+  smallTable?: SmallTable;
+  /** The schema sources the plan was made from, besides the planned files (`the live database`, `schema.json`, `2 history files`). */
+  schemaSources?: string[];
   steps: PlanStep[];
   notes: PlanNote[];
 }

@@ -8,10 +8,11 @@ import { createHash } from 'node:crypto';
 import { classifyStatement, type StatementEffects } from '../locks/classify.js';
 import { SchemaModel, type Origin } from '../schema/model.js';
 import { replayStatement } from '../schema/replay.js';
+import { mergeModels, type SourceNote } from '../schema/sources/merge.js';
 import { parseSqlFile } from '../sql/parse.js';
 import type { ParsedStatement } from '../sql/statement.js';
 import { makeStep, type Rewrite, type RewriteContext } from './context.js';
-import { PLAN_VERSION, phaseRank, type Plan, type PlanNote, type PlanStep } from './model.js';
+import { DEFAULT_SMALL_TABLE, PLAN_VERSION, phaseRank, type Plan, type PlanNote, type PlanStep, type SmallTable } from './model.js';
 import { StatementText, parseOne } from '../sql/statement-text.js';
 import { addColumn } from './rewrites/add-column.js';
 import { alterColumnType } from './rewrites/alter-column-type.js';
@@ -40,11 +41,22 @@ export interface TableSize {
 
 export interface PlanOptions {
   pgVersion: number;
+  /**
+   * The schema from the target database, a snapshot or a dump (src/schema/sources): keys,
+   * column types, indexes and sizes. The history files are merged under it (it wins).
+   */
+  model?: SchemaModel;
+  /** How notes name `model`'s source (default `the schema source`). */
+  modelLabel?: string;
+  /** Notes from loading the schema sources, kept on the plan. */
+  sourceNotes?: readonly SourceNote[];
   /** Files already applied: they only build the schema model. */
   history?: PlanFile[];
-  /** Sizes by model key (`schema.table`), e.g. from live statistics. */
+  /** Sizes by model key (`schema.table`), for tables `model` does not size. */
   tableSizes?: Map<string, TableSize>;
-  /** With tableSizes: tables below this many rows keep the simple form under a guard (default 10000). */
+  /** Tables below both limits keep the simple form under a guard (default 10,000 rows and 64 MiB). */
+  smallTable?: Partial<SmallTable>;
+  /** Same as smallTable.rows (kept for older callers). */
   smallTableRows?: number;
   /** Rows per backfill batch (default 1000). */
   batchSize?: number;
@@ -85,7 +97,7 @@ export class PlanError extends Error {
 const TIMEOUT_SETTINGS = new Set(['lock_timeout', 'statement_timeout', 'idle_in_transaction_session_timeout']);
 
 export function planMigration(files: PlanFile[], opts: PlanOptions): Plan {
-  const model = new SchemaModel();
+  let model = new SchemaModel();
   let fileIndex = 0;
   for (const h of opts.history ?? []) {
     const parsed = parseSqlFile(h.path, h.text);
@@ -93,16 +105,26 @@ export function planMigration(files: PlanFile[], opts: PlanOptions): Plan {
     for (const s of parsed.statements) replayStatement(model, s, { fileIndex, file: h.path, statement: s.index, txSerial: 0 });
     fileIndex++;
   }
+  const sourceNotes: SourceNote[] = [...(opts.sourceNotes ?? [])];
+  if (opts.model) model = mergeModels([{ model: opts.model, label: opts.modelLabel ?? 'the schema source' }, { model, label: 'the history files' }], sourceNotes);
   const firstPlanFile = fileIndex;
   const isNew = (key: string) => {
     const o = model.relations.get(key)?.origin;
     return o != null && o.fileIndex >= firstPlanFile;
   };
   const steps: PlanStep[] = [];
-  const notes: PlanNote[] = [];
+  const notes: PlanNote[] = sourceNotes.map((n) => ({ file: '', line: 0, message: n.message }));
   const used = new Set<string>();
   let seq = 0;
-  const small = opts.smallTableRows ?? 10_000;
+  const small: SmallTable = {
+    rows: opts.smallTable?.rows ?? opts.smallTableRows ?? DEFAULT_SMALL_TABLE.rows,
+    bytes: opts.smallTable?.bytes ?? DEFAULT_SMALL_TABLE.bytes,
+  };
+  const sizeOf = (key: string): TableSize | null => {
+    const s = model.relations.get(key)?.size;
+    if (s) return { rows: s.rows ?? Number.POSITIVE_INFINITY, bytes: s.totalBytes };
+    return opts.tableSizes?.get(key) ?? null;
+  };
 
   for (const f of files) {
     const parsed = parseSqlFile(f.path, f.text);
@@ -131,8 +153,8 @@ export function planMigration(files: PlanFile[], opts: PlanOptions): Plan {
             effects.transactional &&= e.transactional;
           }
         }
-        const ctx = context(part, f.path, stmt, model, opts, isNew, seq, used);
-        steps.push(...planStatement(part, effects, ctx, opts, small));
+        const ctx = context(part, f.path, stmt, model, opts, isNew, seq, used, sizeOf, small);
+        steps.push(...planStatement(part, effects, ctx));
         replayStatement(model, part, origin);
       }
       for (const s of inner) replayStatement(model, s, origin);
@@ -149,25 +171,30 @@ export function planMigration(files: PlanFile[], opts: PlanOptions): Plan {
   const hash = createHash('sha256');
   for (const f of files) hash.update(f.path).update('\0').update(f.text).update('\0');
   const sourceHash = hash.digest('hex');
+  const schemaSources: string[] = [];
+  if (opts.model) schemaSources.push(opts.modelLabel ?? 'the schema source');
+  if (opts.history?.length) schemaSources.push(`${opts.history.length} history file${opts.history.length === 1 ? '' : 's'}`);
   return {
     version: PLAN_VERSION,
     id: `plan-${sourceHash.slice(0, 12)}-pg${opts.pgVersion}`,
     sourceHash,
     pgVersion: opts.pgVersion,
+    smallTable: small,
+    ...(schemaSources.length ? { schemaSources } : {}),
     steps,
     notes,
   };
 }
 
-function planStatement(stmt: ParsedStatement, effects: StatementEffects, ctx: RewriteContext, opts: PlanOptions, small: number): PlanStep[] {
+function planStatement(stmt: ParsedStatement, effects: StatementEffects, ctx: RewriteContext): PlanStep[] {
   const pre = effects.locks.filter((l) => !ctx.isNew(l.relation.key));
   if (effects.locks.length > 0 && pre.length === 0) return keepStatement(effects, ctx, 'simple');
-  if (opts.tableSizes && pre.length > 0) {
-    const sizes = pre.map((l) => opts.tableSizes!.get(l.relation.key));
-    if (sizes.every((s) => s !== undefined && s.rows < small)) {
+  if (pre.length > 0) {
+    const sizes = pre.map((l) => ctx.sizeOf(l.relation.key));
+    if (sizes.every((s) => s !== null && isSmall(s, ctx.smallTable))) {
       ctx.rewrite = 'small-table';
       const rows = Math.max(...sizes.map((s) => s!.rows));
-      return keepStatement(effects, ctx, 'guard', [`small table (${rows} rows < ${small}): the simple form is kept, under a lock guard`]);
+      return keepStatement(effects, ctx, 'guard', [`small table (${rows} rows < ${ctx.smallTable.rows}, and under ${Math.round(ctx.smallTable.bytes / 1048576)} MiB): the simple form is kept, under a lock guard`]);
     }
   }
   for (const [name, rewrite] of REWRITES) {
@@ -179,6 +206,10 @@ function planStatement(stmt: ParsedStatement, effects: StatementEffects, ctx: Re
   return keepStatement(effects, ctx, 'guard');
 }
 
+export function isSmall(size: TableSize, small: SmallTable): boolean {
+  return size.rows < small.rows && size.bytes < small.bytes;
+}
+
 function context(
   part: ParsedStatement,
   file: string,
@@ -188,6 +219,8 @@ function context(
   isNew: (key: string) => boolean,
   seq: number,
   used: Set<string>,
+  sizeOf: (key: string) => TableSize | null,
+  smallTable: SmallTable,
 ): RewriteContext {
   const reasons: string[] = [];
   const ctx: RewriteContext = {
@@ -203,6 +236,8 @@ function context(
     retries: opts.retries ?? 5,
     rewrite: 'guard',
     isNew,
+    sizeOf,
+    smallTable,
     step: (init) => makeStep(ctx, seq, used, init),
     reason: (m) => {
       if (!reasons.includes(m)) reasons.push(m);

@@ -171,6 +171,9 @@ export interface DomainModel {
 
 export const DEFAULT_SCHEMA = 'public';
 
+/** How a user supplies a fact no source had, for messages. */
+export const SUPPLY_SCHEMA = 'pass --db, --schema or --history';
+
 export function relKey(schema: string, name: string): string {
   return `${schema}.${name}`;
 }

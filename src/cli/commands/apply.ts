@@ -2,8 +2,11 @@
  * `ddlguard apply`, `ddlguard status`, `ddlguard abort`.
  *
  * Exit codes of apply: 0 done (or dry run), 1 a step failed / gave up,
- * 2 usage or refused (changed plan, contract without confirmation),
- * 3 another applier holds the lock (without --wait), 4 stopped (signal/abort).
+ * 2 usage or refused (changed plan, contract without confirmation, bad --db),
+ * 3 another applier holds the lock (without --wait), 4 stopped (signal/abort),
+ * 5 refused before running anything: a step would block the application on a
+ *   table that is not small (a rewrite or scan under a blocking lock) and was not
+ *   allowed with --allow-blocking <step id | all>.
  */
 import { readFile } from 'node:fs/promises';
 import { closeQuietly, connect, redactError, redactUrl, resolveDbUrl } from '../../db/connection.js';
@@ -14,6 +17,7 @@ import { listPlans, loadPlanState, requestAbort, resetPlan } from '../../apply/s
 import type { Plan } from '../../apply/types.js';
 import type { LoadedConfig } from '../../config/index.js';
 import { configMs, loadCliConfig } from '../config.js';
+import { resolveSources } from '../schema-source.js';
 import { CliError } from '../exit.js';
 
 export interface ApplyArgs {
@@ -33,6 +37,8 @@ export interface ApplyArgs {
   config?: string;
   /** Migrations already applied, when planning migration files. */
   history?: string[];
+  /** Step ids (or `all`) allowed to block the application on a table that is not small. */
+  allowBlocking?: string[];
 }
 
 function logFormat(format: string | undefined): LogFormat {
@@ -47,7 +53,7 @@ function phaseOption(phase: string | undefined): PhaseOption | undefined {
   throw new CliError(`--phase: unknown phase "${phase}" (expand, migrate, contract or all)`);
 }
 
-/** Loads a plan from plan.json, or plans migration files with src/plan/planner.ts's planMigration. */
+/** Loads a plan from plan.json, or plans migration files with src/plan/planner.ts's planMigration (from the target's schema). */
 export async function loadPlanInput(input: string[], opts: { pgVersion?: number; history?: string[]; db?: string; config?: LoadedConfig } = {}): Promise<Plan> {
   if (input.length === 0) throw new CliError('apply: give a plan.json or migration files');
   if (input.length === 1 && input[0]!.endsWith('.json')) {
@@ -63,12 +69,14 @@ export async function loadPlanInput(input: string[], opts: { pgVersion?: number;
       throw new CliError(`${input[0]}: ${(err as Error).message}`);
     }
   }
-  // Migration files: plan them as `ddlguard plan` does (history, config, --db sizes).
+  // Migration files: plan them as `ddlguard plan` does, from the target database's schema
+  // (keys, column types, indexes, sizes) with the history and config.
   const { planFromPaths } = await import('./plan.js');
   const planArgs: Parameters<typeof planFromPaths>[0] = { paths: input };
   if (opts.pgVersion !== undefined) planArgs.pgVersion = opts.pgVersion;
   if (opts.history) planArgs.history = opts.history;
-  if (opts.db) planArgs.db = opts.db;
+  // The target only: a schema file must not stand in for the database being changed.
+  planArgs.db = opts.db ?? false;
   const { plan } = await planFromPaths(planArgs, opts.config);
   return validatePlan(plan);
 }
@@ -78,10 +86,12 @@ export async function runApply(args: ApplyArgs): Promise<number> {
   const phase = phaseOption(args.phase);
   const loaded = await loadCliConfig(args.config);
   const { config } = loaded;
-  const planOpts: Parameters<typeof loadPlanInput>[1] = { config: loaded };
+  // The target: --db, DATABASE_URL, then the config's db.
+  const target = resolveSources({ db: args.db }, loaded).db;
+  if (!target) throw new CliError('apply: no database: pass --db <url>, set DATABASE_URL, or set db in the config');
+  const planOpts: Parameters<typeof loadPlanInput>[1] = { config: loaded, db: target };
   if (args.pgVersion !== undefined) planOpts.pgVersion = args.pgVersion;
   if (args.history) planOpts.history = args.history;
-  if (args.db) planOpts.db = args.db;
   const plan = await loadPlanInput(args.input, planOpts);
   // CLI flags override the config's apply settings.
   const guard: Record<string, number> = {};
@@ -97,7 +107,7 @@ export async function runApply(args: ApplyArgs): Promise<number> {
   const backfill: Record<string, number> = {};
   if (config.apply?.batchTargetMs !== undefined) backfill.targetBatchMs = config.apply.batchTargetMs;
   const r = await applyPlan(plan, {
-    db: args.db,
+    db: target,
     dryRun: args.dryRun,
     phase,
     yes: args.yes,
@@ -106,6 +116,7 @@ export async function runApply(args: ApplyArgs): Promise<number> {
     guard,
     backfill,
     handleSignals: true,
+    ...(args.allowBlocking?.length ? { allowBlocking: args.allowBlocking } : {}),
   });
   return r.exitCode;
 }

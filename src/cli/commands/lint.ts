@@ -3,7 +3,8 @@ import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadCliConfig } from '../config.js';
 import { ALL_RULES } from '../../../rules/index.js';
-import { DEFAULT_PG_VERSION, lint, UsageError, type LintOptions } from '../../lint/api.js';
+import { lint, UsageError, type LintOptions } from '../../lint/api.js';
+import { resolveSources } from '../schema-source.js';
 import { meetsThreshold } from '../../lint/engine.js';
 import type { Severity, SeveritySetting } from '../../lint/types.js';
 import { CliError, EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE } from '../exit.js';
@@ -30,7 +31,10 @@ export interface LintArgs {
   fix?: boolean;
   /** Print the fixes as a unified diff instead of writing them. */
   fixDryRun?: boolean;
-  db?: string;
+  /** A URL, or false for --no-db. */
+  db?: string | false;
+  /** A snapshot or pg_dump file with the schema. */
+  schema?: string;
 }
 
 export function checkRuleIds(ids: readonly string[] | undefined, flag: string): void {
@@ -104,18 +108,15 @@ export async function runLint(args: LintArgs): Promise<number> {
   if (args.base) opts.release = { base: args.base, refStatus: (ref) => gitRefStatus(ref, args.base!, cwd) };
   // Readers of contracted objects: config readers.paths (application code) and the live database.
   if (config.readers?.paths?.length) opts.readers = { paths: config.readers.paths, exclude: config.readers.exclude ?? [], baseDir: loaded.dir };
-  const db = args.db ?? process.env.DATABASE_URL;
-  if (db) opts.db = db;
-  // An explicit --db with no --pg-version (or config pgVersion): lint for that server's major.
-  if (args.db && opts.pgVersion === undefined) {
-    const { serverMajor } = await import('../../schema/sources/live.js');
-    try {
-      opts.pgVersion = await serverMajor(args.db);
-    } catch (e) {
-      const { redactError } = await import('../../db/connection.js');
-      process.stderr.write(`ddlguard: could not read the server version from --db (${redactError(e, args.db).message}); linting for PostgreSQL ${DEFAULT_PG_VERSION}\n`);
-    }
+  // Schema sources: the live database (--db, DATABASE_URL, config db) and a schema file; the
+  // database's major is the version linted for unless --pg-version or the config says otherwise.
+  const sources = resolveSources({ db: args.db, schema: args.schema }, loaded);
+  if (sources.db) {
+    opts.db = sources.db;
+    opts.dbFrom = sources.dbFrom;
   }
+  if (sources.schemaFile) opts.schemaFile = sources.schemaFile;
+  if (config.severityBySize) opts.severityBySize = config.severityBySize;
   if (args.fix || args.fixDryRun) {
     // --fix writes the files and goes on to lint them as usual; --fix-dry-run ends here.
     const code = await runFix(args, opts, (args.severityThreshold ?? config.severityThreshold ?? 'warning') as Severity);

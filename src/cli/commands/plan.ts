@@ -10,6 +10,8 @@ import { renderMarkdown } from '../../plan/render/markdown.js';
 import { renderSql } from '../../plan/render/sql.js';
 import type { LoadedConfig } from '../../config/index.js';
 import { configMs, loadCliConfig } from '../config.js';
+import { resolveSources } from '../schema-source.js';
+import type { LoadedSchema } from '../../schema/sources/index.js';
 import { CliError, EXIT_CLEAN } from '../exit.js';
 
 export interface PlanArgs {
@@ -19,8 +21,10 @@ export interface PlanArgs {
   output?: string;
   phase?: string;
   history?: string[];
-  /** Live database: server version and table sizes (small tables keep the simple form). */
-  db?: string;
+  /** Live database: its schema, server version and table sizes (a URL, or false for --no-db). */
+  db?: string | false;
+  /** A snapshot or pg_dump file with the schema. */
+  schema?: string;
   smallTableRows?: number;
   config?: string;
 }
@@ -37,24 +41,26 @@ export interface PlannedInput {
  * planner and guard settings. Down sections (dbmate) are left out.
  */
 export async function planFromPaths(
-  args: Pick<PlanArgs, 'paths' | 'pgVersion' | 'history' | 'db' | 'smallTableRows' | 'config'>,
+  args: Pick<PlanArgs, 'paths' | 'pgVersion' | 'history' | 'db' | 'schema' | 'smallTableRows' | 'config'>,
   /** The config when the caller already loaded it (args.config is then ignored). */
   loaded?: LoadedConfig,
 ): Promise<PlannedInput> {
   const paths = args.paths ?? [];
   if (paths.length === 0) throw new CliError('give migration files, directories or globs to plan');
-  let live: { pgVersion: number; tableSizes: Map<string, { rows: number; bytes: number }> } | null = null;
-  if (args.db) {
-    const { readLiveFacts } = await import('../../schema/sources/live.js');
-    const { redactError } = await import('../../db/connection.js');
+  const cfg = loaded ?? (await loadCliConfig(args.config));
+  const { config } = cfg;
+  const sources = resolveSources({ db: args.db, schema: args.schema }, cfg);
+  let schema: LoadedSchema | null = null;
+  if (sources.db || sources.schemaFile) {
+    const { loadSchemaSources, SchemaSourceError } = await import('../../schema/sources/index.js');
     try {
-      live = await readLiveFacts(args.db);
+      schema = await loadSchemaSources({ db: sources.db, dbFrom: sources.dbFrom, schemaFile: sources.schemaFile });
     } catch (e) {
-      throw new CliError(`--db: ${redactError(e, args.db).message}`);
+      if (e instanceof SchemaSourceError) throw new CliError(e.message);
+      throw e;
     }
   }
-  const { config } = loaded ?? (await loadCliConfig(args.config));
-  const pgVersion = args.pgVersion ?? live?.pgVersion ?? config.pgVersion ?? 15;
+  const pgVersion = args.pgVersion ?? schema?.pgVersion ?? config.pgVersion ?? 15;
   if (!Number.isInteger(pgVersion) || pgVersion < 10 || pgVersion > 19) throw new CliError(`--pg-version: expected a PostgreSQL major version between 10 and 19, got ${args.pgVersion}`);
   const cwd = process.cwd();
   let files, history;
@@ -69,9 +75,14 @@ export async function planFromPaths(
   await loadParser();
   try {
     const opts: Parameters<typeof planMigration>[1] = { pgVersion, history: await Promise.all(history.filter((h) => !inPlan.has(h.path)).map(readMigration)) };
-    if (live) opts.tableSizes = live.tableSizes;
-    const smallTableRows = args.smallTableRows ?? config.planner?.smallTableRows;
-    if (smallTableRows !== undefined) opts.smallTableRows = smallTableRows;
+    if (schema) {
+      opts.model = schema.model;
+      opts.modelLabel = schema.label;
+      opts.sourceNotes = schema.notes;
+    }
+    const rows = args.smallTableRows ?? config.planner?.smallTable?.rows ?? config.planner?.smallTableRows;
+    const bytes = config.planner?.smallTable?.bytes;
+    opts.smallTable = { ...(rows !== undefined ? { rows } : {}), ...(bytes !== undefined ? { bytes } : {}) };
     if (config.planner?.batchSize !== undefined) opts.batchSize = config.planner.batchSize;
     const lockTimeoutMs = configMs(config.apply?.maxLockTimeout) ?? configMs(config.apply?.lockTimeout);
     if (lockTimeoutMs !== undefined) opts.lockTimeoutMs = lockTimeoutMs;

@@ -3,9 +3,9 @@
  * a pre-existing relation in a mode that blocks reads or writes; the reasons
  * other rewrites gave for not applying are attached as notes.
  */
-import type { StatementEffects } from '../../locks/classify.js';
+import type { EffectLock, Effect, StatementEffects } from '../../locks/classify.js';
 import { blocksApplication, lockStrength } from '../../locks/modes.js';
-import type { PlanStep } from '../model.js';
+import type { PlanStep, StepBlocking } from '../model.js';
 import { lockGuard, type RewriteContext } from '../context.js';
 
 export function keepStatement(effects: StatementEffects, ctx: RewriteContext, mode: 'guard' | 'simple', why: string[] = []): PlanStep[] {
@@ -36,7 +36,45 @@ export function keepStatement(effects: StatementEffects, ctx: RewriteContext, mo
   });
   if (effect === undefined || !step.lock) step.lock = strongestLock ? { mode: strongestLock.mode, relation: strongestLock.relation.display } : null;
   else if (strongestLock) step.lock = { mode: strongestLock.mode, relation: strongestLock.relation.display };
+  if (mode === 'guard' && strongestLock && !ctx.isNew(strongestLock.relation.key)) {
+    const target = tableOf(ctx, strongestLock);
+    if (target) step.table = target;
+    const b = effect && blocking ? blockingInfo(ctx, effect, strongestLock, target) : null;
+    if (b) step.blocking = b;
+  }
   return [step];
+}
+
+/** Schema and name of a lock's relation, from the model or its key. */
+function tableOf(ctx: RewriteContext, lock: EffectLock): { schema: string; name: string } | null {
+  const rel = ctx.model.relations.get(lock.relation.key);
+  if (rel) return { schema: rel.schema, name: rel.name };
+  if (lock.relation.key.includes(':')) return null; // `index:x`, `vacuum:database`: no single table
+  const dot = lock.relation.key.indexOf('.');
+  return dot > 0 ? { schema: lock.relation.key.slice(0, dot), name: lock.relation.key.slice(dot + 1) } : null;
+}
+
+/**
+ * A rewrite or scan kept as written under a lock that blocks the application, on a table
+ * not known to be small: the step is marked, with what would make it online.
+ */
+function blockingInfo(ctx: RewriteContext, effect: Effect, lock: EffectLock, target: { schema: string; name: string } | null): StepBlocking | null {
+  if (!(effect.rewrite || effect.scan) || !blocksApplication(lock.mode)) return null;
+  const table = target ?? { schema: '', name: lock.relation.display };
+  const size = ctx.sizeOf(lock.relation.key);
+  const small = size !== null && size.rows < ctx.smallTable.rows && size.bytes < ctx.smallTable.bytes;
+  if (small) return null;
+  const missing = ctx.reasons.length ? [...ctx.reasons] : [`ddlguard has no online form of ${effect.fact.statement}: run it in a maintenance window or with an online tool (pg_repack, a new table filled in batches)`];
+  if (!size) missing.push(`the size of ${lock.relation.display} is unknown (plan with --db or --schema): it is not known to be small`);
+  return {
+    schema: table.schema,
+    name: table.name,
+    lock: lock.mode,
+    work: effect.rewrite ? 'rewrite' : 'scan',
+    size: size ? { rows: Number.isFinite(size.rows) ? size.rows : null, bytes: size.bytes } : null,
+    estimate: null,
+    missing,
+  };
 }
 
 function labelFor(ctx: RewriteContext): string {

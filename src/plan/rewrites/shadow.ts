@@ -1,6 +1,6 @@
 /** Shadow-column machinery shared by ALTER COLUMN TYPE and RENAME COLUMN: a new column kept in sync by a trigger. */
 import { derivedName, quoteIdent, quoteLiteral } from '../../sql/quote.js';
-import type { RelationModel } from '../../schema/model.js';
+import { SUPPLY_SCHEMA, type RelationModel } from '../../schema/model.js';
 import { qrel, regclass, type RelName, type RewriteContext } from '../context.js';
 import { dollarTag } from '../../sql/statement-text.js';
 
@@ -11,9 +11,9 @@ export function syncNames(table: RelName, column: string): { fn: { schema: strin
 
 /** Why the column cannot be moved to a new column without losing something, or null. */
 export function shadowBlocker(ctx: RewriteContext, rel: RelationModel | undefined, column: string): string | null {
-  if (!rel) return `the table is not known from the migration history (pass --history), so its indexes and constraints on ${column} are unknown`;
+  if (!rel || rel.placeholder) return `the table is not defined by any source (${SUPPLY_SCHEMA}), so its indexes and constraints on ${column} are unknown`;
   const col = rel.columns.get(column);
-  if (!col) return `column ${column} is not known from the migration history`;
+  if (!col || (col.inferred && !col.inferred.type)) return `the type of column ${column} is not known (${SUPPLY_SCHEMA})`;
   if (col.identity || col.generated) return `column ${column} is an identity or generated column`;
   for (const k of rel.indexes) {
     const ix = ctx.model.indexes.get(k);
