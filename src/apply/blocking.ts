@@ -68,16 +68,21 @@ export async function checkBlocking(client: pg.Client, plan: Plan, steps: readon
 /** Rows (reltuples, null when never analyzed) and total bytes per table, summed over partitions; 'absent' when missing. */
 async function readSizes(client: pg.Client, tables: ReadonlyArray<{ schema: string; name: string }>): Promise<Array<{ rows: number | null; bytes: number } | 'absent' | null>> {
   const named = tables.map((t) => (t.schema ? t : null));
+  // A partitioned table's size is its leaf partitions' (pg_partition_tree lists nothing for a plain table).
   const r = await client.query<{ i: number; found: boolean; rows: string | null; bytes: string | null }>(
     `SELECT t.i, c.oid IS NOT NULL AS found,
-            (SELECT CASE WHEN bool_or(pc.reltuples < 0 AND pg_catalog.pg_relation_size(pc.oid) > 0) THEN NULL
-                         ELSE sum(GREATEST(pc.reltuples, 0)) END
-               FROM pg_catalog.pg_partition_tree(c.oid) pt JOIN pg_catalog.pg_class pc ON pc.oid = pt.relid
-              WHERE pt.isleaf)::text AS rows,
-            (SELECT sum(pg_catalog.pg_total_relation_size(pt.relid)) FROM pg_catalog.pg_partition_tree(c.oid) pt WHERE pt.isleaf)::text AS bytes
+            CASE WHEN bool_or(pc.reltuples < 0 AND pg_catalog.pg_relation_size(pc.oid) > 0) THEN NULL
+                 ELSE sum(GREATEST(pc.reltuples, 0)) END::text AS rows,
+            sum(pg_catalog.pg_total_relation_size(pc.oid))::text AS bytes
        FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(schema, name, i)
        LEFT JOIN pg_catalog.pg_namespace n ON n.nspname = t.schema
        LEFT JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = t.name
+       LEFT JOIN LATERAL (
+         SELECT pt.relid AS oid FROM pg_catalog.pg_partition_tree(c.oid) pt WHERE pt.isleaf AND c.relkind = 'p'
+         UNION ALL SELECT c.oid WHERE c.relkind <> 'p'
+       ) leaf ON true
+       LEFT JOIN pg_catalog.pg_class pc ON pc.oid = leaf.oid
+      GROUP BY t.i, c.oid
       ORDER BY t.i`,
     [named.map((t) => t?.schema ?? ''), named.map((t) => t?.name ?? '')],
   );

@@ -2,6 +2,7 @@
 import { createTwoFilesPatch } from 'diff';
 import { describeBlocks } from '../../locks/modes.js';
 import { PHASES, type Plan, type PlanStep } from '../model.js';
+import { describeBlocking } from './sql.js';
 
 const RISK: Record<PlanStep['risk'], string> = {
   instant: 'instant (catalog only)',
@@ -18,9 +19,19 @@ export function plannedSql(plan: Plan): string {
 export function renderMarkdown(plan: Plan, originals: { path: string; text: string }[] = []): string {
   const out: string[] = [];
   out.push(`# Migration plan \`${plan.id}\``, '', `PostgreSQL ${plan.pgVersion} · ${plan.steps.length} steps · source sha256 \`${plan.sourceHash.slice(0, 16)}\``, '');
+  if (plan.schemaSources?.length) out.push(`Schema from ${plan.schemaSources.join(', ')}.`, '');
+  const blocking = plan.steps.filter((s) => s.blocking);
+  if (blocking.length) {
+    out.push('## Blocking steps', '', 'These block the application for as long as their table is big; `ddlguard apply` refuses them unless `--allow-blocking <step>` names them.', '');
+    for (const s of blocking) {
+      out.push(`- \`${s.id}\`: ${describeBlocking(s.blocking!)}`);
+      for (const m of s.blocking!.missing) out.push(`  - not online: ${m}`);
+    }
+    out.push('');
+  }
   if (plan.notes.length) {
     out.push('## Notes', '');
-    for (const n of plan.notes) out.push(`- \`${n.file}:${n.line}\`: ${n.message}`);
+    for (const n of plan.notes) out.push(n.file ? `- \`${n.file}:${n.line}\`: ${n.message}` : `- ${n.message}`);
     out.push('');
   }
   for (const phase of PHASES) {

@@ -16,7 +16,12 @@ export function renderSql(plan: Plan): string {
   out.push(`-- ddlguard plan ${plan.id} (PostgreSQL ${plan.pgVersion})`);
   out.push(`-- source sha256: ${plan.sourceHash}`);
   out.push('-- Run with psql. Steps already done are skipped, so after a lock_timeout (55P03) rerun the script.');
-  for (const n of plan.notes) out.push(`-- note: ${n.file}:${n.line}: ${oneLine(n.message)}`);
+  if (plan.schemaSources?.length) out.push(`-- schema from: ${plan.schemaSources.join(', ')}`);
+  for (const n of plan.notes) out.push(`-- note: ${n.file ? `${n.file}:${n.line}: ` : ''}${oneLine(n.message)}`);
+  const blocking = plan.steps.filter((s) => s.blocking);
+  if (blocking.length) {
+    out.push(`-- BLOCKING: ${blocking.map((s) => s.id).join(', ')} ${blocking.length === 1 ? 'blocks' : 'block'} the application for as long as ${blocking.length === 1 ? 'its table is' : 'their tables are'} big; ddlguard apply refuses ${blocking.length === 1 ? 'it' : 'them'} without --allow-blocking`);
+  }
   out.push('\\set ON_ERROR_STOP on', '');
   for (const phase of PHASES) {
     const steps = plan.steps.filter((s) => s.phase === phase);
@@ -29,6 +34,13 @@ export function renderSql(plan: Plan): string {
 
 function oneLine(s: string): string {
   return s.replace(/\s+/g, ' ');
+}
+
+/** "rewrite of public.accounts under ACCESS EXCLUSIVE (2,000,000 rows, 180 MiB; about 7 s)". */
+export function describeBlocking(b: NonNullable<PlanStep['blocking']>): string {
+  const size = b.size ? `${b.size.rows === null ? 'rows unknown' : `${b.size.rows.toLocaleString('en-US')} rows`}, ${Math.max(1, Math.round(b.size.bytes / 1048576))} MiB` : 'size unknown';
+  const est = b.estimate ? `; about ${Math.max(1, Math.round(b.estimate.ms / 1000))} s (${b.estimate.basis})` : '';
+  return `${b.work} of ${b.schema ? `${b.schema}.${b.name}` : b.name} under ${b.lock} (${size}${est})`;
 }
 
 export function statementTimeoutMs(step: PlanStep): number {
@@ -44,6 +56,10 @@ function renderStep(s: PlanStep, pgVersion: number): string {
   const out: string[] = [];
   out.push(`-- step ${s.id} [${s.rewrite}] from ${s.source.file}:${s.source.line}`);
   out.push(`-- lock: ${s.lock ? `${s.lock.mode} on ${s.lock.relation}` : 'none'}; risk: ${s.risk}; ${s.guard.kind === 'lock-timeout' ? `guard: lock_timeout ${s.guard.lockTimeoutMs}ms, ${s.guard.retries} retries` : `no guard: ${oneLine(s.guard.reason)}`}`);
+  if (s.blocking) {
+    out.push(`-- BLOCKING: ${describeBlocking(s.blocking)}`);
+    for (const m of s.blocking.missing) out.push(`--   not online: ${oneLine(m)}`);
+  }
   for (const n of s.notes) out.push(`-- note: ${oneLine(n)}`);
   if (s.rollback) out.push(...s.rollback.split('\n').map((l, i) => (i === 0 ? `-- rollback: ${l}` : `--           ${l}`)));
   else if (s.irreversible) out.push('-- rollback: none (irreversible)');
