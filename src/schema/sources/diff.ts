@@ -133,7 +133,7 @@ function diffRelation(ma: SchemaModel, mb: SchemaModel, ra: RelationModel, rb: R
     const kb = rb.constraints.get(ka.name);
     const obj = `constraint ${ra.key}.${ka.name}`;
     if (!kb) {
-      push(obj, 'exists', ka.kind, ABSENT);
+      if (!impliedNotNull(ka)) push(obj, 'exists', ka.kind, ABSENT);
       continue;
     }
     push(obj, 'kind', ka.kind, kb.kind);
@@ -146,7 +146,16 @@ function diffRelation(ma: SchemaModel, mb: SchemaModel, ra: RelationModel, rb: R
       if (ka.referencesColumns.length && kb.referencesColumns.length) push(obj, 'referenced columns', ka.referencesColumns.join(', '), kb.referencesColumns.join(', '));
     }
   }
-  for (const kb of rb.constraints.values()) if (!ra.constraints.has(kb.name)) push(`constraint ${ra.key}.${kb.name}`, 'exists', ABSENT, kb.kind);
+  for (const kb of rb.constraints.values()) if (!ra.constraints.has(kb.name) && !impliedNotNull(kb)) push(`constraint ${ra.key}.${kb.name}`, 'exists', ABSENT, kb.kind);
+}
+
+/**
+ * PostgreSQL 18 keeps a named NOT NULL constraint for every NOT NULL column; a replay of
+ * files written for older servers does not name them. A validated one says no more than
+ * the column's nullability, which is compared; a NOT VALID one is a difference.
+ */
+function impliedNotNull(c: ConstraintModel): boolean {
+  return c.kind === 'not-null' && c.validated;
 }
 
 function diffIndex(ia: IndexModel, ib: IndexModel, push: Push): void {
