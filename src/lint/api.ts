@@ -185,7 +185,7 @@ async function compatOptions(sources: readonly SourceFile[], opts: LintOptions, 
   }
   const wantCode = Boolean(opts.readers?.paths.length);
   if (!wantCode && !opts.db) return compat;
-  const { collectTargets, mayContract } = await import('../readers/targets.js');
+  const { collectTargets, mayContract } = await import('./targets.js');
   if (!mayContract(sources)) return compat;
   const parseCache = new WeakMap();
   engineOpts.parseCache = parseCache;

@@ -10,7 +10,7 @@
  *    triggers, "deprecated" comments, archive renames, table copies, CHECK
  *    constraints and defaults, and columns/tables the pending release creates.
  *  - readers: who reads or writes the object in application code and in the live
- *    database, found before the engine runs (src/readers, see readers/targets.ts).
+ *    database, found before the engine runs (src/readers, see lint/targets.ts).
  *
  * `judgeContract()` turns both (plus the statement's `-- ddlguard: contract`
  * directive) into a verdict a rule applies. Everything here is a pure function
@@ -431,7 +431,7 @@ export function withLines(help: string, lines: readonly string[]): string {
   return lines.length ? `${help}\n${lines.join('\n')}` : help;
 }
 
-/** The effects of a statement that a target list cares about, for readers/targets.ts. */
+/** The effects of a statement that a target list cares about, for lint/targets.ts. */
 export function contractEffects(effects: StatementEffects): Effect[] {
   return effects.effects.filter((e) => CONTRACT_FACTS.has(e.fact.id));
 }

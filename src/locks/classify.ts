@@ -19,7 +19,7 @@ import type { SchemaModel } from '../schema/model.js';
 import { strongest, type LockMode, LOCK_MODES } from './modes.js';
 import { lockFact, type LockTarget, type ResolvedFact } from './table.js';
 import { typeChange, type TypeChangeVerdict } from './type-change.js';
-import { expressionVolatility } from './volatility.js';
+import { expressionVolatility } from '../sql/volatility.js';
 
 export interface RelationRef {
   key: string;

@@ -10,7 +10,7 @@
  * linted files do to it (columns added, constraints, indexes, renames).
  */
 import type { QName, TypeRef } from '../sql/ast.js';
-import type { Volatility } from '../locks/volatility.js';
+import type { Volatility } from '../sql/volatility.js';
 
 /**
  * Where a fact came from. Migration files (history or linted) are `file`; the other

@@ -13,7 +13,7 @@ import {
   type QName,
 } from '../sql/ast.js';
 import type { ParsedStatement } from '../sql/statement.js';
-import { expressionVolatility, type Volatility } from '../locks/volatility.js';
+import { expressionVolatility, type Volatility } from '../sql/volatility.js';
 import {
   indexRecord,
   relKey,

@@ -3,7 +3,7 @@ import { classifyStatement } from '../../src/locks/classify.js';
 import { blocks, conflicts, LOCK_MODES } from '../../src/locks/modes.js';
 import { LOCK_FACTS, lockFact } from '../../src/locks/table.js';
 import { typeChange } from '../../src/locks/type-change.js';
-import { expressionVolatility } from '../../src/locks/volatility.js';
+import { expressionVolatility } from '../../src/sql/volatility.js';
 import { SchemaModel } from '../../src/schema/model.js';
 import { replayStatement } from '../../src/schema/replay.js';
 import { parseSqlFile } from '../../src/sql/parse.js';

@@ -20,7 +20,7 @@
 import { connect, redactError, type Client } from '../../db/connection.js';
 import { isNotNullTestColumn, typeRefFromTypeName, type TypeRef } from '../../sql/ast.js';
 import { loadParser, parseRaw } from '../../sql/parser.js';
-import { expressionVolatility, type Volatility } from '../../locks/volatility.js';
+import { expressionVolatility, type Volatility } from '../../sql/volatility.js';
 import {
   SchemaModel,
   externalOrigin,

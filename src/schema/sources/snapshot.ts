@@ -5,7 +5,7 @@
  * path of the problem. The JSON Schema is docs/schema-snapshot.schema.json.
  */
 import type { TypeRef } from '../../sql/ast.js';
-import type { Volatility } from '../../locks/volatility.js';
+import type { Volatility } from '../../sql/volatility.js';
 import {
   SchemaModel,
   externalOrigin,

@@ -5,10 +5,10 @@
  * table's columns as the migrations left them before each change) is what SQL
  * found in code is resolved against.
  */
-import { contractEffects } from '../lint/compat.js';
-import { lintSources, type EngineOptions, type SourceFile } from '../lint/engine.js';
+import { contractEffects } from './compat.js';
+import { lintSources, type EngineOptions, type SourceFile } from './engine.js';
 import type { ParsedFile } from '../sql/statement.js';
-import { targetKey, type ReaderTarget, type TargetKind } from './types.js';
+import { targetKey, type ReaderTarget, type TargetKind } from '../readers/types.js';
 
 export interface TargetSet {
   targets: ReaderTarget[];

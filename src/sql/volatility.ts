@@ -1,4 +1,4 @@
-import { functionCalls } from '../sql/ast.js';
+import { functionCalls } from './ast.js';
 import { NON_VOLATILE_FUNCTIONS, VOLATILE_FUNCTIONS } from './volatility-data.js';
 
 export type Volatility = 'volatile' | 'stable' | 'immutable';
