@@ -152,6 +152,8 @@ export function buildSarif(result: LintResult, ctx: ReporterContext): SarifLog {
   result.findings.forEach((f, i) => {
     const properties: Record<string, unknown> = { severity: f.severity };
     if (f.lock) properties.lock = f.lock;
+    if (f.size) properties.size = f.size;
+    if (f.estimate) properties.estimate = f.estimate;
     if (f.suggestion) properties.suggestion = f.suggestion;
     results.push({
       ruleId: f.rule,
@@ -199,6 +201,10 @@ export function buildSarif(result: LintResult, ctx: ReporterContext): SarifLog {
         originalUriBaseIds: { [SRCROOT]: { uri: srcrootUri(ctx.cwd), description: { text: 'The directory ddlguard ran in (the repository root).' } } },
         columnKind: 'utf16CodeUnits',
         results,
+        // Notes on the inputs (schema sources that disagree) are notifications of the run, not results.
+        ...(result.notes?.length
+          ? { invocations: [{ executionSuccessful: true, toolExecutionNotifications: result.notes.map((n) => ({ level: 'note' as const, message: { text: n.message } })) }] }
+          : {}),
       },
     ],
   };

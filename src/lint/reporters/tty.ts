@@ -39,6 +39,7 @@ export function ttyReporter(result: LintResult, ctx: ReporterContext): string {
     blocks.push(item.kind === 'error' ? renderError(item.error, file, src, style) : renderFinding(item.finding, file, src, style));
   }
 
+  for (const n of result.notes ?? []) blocks.push(`${c.blue.bold('note:')} ${hang(n.message, 6)}`);
   const sum = summaryText(result);
   const hasErrors = result.errors.length > 0 || result.findings.some((f) => f.severity === 'error');
   const summary = sum.ok ? c.green(`✓ ${sum.text}`) : (hasErrors ? c.red.bold : c.yellow.bold)(`✖ ${sum.text}`);
