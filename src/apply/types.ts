@@ -9,7 +9,12 @@ export type Phase = M.Phase;
 export type StepGuard = M.StepGuard;
 export type StepCleanup = M.StepCleanup;
 
-/** `updateSql`: `$1` is the low key and `$2` the high key of the batch, both inclusive. */
+/**
+ * `updateSql`: for k key columns, `$1..$k` are the low key and `$k+1..$2k` the high key of
+ * the batch, both inclusive (one key column: `$1` and `$2`). Key columns must be NOT NULL
+ * and together unique; the applier finds each batch's range itself (the key queries of a
+ * planner's BatchSpec are optional here).
+ */
 export type StepBatch = Pick<M.BatchSpec, 'table' | 'keyColumns' | 'updateSql' | 'predicate' | 'batchSize'> & Partial<M.BatchSpec>;
 
 export interface PlanStep

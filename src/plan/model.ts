@@ -16,21 +16,32 @@ export type StepGuard =
   | { kind: 'lock-timeout'; lockTimeoutMs: number; retries: number }
   | { kind: 'none'; reason: string };
 
+/**
+ * A keyset-batched statement over k key columns (the primary key, or a NOT NULL unique
+ * key), in the key's column order. Key values travel as text, one value per key column.
+ *
+ * k = 1 is the form plans have always had: `$1` / `$2` are the low / high key, and the key
+ * queries return one text column. For k > 1 the key is compared as a row,
+ * `(a, b) >= ($1, $2)`, and each "key" below is k values.
+ */
 export interface BatchSpec {
   /** Quoted, qualified table name. */
   table: string;
-  /** Key column names (unquoted); batching uses one key column. */
+  /** Key column names (unquoted), in key order; every one NOT NULL, together unique. */
   keyColumns: string[];
-  /** The statement for one batch; `$1` is the low key and `$2` the high key (both inclusive). */
+  /**
+   * The statement for one batch: `$1..$k` are the low key and `$k+1..$2k` the high key,
+   * both inclusive (k = 1: `$1` low, `$2` high).
+   */
   updateSql: string;
   /** Rows still to process (SQL boolean expression over the table), or null when unknown. */
   predicate: string | null;
   batchSize: number;
-  /** `SELECT min(key)::text FROM table`: the first low key (NULL when the table is empty). */
+  /** No parameters; one row of k text columns: the first low key (NULLs when the table is empty). */
   firstKeySql: string;
-  /** `$1` = low key: the high key of the batch starting at `$1` (as text). */
+  /** `$1..$k` = a low key; one row of k text columns: the high key of the batch starting there. */
   batchEndSql: string;
-  /** `$1` = previous high key: the next low key (NULL when done). */
+  /** `$1..$k` = the previous batch's high key; one row of k text columns: the next low key (NULLs when done). */
   nextKeySql: string;
 }
 

@@ -13,7 +13,7 @@ import { pgUrl, withDatabase, type PgMajor } from '../support/db.js';
 import { dumpDatabase, executePlan, fixture, psqlPath, runPsql, seedFor, withClient } from './support.js';
 
 /** rewrite fixture -> the rewrite names its plan must use (proves the rewrite was exercised). */
-export const CASES: Array<{ fixture: string; rewrites: string[]; minPg?: number; expectedExtra?: (dump: any) => void }> = [
+export const CASES: Array<{ fixture: string; rewrites: string[]; minPg?: number; keys?: string[]; expectedExtra?: (dump: any) => void }> = [
   { fixture: 'create-index', rewrites: ['create-index'] },
   { fixture: 'drop-index', rewrites: ['drop-index'] },
   { fixture: 'reindex', rewrites: ['reindex'] },
@@ -38,6 +38,10 @@ export const CASES: Array<{ fixture: string; rewrites: string[]; minPg?: number;
   { fixture: 'rename-table', rewrites: ['rename-table'] },
   { fixture: 'batch-dml', rewrites: ['batch-dml'] },
   { fixture: 'guard', rewrites: ['guard', 'constraint-not-valid'] },
+  // Keys other than a one-column primary key (`keys`: the key every batched step must use).
+  { fixture: 'add-column-composite-pk', rewrites: ['add-column'], keys: ['order_id', 'sku'] },
+  { fixture: 'alter-column-type-unique-key', rewrites: ['alter-column-type'], keys: ['sensor', 'taken_at'] },
+  { fixture: 'batch-dml-composite-key', rewrites: ['batch-dml'], keys: ['order_id', 'sku'] },
 ];
 
 const MAJORS: PgMajor[] = [18, 15];
@@ -69,6 +73,11 @@ describe.each(MAJORS)('plan equivalence on PostgreSQL %i', (major) => {
       const plan = planFor(c.fixture, major);
       const used = new Set(plan.steps.map((s) => s.rewrite));
       for (const r of c.rewrites) expect(used, `rewrite ${r} in ${c.fixture}`).toContain(r);
+      if (c.keys) {
+        const batched = plan.steps.filter((s) => s.batch);
+        expect(batched.length, `batched steps in ${c.fixture}`).toBeGreaterThan(0);
+        for (const s of batched) expect(s.batch!.keyColumns, s.id).toEqual(c.keys);
+      }
       const seed = seedFor(c.fixture);
       const original = await withDatabase(major, (db) =>
         withClient(db, async (cl) => {

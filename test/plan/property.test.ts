@@ -35,19 +35,28 @@ function pick(r: () => number, used: Set<string>, suffix = ''): string {
   }
 }
 
-export function generate(seed: number): { seedSql: string; migration: string; names: string[] } {
+/**
+ * `compositeKey`: the primary key is (integer, text), both quoted names, so every batched
+ * step (ADD COLUMN, ALTER COLUMN TYPE, RENAME COLUMN, UPDATE) batches by row comparison.
+ */
+export function generate(seed: number, opts: { compositeKey?: boolean } = {}): { seedSql: string; migration: string; names: string[]; key: string[] } {
   const r = rng(seed);
   const used = new Set<string>();
   const schema = pick(r, used);
   const table = pick(r, used);
   const [k, a, b, c, e, ren] = [0, 1, 2, 3, 4, 5].map(() => pick(r, used));
   const [d, renTo, idx, chk, uq, fn] = [0, 1, 2, 3, 4, 5].map(() => pick(r, used, ' 2'));
+  const k2 = opts.compositeKey ? pick(r, used, ' k') : null;
   const t = `${q(schema)}.${q(table)}`;
+  const keyDef = k2 ? `${q(k!)} integer, ${q(k2)} text` : `${q(k!)} integer PRIMARY KEY`;
+  const pkDef = k2 ? `, PRIMARY KEY (${q(k!)}, ${q(k2)})` : '';
+  // Composite: 3 rows per first key value, the second one text ('p0' < 'p1' < 'p2').
+  const keyVals = k2 ? `g / 3, 'p' || (g % 3)` : 'g';
   const seedSql = [
     `CREATE SCHEMA ${q(schema)};`,
     `CREATE FUNCTION ${q(schema)}.${q(fn!)}() RETURNS integer LANGUAGE sql AS 'SELECT 5';`,
-    `CREATE TABLE ${t} (${q(k!)} integer PRIMARY KEY, ${q(a!)} text, ${q(b!)} integer, ${q(c!)} integer, ${q(e!)} integer, ${q(ren!)} text);`,
-    `INSERT INTO ${t} SELECT g, 'v' || g, g % 17, g, g * 2, 'r' || g FROM generate_series(1, 1500) g;`,
+    `CREATE TABLE ${t} (${keyDef}, ${q(a!)} text, ${q(b!)} integer, ${q(c!)} integer, ${q(e!)} integer, ${q(ren!)} text${pkDef});`,
+    `INSERT INTO ${t} SELECT ${keyVals}, 'v' || g, g % 17, g, g * 2, 'r' || g FROM generate_series(1, 1500) g;`,
   ].join('\n');
   const migration = [
     `CREATE INDEX ${q(idx!)} ON ${t} (${q(a!)});`,
@@ -59,25 +68,39 @@ export function generate(seed: number): { seedSql: string; migration: string; na
     `UPDATE ${t} SET ${q(a!)} = ${q(a!)} || '!' WHERE ${q(b!)} % 2 = 0;`,
     `ALTER TABLE ${t} ADD CONSTRAINT ${q(uq!)} UNIQUE (${q(c!)});`,
   ].join('\n');
-  return { seedSql, migration, names: [schema, table, k!, a!, b!, c!, e!, ren!, d!, renTo!, idx!, chk!, uq!, fn!] };
+  const names = [schema, table, k!, a!, b!, c!, e!, ren!, d!, renTo!, idx!, chk!, uq!, fn!, ...(k2 ? [k2] : [])];
+  return { seedSql, migration, names, key: k2 ? [k!, k2] : [k!] };
 }
 
 const MAJORS: PgMajor[] = [18, 15];
-const SEEDS = [1, 2, 3, 4, 5];
+/** [seed, composite primary key] */
+const SEEDS: Array<[number, boolean]> = [
+  [1, false],
+  [2, false],
+  [3, false],
+  [4, false],
+  [5, false],
+  [6, true],
+  [7, true],
+  [8, true],
+];
 
 beforeAll(async () => {
   await loadParser();
 });
 
 describe.each(MAJORS)('quoted identifiers on PostgreSQL %i', (major) => {
-  for (const seed of SEEDS) {
-    it.skipIf(!pgUrl(major))(`seed ${seed}: plan runs and matches the original`, async () => {
-      const g = generate(seed);
+  for (const [seed, compositeKey] of SEEDS) {
+    it.skipIf(!pgUrl(major))(`seed ${seed}${compositeKey ? ' (composite primary key)' : ''}: plan runs and matches the original`, async () => {
+      const g = generate(seed, { compositeKey });
       const plan = planMigration([{ path: 'gen.sql', text: g.migration }], { pgVersion: major, history: [{ path: 'seed.sql', text: g.seedSql }], batchSize: 400 });
       const rewrites = new Set(plan.steps.map((s) => s.rewrite));
       for (const r of ['create-index', 'constraint-not-valid', 'set-not-null', 'add-column', 'alter-column-type', 'rename-column', 'batch-dml', 'unique-using-index']) {
         expect(rewrites, `${r} (names: ${g.names.join(' | ')})`).toContain(r);
       }
+      const batched = plan.steps.filter((s) => s.batch);
+      expect(batched).toHaveLength(4);
+      for (const s of batched) expect(s.batch!.keyColumns, s.id).toEqual(g.key);
       const original = await withDatabase(major, (db) =>
         withClient(db, async (c) => {
           await c.query(g.seedSql);

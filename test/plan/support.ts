@@ -39,6 +39,18 @@ async function scalar(c: pg.Client, sql: string, params: unknown[] = []): Promis
   return r.rows[0]?.[0];
 }
 
+/** One row of k key texts, or null when the query gives no row or NULLs (done). */
+async function keyRow(c: pg.Client, sql: string, params: unknown[], k: number): Promise<unknown[] | null> {
+  const r = await c.query({ text: sql, values: params, rowMode: 'array' });
+  if (r.rows.length > 1) throw new Error(`key query returned ${r.rows.length} rows: ${sql}`);
+  const row = r.rows[0] as unknown[] | undefined;
+  if (!row) return null;
+  if (row.length !== k) throw new Error(`key query returned ${row.length} columns for a ${k}-column key: ${sql}`);
+  if (row.every((v) => v === null)) return null;
+  if (row.some((v) => v === null)) throw new Error(`key query returned a partly NULL key ${JSON.stringify(row)}: ${sql}`);
+  return row;
+}
+
 /** Run a plan's steps as apply would: done checks, cleanup, timeouts, transactions, batches by key range. */
 export async function executePlan(c: pg.Client, plan: Plan): Promise<{ batches: number; skipped: number }> {
   let batches = 0;
@@ -58,13 +70,16 @@ export async function executeStep(c: pg.Client, step: PlanStep): Promise<{ batch
   let batches = 0;
   try {
     if (step.batch) {
+      // k key columns: each key query returns one row of k texts; updateSql takes low then high key.
       const b = step.batch;
-      let lo = await scalar(c, b.firstKeySql);
-      while (lo !== null && lo !== undefined) {
-        const hi = await scalar(c, b.batchEndSql, [lo]);
-        await c.query(b.updateSql, [lo, hi]); // autocommit: one transaction per batch
+      const k = b.keyColumns.length;
+      let lo = await keyRow(c, b.firstKeySql, [], k);
+      while (lo !== null) {
+        const hi = await keyRow(c, b.batchEndSql, lo, k);
+        if (hi === null) throw new Error(`batchEndSql found no high key after ${JSON.stringify(lo)}`);
+        await c.query(b.updateSql, [...lo, ...hi]); // autocommit: one transaction per batch
         batches++;
-        lo = await scalar(c, b.nextKeySql, [hi]);
+        lo = await keyRow(c, b.nextKeySql, hi, k);
       }
     } else if (step.transaction === 'none') {
       await c.query(step.sql);

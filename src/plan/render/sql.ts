@@ -84,23 +84,32 @@ export function procedureName(step: PlanStep): string {
   return `ddlg_backfill_${createHash('sha256').update(step.id).digest('hex').slice(0, 10)}`;
 }
 
-/** The procedure (PG 11+) or DO block (PG 10, one transaction) that runs a batch spec. */
+/**
+ * The procedure (PG 11+) or DO block (PG 10, one transaction) that runs a batch spec: one
+ * low-key and one high-key variable per key column, each of its column's type (`%TYPE`).
+ * A single key column keeps the names ddlg_lo / ddlg_hi.
+ */
 export function batchProgram(step: PlanStep, b: BatchSpec, pgVersion: number): { create: string | null; run: string; drop: string | null } {
-  const keyType = `${b.table}.${quoteIdent(b.keyColumns[0]!)}%TYPE`;
+  const k = b.keyColumns.length;
+  if (k === 0) throw new Error(`step ${step.id}: a batch needs at least one key column`);
+  const names = (base: string) => (k === 1 ? [base] : b.keyColumns.map((_, i) => `${base}${i + 1}`));
+  const lo = names('ddlg_lo');
+  const hi = names('ddlg_hi');
+  const decl = [...lo, ...hi].map((v, i) => `  ${v} ${b.table}.${quoteIdent(b.keyColumns[i % k]!)}%TYPE;`);
   const loop = [
-    `  EXECUTE ${quoteLiteral(b.firstKeySql)} INTO ddlg_lo;`,
-    '  WHILE ddlg_lo IS NOT NULL LOOP',
-    `    EXECUTE ${quoteLiteral(b.batchEndSql)} INTO ddlg_hi USING ddlg_lo;`,
-    `    EXECUTE ${quoteLiteral(b.updateSql)} USING ddlg_lo, ddlg_hi;`,
+    `  EXECUTE ${quoteLiteral(b.firstKeySql)} INTO ${lo.join(', ')};`,
+    `  WHILE ${lo[0]} IS NOT NULL LOOP`,
+    `    EXECUTE ${quoteLiteral(b.batchEndSql)} INTO ${hi.join(', ')} USING ${lo.join(', ')};`,
+    `    EXECUTE ${quoteLiteral(b.updateSql)} USING ${[...lo, ...hi].join(', ')};`,
   ];
-  const tail = [`    EXECUTE ${quoteLiteral(b.nextKeySql)} INTO ddlg_lo USING ddlg_hi;`, '  END LOOP;'];
+  const tail = [`    EXECUTE ${quoteLiteral(b.nextKeySql)} INTO ${lo.join(', ')} USING ${hi.join(', ')};`, '  END LOOP;'];
   if (pgVersion < 11) {
-    const body = ['DECLARE', `  ddlg_lo ${keyType};`, `  ddlg_hi ${keyType};`, 'BEGIN', ...loop, ...tail, 'END'].join('\n');
+    const body = ['DECLARE', ...decl, 'BEGIN', ...loop, ...tail, 'END'].join('\n');
     const tag = dollarTag(body);
     return { create: null, run: `DO ${tag}\n${body}\n${tag}`, drop: null };
   }
   const name = `pg_temp.${procedureName(step)}`;
-  const body = ['DECLARE', `  ddlg_lo ${keyType};`, `  ddlg_hi ${keyType};`, 'BEGIN', ...loop, '    COMMIT;', ...tail, 'END'].join('\n');
+  const body = ['DECLARE', ...decl, 'BEGIN', ...loop, '    COMMIT;', ...tail, 'END'].join('\n');
   const tag = dollarTag(body);
   return {
     create: `CREATE OR REPLACE PROCEDURE ${name}() LANGUAGE plpgsql AS ${tag}\n${body}\n${tag}`,

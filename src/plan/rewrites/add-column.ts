@@ -5,7 +5,7 @@
  */
 import { quoteIdent } from '../../sql/quote.js';
 import { columnCheck, qrel, type Rewrite } from '../context.js';
-import { alterTarget, batchKey, batchSpec, notNullSteps, remainingCheck, singleAlterCmd } from './common.js';
+import { alterTarget, batchGuard, batchKey, batchSpec, notNullSteps, remainingCheck, singleAlterCmd } from './common.js';
 
 export { COLUMN_STOPS } from '../../sql/statement-text.js';
 import { COLUMN_STOPS } from '../../sql/statement-text.js';
@@ -33,6 +33,7 @@ export const addColumn: Rewrite = (stmt, effects, ctx) => {
   const table = alterTarget(ctx);
   const key = batchKey(ctx, table);
   if (!key) return null;
+  const batched = batchGuard(ctx, table, key);
   const typeStart = ctx.text.index(def.typeName?.location ?? 0);
   const typeText = ctx.text.exprFrom(typeStart, COLUMN_STOPS).text;
   const defaultTok = ctx.text.tokens[ctx.text.tokenAt(ctx.text.index(dflt.location))];
@@ -62,10 +63,10 @@ export const addColumn: Rewrite = (stmt, effects, ctx) => {
       sql: `UPDATE ${t} SET ${c} = ${expr} WHERE ${predicate}`,
       fact: 'update',
       relation: table.key,
-      guard: { kind: 'none', reason: 'batched by primary key: one COMMIT per batch, row locks held for one batch at a time' },
+      guard: batched.guard,
       batch: batchSpec(ctx, table, key, `UPDATE ${t} SET ${c} = ${expr}`, predicate, predicate),
       doneCheck: remainingCheck(table, predicate),
-      notes: volatile ? ['the default is volatile: each existing row gets its own value, as the original statement would'] : [],
+      notes: [...(volatile ? ['the default is volatile: each existing row gets its own value, as the original statement would'] : []), ...batched.notes],
     }),
   );
   if (notNull) steps.push(...notNullSteps(ctx, table, col, 'migrate'));

@@ -7,7 +7,7 @@
 import { derivedName, quoteIdent } from '../../sql/quote.js';
 import { columnCheck, dynamicCheck, qrel, relationModel, triggerAbsentCheck, type Rewrite } from '../context.js';
 import { typeRefFromTypeName } from '../../sql/ast.js';
-import { alterTarget, allOf, anyOf, batchKey, batchSpec, copyDefaultSql, notNullSteps, singleAlterCmd } from './common.js';
+import { alterTarget, allOf, anyOf, batchGuard, batchKey, batchSpec, copyDefaultSql, notNullSteps, singleAlterCmd } from './common.js';
 import { dropSyncSql, shadowBlocker, syncNames, triggerExistsCheck, triggerSql } from './shadow.js';
 
 export const alterColumnType: Rewrite = (stmt, effects, ctx) => {
@@ -30,6 +30,7 @@ export const alterColumnType: Rewrite = (stmt, effects, ctx) => {
   }
   const key = batchKey(ctx, table);
   if (!key) return null;
+  const batched = batchGuard(ctx, table, key);
   const typeStart = ctx.text.index(def?.typeName?.location ?? 0);
   const typeText = ctx.text.exprFrom(typeStart, ['USING', 'COLLATE']).text;
   const usingTok = ctx.text.findKeyword('USING', typeStart);
@@ -84,10 +85,10 @@ export const alterColumnType: Rewrite = (stmt, effects, ctx) => {
       sql: `UPDATE ${t} SET ${s} = ${conv} WHERE ${predicate}`,
       fact: 'update',
       relation: table.key,
-      guard: { kind: 'none', reason: 'batched by primary key: one COMMIT per batch, row locks held for one batch at a time' },
+      guard: batched.guard,
       batch: batchSpec(ctx, table, key, `UPDATE ${t} SET ${s} = ${conv}`, predicate, predicate),
       doneCheck: dynamicCheck(swapDone ? `(${swapDone})` : 'false', `SELECT NOT EXISTS (SELECT 1 FROM ${t} WHERE ${predicate})`),
-      notes: ['a value that does not convert fails here, before anything is swapped'],
+      notes: ['a value that does not convert fails here, before anything is swapped', ...batched.notes],
     }),
   ];
   if (notNull) steps.push(...notNullSteps(ctx, table, shadow, 'migrate', `${column}-shadow`, swapDone));

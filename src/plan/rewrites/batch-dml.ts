@@ -1,7 +1,7 @@
-/** UPDATE / DELETE over a pre-existing table -> keyset batches by primary key, one COMMIT per batch. */
+/** UPDATE / DELETE over a pre-existing table -> keyset batches by its key (see batchKey), one COMMIT per batch. */
 import { qnameFromRangeVar, rangeVars } from '../../sql/ast.js';
 import { relName, type Rewrite } from '../context.js';
-import { batchKey, batchSpec, remainingCheck } from './common.js';
+import { batchGuard, batchKey, batchSpec, remainingCheck } from './common.js';
 
 export const batchDml: Rewrite = (stmt, _effects, ctx) => {
   const n = stmt.node;
@@ -15,8 +15,9 @@ export const batchDml: Rewrite = (stmt, _effects, ctx) => {
   const table = relName(ctx, qnameFromRangeVar(n.relation));
   const key = batchKey(ctx, table);
   if (!key) return null;
-  if (update && (n.targetList ?? []).some((t: any) => t?.ResTarget?.name === key)) {
-    ctx.reason(`the UPDATE changes the key column ${key}: batching by it would skip or repeat rows`);
+  const changed = update ? key.filter((k) => (n.targetList ?? []).some((t: any) => t?.ResTarget?.name === k)) : [];
+  if (changed.length) {
+    ctx.reason(`the UPDATE changes the key column${changed.length > 1 ? 's' : ''} ${changed.join(', ')}: batching by ${key.length > 1 ? `the key (${key.join(', ')})` : 'it'} would skip or repeat rows`);
     return null;
   }
   const reads = rangeVars([n.targetList, n.whereClause]).map((q) => ctx.model.resolveKey(q));
@@ -28,6 +29,7 @@ export const batchDml: Rewrite = (stmt, _effects, ctx) => {
   const head = (where ? ctx.text.text.slice(0, where.start) : ctx.text.text).trim();
   const cond = where ? ctx.text.text.slice(where.end).trim() : null;
   const predicate = update ? null : (cond ?? 'true');
+  const batched = batchGuard(ctx, table, key);
   const notes = ['each batch commits on its own: after a failure, earlier batches stay applied'];
   if (update) notes.push('rerunning after a partial failure repeats the UPDATE on batches already done: make the SET idempotent or add a WHERE that skips finished rows');
   return [
@@ -37,11 +39,11 @@ export const batchDml: Rewrite = (stmt, _effects, ctx) => {
       sql: ctx.stmt.text,
       fact: update ? 'update' : 'delete',
       relation: table.key,
-      guard: { kind: 'none', reason: 'batched by primary key: one COMMIT per batch, row locks held for one batch at a time' },
+      guard: batched.guard,
       batch: batchSpec(ctx, table, key, head, cond, predicate),
       doneCheck: predicate ? remainingCheck(table, predicate) : null,
       irreversible: true,
-      notes,
+      notes: [...notes, ...batched.notes],
     }),
   ];
 };

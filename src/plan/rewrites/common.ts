@@ -1,7 +1,7 @@
 /** Building blocks shared by several rewrites: NOT NULL without a long lock, batched backfills, single-command ALTER TABLE. */
 import { qnameFromRangeVar } from '../../sql/ast.js';
 import { derivedName, quoteIdent, quoteLiteral } from '../../sql/quote.js';
-import type { BatchSpec, Phase, PlanStep } from '../model.js';
+import type { BatchSpec, Phase, PlanStep, StepGuard } from '../model.js';
 import {
   columnCheck,
   constraintAbsentCheck,
@@ -140,44 +140,106 @@ export function notNullSteps(ctx: RewriteContext, table: RelName, column: string
   return steps;
 }
 
-/** The single primary-key column to batch by, or null (with a reason recorded). */
-export function batchKey(ctx: RewriteContext, table: RelName): string | null {
+/**
+ * The key to batch a table by: its primary key, or else a NOT NULL unique key (a valid,
+ * non-partial btree unique index on plain columns that are all NOT NULL in the model; the
+ * fewest columns win, then the index name). Null, with the reason recorded, when the model
+ * does not know the table's keys or the table has no such key.
+ *
+ * A placeholder (a table no source defined) has only the keys the linted files gave it:
+ * one of those is used; otherwise its keys are unknown.
+ */
+export function batchKey(ctx: RewriteContext, table: RelName): string[] | null {
   const rel = ctx.model.relations.get(table.key);
+  const unknown = `table ${table.key} is not defined by any source, so its keys are unknown: pass --db, --schema or --history`;
   if (!rel) {
-    ctx.reason(`table ${table.key} is not known from the migration history, so its primary key is unknown: cannot batch (pass --history)`);
+    ctx.reason(`${unknown} (cannot batch by key)`);
     return null;
   }
   const pk = ctx.model.primaryKey(rel);
-  if (!pk || pk.length === 0) {
-    ctx.reason(`table ${table.key} has no primary key in the schema model: cannot batch by key`);
+  if (pk && pk.length > 0) return [...pk];
+  const candidates: Array<{ name: string; columns: string[] }> = [];
+  for (const k of rel.indexes) {
+    const ix = ctx.model.indexes.get(k);
+    if (!ix || !ix.unique || !ix.valid || ix.partial || ix.expressions > 0 || ix.method !== 'btree' || ix.columns.length === 0) continue;
+    if (new Set(ix.columns).size !== ix.columns.length) continue;
+    if (!ix.columns.every((c) => ctx.model.columnNotNull(rel, c) === true)) continue;
+    candidates.push({ name: ix.name, columns: ix.columns });
+  }
+  candidates.sort((a, b) => a.columns.length - b.columns.length || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  if (candidates[0]) return [...candidates[0].columns];
+  if (rel.placeholder) {
+    ctx.reason(`${unknown} (cannot batch by key)`);
     return null;
   }
-  if (pk.length > 1) {
-    ctx.reason(`table ${table.key} has a composite primary key (${pk.join(', ')}): keyset batching over composite keys is not supported yet`);
-    return null;
-  }
-  return pk[0]!;
+  ctx.reason(
+    `table ${table.key} has no primary key and no NOT NULL unique key (a valid unique index, without WHERE or expressions, on columns that are all NOT NULL) in the schema model: cannot batch by key; add a primary key, or a unique index on NOT NULL columns, in an earlier migration`,
+  );
+  return null;
 }
 
 /**
- * A keyset-batched statement. `body` is the statement without its key range; it
- * must end where `AND <range>` can be appended to its WHERE (pass `where` = the
- * existing condition or null).
+ * How a batched step is guarded, and a note when it goes by a unique key rather than the
+ * primary key. A single-column primary key keeps the wording plans have always had.
  */
-export function batchSpec(ctx: RewriteContext, table: RelName, key: string, head: string, where: string | null, predicate: string | null): BatchSpec {
-  const t = qrel(table);
-  const k = quoteIdent(key);
-  const range = `${k} >= $1 AND ${k} <= $2`;
-  const cond = where ? `${range} AND (${where})` : range;
+export function batchGuard(ctx: RewriteContext, table: RelName, keys: string[]): { guard: StepGuard; notes: string[] } {
+  const rel = ctx.model.relations.get(table.key);
+  const pk = rel ? ctx.model.primaryKey(rel) : null;
+  const byPk = pk !== null && pk.length === keys.length && pk.every((c, i) => c === keys[i]);
+  const how = byPk ? (keys.length === 1 ? 'primary key' : `primary key (${keys.join(', ')})`) : `unique key (${keys.join(', ')})`;
   return {
-    table: t,
-    keyColumns: [key],
-    updateSql: `${head} WHERE ${cond}`,
-    predicate,
-    batchSize: ctx.batchSize,
-    firstKeySql: `SELECT min(${k})::text FROM ${t}`,
-    batchEndSql: `SELECT max(s.${k})::text FROM (SELECT ${k} FROM ${t} WHERE ${k} >= $1 ORDER BY ${k} LIMIT ${ctx.batchSize}) s`,
-    nextKeySql: `SELECT min(${k})::text FROM ${t} WHERE ${k} > $1`,
+    guard: { kind: 'none', reason: `batched by ${how}: one COMMIT per batch, row locks held for one batch at a time` },
+    notes: byPk ? [] : [`${table.key} has no primary key: batches go by its NOT NULL unique key (${keys.join(', ')})`],
+  };
+}
+
+/** `(a, b)` or `a`: key columns as one SQL operand (a row for several columns). */
+function keyTuple(cols: string[]): string {
+  return cols.length === 1 ? cols[0]! : `(${cols.join(', ')})`;
+}
+
+/** `($1, $2)` or `$1`: bind parameters `$from..$from+k-1` as one operand. */
+function paramTuple(k: number, from: number): string {
+  const ps = Array.from({ length: k }, (_, i) => `$${from + i}`);
+  return k === 1 ? ps[0]! : `(${ps.join(', ')})`;
+}
+
+/**
+ * A keyset-batched statement over key columns `keys` (see BatchSpec for the parameter
+ * convention). `head` is the statement without its key range; the range and `where` (the
+ * existing condition, or null) become its WHERE. Several key columns are compared as a row,
+ * `(a, b) >= ($1, $2)`, which a btree index on (a, b) serves; one key column gives exactly
+ * the plans of a single-column key (`k >= $1 AND k <= $2`).
+ */
+export function batchSpec(ctx: RewriteContext, table: RelName, keys: string[], head: string, where: string | null, predicate: string | null): BatchSpec {
+  if (keys.length === 0) throw new Error('batchSpec: no key columns');
+  const t = qrel(table);
+  const n = keys.length;
+  const cols = keys.map(quoteIdent);
+  const k = keyTuple(cols);
+  const range = `${k} >= ${paramTuple(n, 1)} AND ${k} <= ${paramTuple(n, n + 1)}`;
+  const cond = where ? `${range} AND (${where})` : range;
+  const common = { table: t, keyColumns: [...keys], updateSql: `${head} WHERE ${cond}`, predicate, batchSize: ctx.batchSize };
+  if (n === 1) {
+    const c = cols[0]!;
+    return {
+      ...common,
+      firstKeySql: `SELECT min(${c})::text FROM ${t}`,
+      batchEndSql: `SELECT max(s.${c})::text FROM (SELECT ${c} FROM ${t} WHERE ${c} >= $1 ORDER BY ${c} LIMIT ${ctx.batchSize}) s`,
+      nextKeySql: `SELECT min(${c})::text FROM ${t} WHERE ${c} > $1`,
+    };
+  }
+  const list = cols.join(', ');
+  const asText = cols.map((c) => `s.${c}::text`).join(', ');
+  const asc = cols.join(', ');
+  const desc = cols.map((c) => `s.${c} DESC`).join(', ');
+  // One row always: the key as text, or NULLs when no row qualifies (key columns are NOT NULL).
+  const firstAfter = (cond: string) => `SELECT ${asText} FROM (SELECT) d LEFT JOIN (SELECT ${list} FROM ${t}${cond} ORDER BY ${asc} LIMIT 1) s ON true`;
+  return {
+    ...common,
+    firstKeySql: firstAfter(''),
+    batchEndSql: `SELECT ${asText} FROM (SELECT ${list} FROM ${t} WHERE ${k} >= ${paramTuple(n, 1)} ORDER BY ${asc} LIMIT ${ctx.batchSize}) s ORDER BY ${desc} LIMIT 1`,
+    nextKeySql: firstAfter(` WHERE ${k} > ${paramTuple(n, 1)}`),
   };
 }
 

@@ -6,7 +6,7 @@
 import { derivedName, quoteIdent } from '../../sql/quote.js';
 import { displayTypeName, type TypeRef } from '../../sql/ast.js';
 import { columnCheck, dynamicCheck, qrel, relName, relationModel, type Rewrite } from '../context.js';
-import { allOf, anyOf, batchKey, batchSpec, copyDefaultSql, notNullSteps } from './common.js';
+import { allOf, anyOf, batchGuard, batchKey, batchSpec, copyDefaultSql, notNullSteps } from './common.js';
 import { dropSyncSql, shadowBlocker, syncNames, triggerExistsCheck, triggerSql } from './shadow.js';
 import { qnameFromRangeVar } from '../../sql/ast.js';
 
@@ -38,6 +38,7 @@ export const renameColumn: Rewrite = (stmt, _effects, ctx) => {
   }
   const key = batchKey(ctx, table);
   if (!key) return null;
+  const batched = batchGuard(ctx, table, key);
   const t = qrel(table);
   const o = quoteIdent(oldName);
   const nw = quoteIdent(newName);
@@ -82,9 +83,10 @@ export const renameColumn: Rewrite = (stmt, _effects, ctx) => {
       sql: `UPDATE ${t} SET ${nw} = ${o} WHERE ${predicate}`,
       fact: 'update',
       relation: table.key,
-      guard: { kind: 'none', reason: 'batched by primary key: one COMMIT per batch, row locks held for one batch at a time' },
+      guard: batched.guard,
       batch: batchSpec(ctx, table, key, `UPDATE ${t} SET ${nw} = ${o}`, predicate, predicate),
       doneCheck: dynamicCheck(`(${contractDone})`, `SELECT NOT EXISTS (SELECT 1 FROM ${t} WHERE ${predicate})`),
+      ...(batched.notes.length ? { notes: batched.notes } : {}),
     }),
   ];
   if (col.notNull) steps.push(...notNullSteps(ctx, table, newName, 'migrate', newName, contractDone));
