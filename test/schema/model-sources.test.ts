@@ -1,6 +1,6 @@
 /** Snapshot round trip, the model diff and the merge's precedence and conflict notes (no database). */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { SchemaModel } from '../../src/schema/model.js';
+import { SchemaModel, externalOrigin } from '../../src/schema/model.js';
 import { replayStatement } from '../../src/schema/replay.js';
 import { diffModels } from '../../src/schema/sources/diff.js';
 import { mergeModels, type SourceNote } from '../../src/schema/sources/merge.js';
@@ -16,7 +16,8 @@ function replay(sql: string, file = 'history.sql'): SchemaModel {
   const model = new SchemaModel();
   const parsed = parseSqlFile(file, sql);
   if (parsed.error) throw new Error(parsed.error.message);
-  for (const s of parsed.statements) replayStatement(model, s, { fileIndex: 0, file, statement: s.index, txSerial: 0 });
+  // 'live' stands for a source other than migration files: its facts come before every file.
+  for (const s of parsed.statements) replayStatement(model, s, file === 'live' ? externalOrigin('live', 'the live database') : { fileIndex: 0, file, statement: s.index, txSerial: 0 });
   return model;
 }
 
@@ -105,5 +106,45 @@ describe('placeholders', () => {
     expect(m.indexes.get('public.users_c_idx')!.table).toBe('public.people');
     expect(m.relations.has('public.users')).toBe(false);
     expect(m.relations.has('public.nobody')).toBe(false);
+  });
+});
+
+describe('the engine with a schema source', () => {
+  const rules = async () => (await import('../../rules/index.js')).ALL_RULES;
+  const sized = (rows: number) => {
+    const m = replay('CREATE TABLE accounts (id bigint PRIMARY KEY, qty int);', 'live');
+    m.relations.get('public.accounts')!.size = { rows, heapBytes: rows * 40, indexBytes: rows * 20, toastBytes: 0, totalBytes: rows * 60 };
+    return m;
+  };
+  const run = async (model: SchemaModel, opts: Partial<import('../../src/lint/engine.js').EngineOptions> = {}, history?: string) => {
+    const { lintSources } = await import('../../src/lint/engine.js');
+    const all = await rules();
+    const sources = [
+      ...(history ? [{ displayPath: '000.sql', text: history, role: 'history' as const, transaction: 'none' as const }] : []),
+      { displayPath: '001.sql', text: "SET lock_timeout = '1s';\nALTER TABLE accounts ALTER COLUMN qty TYPE bigint;\n", role: 'lint' as const, transaction: 'none' as const },
+    ];
+    return lintSources(sources, { pgVersion: 15, rules: all, severities: new Map(), model, modelLabel: 'the live database', ...opts });
+  };
+
+  it('puts the size on the finding and grades blocking findings on small tables to info', async () => {
+    const big = (await run(sized(2_000_000))).findings.find((f) => f.rule === 'column-type-rewrite')!;
+    expect(big.size).toEqual({ rows: 2_000_000, bytes: 120_000_000 });
+    expect(big.severity).toBe('error');
+    const small = (await run(sized(500), { severityBySize: { infoBelowRows: 10_000 } })).findings.find((f) => f.rule === 'column-type-rewrite')!;
+    expect(small.severity).toBe('info');
+    expect(small.help).toMatch(/reported as info: public\.accounts is below severityBySize/);
+    // Above the limit, or with no size known, the rule's severity stands.
+    expect((await run(sized(50_000), { severityBySize: { infoBelowRows: 10_000 } })).findings.find((f) => f.rule === 'column-type-rewrite')!.severity).toBe('error');
+  });
+
+  it('merges the history under the source, reports the disagreement once, and never changes the source model', async () => {
+    const model = sized(2_000_000);
+    const r = await run(model, {}, 'CREATE TABLE accounts (id bigint PRIMARY KEY, qty bigint);');
+    // The database says int: the change still rewrites.
+    expect(r.findings.map((f) => f.rule)).toContain('column-type-rewrite');
+    expect(r.notes).toEqual([{ message: 'public.accounts.qty: type is bigint in the history files but integer in the live database (the live database is used)' }]);
+    expect(model.relations.get('public.accounts')!.columns.get('qty')!.type.name).toBe('int4');
+    // A second run over the same model sees the same thing.
+    expect((await run(model)).findings.map((f) => f.rule)).toContain('column-type-rewrite');
   });
 });
