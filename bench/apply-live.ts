@@ -264,12 +264,14 @@ async function cancelSessions(url: string, appLike: string): Promise<void> {
 async function runNaive(url: string, rows: number): Promise<RunResult> {
   const dir = workdir('naive');
   const args = ['-X', '-v', 'ON_ERROR_STOP=1', '--echo-queries', '-c', '\\timing on', '-f', '001.sql', url];
-  console.log(`\n(a) naive: psql ${args.slice(0, -1).map((a) => (/\s/.test(a) ? `'${a}'` : a)).join(' ')} URL   (in ${dir}; PGAPPNAME=${NAIVE_APP})`);
+  console.log(`\n(a) naive (times since psql was spawned): psql ${args.slice(0, -1).map((a) => (/\s/.test(a) ? `'${a}'` : a)).join(' ')} URL   (in ${dir}; PGAPPNAME=${NAIVE_APP})`);
   const windows: Window[] = [];
   let current: Window | null = null;
   let la = '';
+  let spawnAt = 0;
   const { w, sampler, upd, value: exit } = await withLoad(url, rows, async () => {
     la = loadavg();
+    spawnAt = now();
     return runLines('psql', args, {
       cwd: dir,
       env: { ...process.env, PGAPPNAME: NAIVE_APP },
@@ -289,11 +291,11 @@ async function runNaive(url: string, rows: number): Promise<RunResult> {
         if (m && current) {
           current.end = l.t;
           current.ms = Number(m[1]);
-          console.log(`    ${fmtAt(l.t)} ${fmtMs(current.ms).padStart(9)}  ${current.label}`);
+          console.log(`    ${fmtAt(l.t - spawnAt)} ${fmtMs(current.ms).padStart(9)}  ${current.label}`);
           current = null;
           return;
         }
-        if (l.stream === 'stderr') console.log(`    ${fmtAt(l.t)} psql: ${l.text}`);
+        if (l.stream === 'stderr') console.log(`    ${fmtAt(l.t - spawnAt)} psql: ${l.text}`);
       },
     });
   });
@@ -328,13 +330,15 @@ async function runDdlguard(url: string, rows: number): Promise<DdlguardRun> {
   const cfg = await loadConfig({ cwd: dir });
   if (cfg.path) throw new Error(`a ddlguard config is found from ${dir}: ${cfg.path}; the run must have none`);
   const args = [CLI, 'apply', '001.sql', '--db', url, '--phase', 'all', '--yes', '--format', 'json'];
-  console.log(`\n(b) ddlguard: node ${path.relative(process.cwd(), CLI)} apply 001.sql --db URL --phase all --yes --format json   (in ${dir}: only 001.sql, no config found upwards)`);
+  console.log(`\n(b) ddlguard (times since the CLI was spawned): node ${path.relative(process.cwd(), CLI)} apply 001.sql --db URL --phase all --yes --format json   (in ${dir}: only 001.sql, no config found upwards)`);
   const events: Array<ApplyEventLine & { at: number }> = [];
   const env = { ...process.env };
   delete env.DATABASE_URL;
   let la = '';
+  let spawnAt = 0;
   const { w, sampler, upd, value: exit } = await withLoad(url, rows, async () => {
     la = loadavg();
+    spawnAt = now();
     let killTimer: NodeJS.Timeout | undefined;
     try {
       return await runLines(process.execPath, args, {
@@ -350,19 +354,19 @@ async function runDdlguard(url: string, rows: number): Promise<DdlguardRun> {
         },
         onLine: (l) => {
           if (l.stream === 'stderr') {
-            console.log(`    ${fmtAt(l.t)} stderr: ${l.text}`);
+            console.log(`    ${fmtAt(l.t - spawnAt)} stderr: ${l.text}`);
             return;
           }
           let e: ApplyEventLine;
           try {
             e = JSON.parse(l.text) as ApplyEventLine;
           } catch {
-            console.log(`    ${fmtAt(l.t)} stdout: ${l.text}`);
+            console.log(`    ${fmtAt(l.t - spawnAt)} stdout: ${l.text}`);
             return;
           }
           const at = typeof e.ts === 'string' && Number.isFinite(Date.parse(e.ts)) ? fromWallClock(Date.parse(e.ts)) : l.t;
           events.push({ ...e, at });
-          printEvent(e, at);
+          printEvent(e, at - spawnAt);
         },
       });
     } finally {
@@ -403,7 +407,7 @@ async function runDdlguard(url: string, rows: number): Promise<DdlguardRun> {
   return { name: 'ddlguard', t0: exit.start, t1: exit.end, loadavg: la, windows, workload: w, sampler, verification: await verify(url, rows, upd), exit, ok, note, events, applyStart };
 }
 
-/** One line per interesting apply event, as it arrives. */
+/** One line per interesting apply event, as it arrives (`at`: since the apply was spawned). */
 function printEvent(e: ApplyEventLine, at: number): void {
   const first = (s: unknown) => String(s ?? '').split('\n')[0]!;
   switch (e.event) {
@@ -501,6 +505,7 @@ function runReport(r: RunResult): void {
   if (r.note) console.log(`  ${r.note}`);
   const w = Math.min(100, Math.max(...r.windows.map((x) => x.label.length))) + 2;
   console.log(`  ${'step'.padEnd(w)}${'phase'.padEnd(10)}${'ms'.padStart(10)}  ${'workload max'.padEnd(14)}rows`);
+  console.log(`  (workload max: the slowest workload query whose run overlaps the step; +N.Ns below: time since the migration process was spawned)`);
   for (const x of r.windows) {
     const st = r.workload.stats(x.start, x.end);
     const extra = [
