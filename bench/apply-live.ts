@@ -283,7 +283,7 @@ async function runNaive(url: string, rows: number): Promise<RunResult> {
       onLine: (l) => {
         const i = STATEMENTS.indexOf(l.text.trim());
         if (l.stream === 'stdout' && i >= 0) {
-          current = { label: STATEMENTS[i]!, start: l.t, end: NaN, ms: null };
+          current = { label: STATEMENTS[i]!.replace(/;$/, ''), start: l.t, end: NaN, ms: null };
           windows.push(current);
           return;
         }
