@@ -13,8 +13,6 @@
  * Uses DATABASE_URL when set (the role needs CREATEDB: the bench creates and
  * drops its own databases), otherwise starts an embedded PostgreSQL 18.
  */
-import os from 'node:os';
-import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { loadParser } from '../src/sql/parser.js';
 import { planMigration, type TableSize } from '../src/plan/planner.js';
@@ -23,7 +21,10 @@ import { applyPlan, type ApplyResult } from '../src/apply/runner.js';
 import { createLogger, type ApplyEvent, type ApplyLogger } from '../src/apply/log.js';
 import { DEFAULT_GUARD } from '../src/apply/guard.js';
 import { DEFAULT_BACKFILL } from '../src/apply/backfill.js';
-import { startPostgres, type PostgresServer } from '../test/support/postgres.js';
+import { BenchDatabases, machineLine, openServer, serverLine, type BenchServer } from './support/server.js';
+import { describeTable } from './support/schema.js';
+import { connect, fmtInt, fmtMs, now, rowHash, sleep, withClient } from './support/util.js';
+import { Workload, type LatencyStats, type LoadClient } from './support/workload.js';
 
 // ---------------------------------------------------------------- settings
 
@@ -74,182 +75,65 @@ const INS_BALANCE = (i: string) => `(${i} % 1000)`;
 const INS_OWNER = (i: string) => `(1 + ${i} % ${OWNERS})`;
 
 /** Order-independent checksum of (id, email, balance, owner_id) rows. */
-const rowHash = (id: string, email: string, balance: string, owner: string) =>
-  `('x' || left(md5(${id}::text || '|' || ${email} || '|' || ${balance}::text || '|' || ${owner}::text), 16))::bit(64)::bigint::numeric`;
-
-// ---------------------------------------------------------------- helpers
-
-const epoch = performance.now();
-const now = () => performance.now() - epoch;
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-const fmtMs = (ms: number) => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${ms.toFixed(ms < 10 ? 2 : 0)} ms`);
-const fmtInt = (n: number) => Math.round(n).toLocaleString('en-US');
-
-function withDb(url: string, db: string): string {
-  const u = new URL(url);
-  u.pathname = `/${db}`;
-  return u.toString();
-}
-
-async function connect(url: string, applicationName = 'ddlguard-bench'): Promise<pg.Client> {
-  const c = new pg.Client({ connectionString: url, application_name: applicationName });
-  c.on('error', () => {});
-  await c.connect();
-  return c;
-}
-
-async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = await connect(url);
-  try {
-    return await fn(c);
-  } finally {
-    await c.end().catch(() => {});
-  }
-}
-
-function percentile(sorted: number[], q: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
-}
-
-function errorKey(err: unknown): string {
-  const e = err as { code?: string; message?: string };
-  const msg = String(e?.message ?? err).replace(/\d+/g, 'N');
-  return `${e?.code ?? 'no SQLSTATE'}: ${msg}`;
-}
+const ROW_HASH = rowHash('id', 'email', 'balance', 'owner_id');
 
 // ---------------------------------------------------------------- workload
 
-interface LatencyStats {
-  n: number;
-  p50: number;
-  p99: number;
-  max: number;
+/** The writes the workload saw succeed, to compute the expected final state. */
+interface Writes {
+  updIds: number[];
+  updDeltas: number[];
+  insIds: number[];
 }
 
-/** Readers do primary-key SELECTs, writers single-row UPDATEs (balance += d) and INSERTs; every query is timed. */
-class Workload {
-  private readonly starts: number[] = [];
-  private readonly durations: number[] = [];
-  private readonly isWrite: boolean[] = [];
-  private readonly ok: boolean[] = [];
-  readonly errors = new Map<string, number>();
-  /** Successful writes, to compute the expected final state. */
-  readonly updIds: number[] = [];
-  readonly updDeltas: number[] = [];
-  readonly insIds: number[] = [];
-  /** Writes whose outcome is unknown (connection lost mid-query). */
-  unknownWrites = 0;
-  private stopping = false;
-  private loops: Promise<void>[] = [];
-  private clients: pg.Client[] = [];
-  private nextId: number;
-  private readonly deadline = now() + LOAD_DEADLINE_MS;
+const noWrites = (): Writes => ({ updIds: [], updDeltas: [], insIds: [] });
 
-  constructor(
-    private readonly url: string,
-    private readonly rows: number,
-  ) {
-    this.nextId = rows + 1;
-  }
-
-  async start(): Promise<void> {
-    for (let r = 0; r < READERS; r++) this.clients.push(await connect(this.url, `bench-reader-${r + 1}`));
-    for (let w = 0; w < WRITERS; w++) this.clients.push(await connect(this.url, `bench-writer-${w + 1}`));
-    this.loops = this.clients.map((c, i) => this.loop(c, i >= READERS));
-  }
-
-  private record(start: number, write: boolean, ok: boolean, err?: unknown): void {
-    this.starts.push(start);
-    this.durations.push(now() - start);
-    this.isWrite.push(write);
-    this.ok.push(ok);
-    if (!ok) {
-      const k = errorKey(err);
-      this.errors.set(k, (this.errors.get(k) ?? 0) + 1);
-    }
-  }
-
-  private async loop(c: pg.Client, write: boolean): Promise<void> {
-    const every = write ? WRITE_EVERY_MS : READ_EVERY_MS;
-    let next = now();
-    while (!this.stopping && now() < this.deadline) {
-      const start = now();
-      let lost = false;
-      try {
-        if (!write) {
-          const id = 1 + Math.floor(Math.random() * this.rows);
+/** Readers do primary-key SELECTs, writers single-row UPDATEs (balance += d) and INSERTs. */
+function loadClients(rows: number, writes: Writes): LoadClient[] {
+  let nextId = rows + 1;
+  const clients: LoadClient[] = [];
+  for (let r = 0; r < READERS; r++) {
+    clients.push({
+      name: `bench-reader-${r + 1}`,
+      everyMs: READ_EVERY_MS,
+      next: () => ({
+        kind: 'read',
+        run: async (c) => {
+          const id = 1 + Math.floor(Math.random() * rows);
           await c.query('SELECT id, email, balance, owner_id FROM accounts WHERE id = $1', [id]);
-        } else if (Math.random() < INSERT_SHARE) {
-          const id = this.nextId++;
-          await c.query('INSERT INTO accounts (id, email, balance, owner_id) VALUES ($1, $2, $3, $4)', [
-            id,
-            `w${id}@example.com`,
-            id % 1000,
-            1 + (id % OWNERS),
-          ]);
-          this.insIds.push(id);
-        } else {
-          const id = 1 + Math.floor(Math.random() * this.rows);
-          const d = 1 + Math.floor(Math.random() * 9) - 5 || 5;
-          const r = await c.query('UPDATE accounts SET balance = balance + $2 WHERE id = $1', [id, d]);
-          if (r.rowCount === 1) {
-            this.updIds.push(id);
-            this.updDeltas.push(d);
-          }
-        }
-        this.record(start, write, true);
-      } catch (err) {
-        this.record(start, write, false, err);
-        // No SQLSTATE: the connection failed, the outcome of a write is unknown and the client is gone.
-        if ((err as { code?: unknown })?.code === undefined) {
-          if (write) this.unknownWrites++;
-          lost = true;
-        }
-      }
-      if (lost) break;
-      next += every;
-      const wait = next - now();
-      if (wait > 0) await sleep(wait);
-      else next = now();
-    }
+        },
+      }),
+    });
   }
-
-  async stop(): Promise<void> {
-    this.stopping = true;
-    await Promise.all(this.loops);
-    await Promise.all(this.clients.map((c) => c.end().catch(() => {})));
-    this.clients = [];
+  for (let w = 0; w < WRITERS; w++) {
+    clients.push({
+      name: `bench-writer-${w + 1}`,
+      everyMs: WRITE_EVERY_MS,
+      next: () =>
+        Math.random() < INSERT_SHARE
+          ? {
+              kind: 'write',
+              run: async (c) => {
+                const id = nextId++;
+                await c.query('INSERT INTO accounts (id, email, balance, owner_id) VALUES ($1, $2, $3, $4)', [id, `w${id}@example.com`, id % 1000, 1 + (id % OWNERS)]);
+                writes.insIds.push(id);
+              },
+            }
+          : {
+              kind: 'write',
+              run: async (c) => {
+                const id = 1 + Math.floor(Math.random() * rows);
+                const d = 1 + Math.floor(Math.random() * 9) - 5 || 5;
+                const r = await c.query('UPDATE accounts SET balance = balance + $2 WHERE id = $1', [id, d]);
+                if (r.rowCount === 1) {
+                  writes.updIds.push(id);
+                  writes.updDeltas.push(d);
+                }
+              },
+            },
+    });
   }
-
-  /** Latency of queries overlapping [from, to], optionally only reads or writes. */
-  stats(from: number, to: number, kind?: 'read' | 'write'): LatencyStats {
-    const xs: number[] = [];
-    for (let i = 0; i < this.starts.length; i++) {
-      const s = this.starts[i]!;
-      const d = this.durations[i]!;
-      if (s > to || s + d < from) continue;
-      if (kind && this.isWrite[i] !== (kind === 'write')) continue;
-      xs.push(d);
-    }
-    xs.sort((a, b) => a - b);
-    return { n: xs.length, p50: percentile(xs, 0.5), p99: percentile(xs, 0.99), max: xs.length ? xs[xs.length - 1]! : NaN };
-  }
-
-  failures(from: number, to: number): number {
-    let n = 0;
-    for (let i = 0; i < this.starts.length; i++) {
-      const s = this.starts[i]!;
-      if (!this.ok[i] && s <= to && s + this.durations[i]! >= from) n++;
-    }
-    return n;
-  }
-
-  topError(): string {
-    let best: [string, number] | null = null;
-    for (const e of this.errors) if (!best || e[1] > best[1]) best = e;
-    return best ? `${best[1]}x ${best[0]}` : '-';
-  }
+  return clients;
 }
 
 // ---------------------------------------------------------------- database setup and checks
@@ -274,12 +158,12 @@ interface Checksum {
 }
 
 async function actualChecksum(c: pg.Client): Promise<Checksum> {
-  const r = await c.query(`SELECT count(*)::bigint AS n, coalesce(sum(${rowHash('id', 'email', 'balance', 'owner_id')}), 0)::text AS s FROM accounts`);
+  const r = await c.query(`SELECT count(*)::bigint AS n, coalesce(sum(${ROW_HASH}), 0)::text AS s FROM accounts`);
   return { rows: Number(r.rows[0].n), sum: String(r.rows[0].s) };
 }
 
 /** The seed plus the workload's successful writes, computed from scratch. */
-async function expectedChecksum(c: pg.Client, rows: number, w: Workload): Promise<Checksum> {
+async function expectedChecksum(c: pg.Client, rows: number, w: Writes): Promise<Checksum> {
   const r = await c.query(
     `WITH u AS (SELECT id, sum(d)::bigint AS d FROM unnest($1::bigint[], $2::int[]) AS t(id, d) GROUP BY id),
           base AS (
@@ -289,7 +173,7 @@ async function expectedChecksum(c: pg.Client, rows: number, w: Workload): Promis
             SELECT i, ${INS_EMAIL('i')}, ${INS_BALANCE('i')}::bigint, ${INS_OWNER('i')}::bigint FROM unnest($4::bigint[]) i
           ),
           final AS (SELECT b.id, b.email, b.balance + coalesce(u.d, 0) AS balance, b.owner_id FROM base b LEFT JOIN u USING (id))
-     SELECT count(*)::bigint AS n, coalesce(sum(${rowHash('id', 'email', 'balance', 'owner_id')}), 0)::text AS s FROM final`,
+     SELECT count(*)::bigint AS n, coalesce(sum(${ROW_HASH}), 0)::text AS s FROM final`,
     [w.updIds, w.updDeltas, rows, w.insIds],
   );
   return { rows: Number(r.rows[0].n), sum: String(r.rows[0].s) };
@@ -306,7 +190,7 @@ interface Verification {
   schema: string[];
 }
 
-async function verify(url: string, rows: number, w: Workload): Promise<Verification> {
+async function verify(url: string, rows: number, w: Writes): Promise<Verification> {
   return withClient(url, async (c) => {
     const actual = await actualChecksum(c);
     const expected = await expectedChecksum(c, rows, w);
@@ -324,31 +208,9 @@ async function verify(url: string, rows: number, w: Workload): Promise<Verificat
       tokenDistinct: Number(t.rows[0].distinct),
       tokenAttNotNull: Boolean(col('token')?.attnotnull),
       balanceType: col('balance')?.type ?? '(missing)',
-      schema: await schemaOf(c),
+      schema: await describeTable(c, 'accounts'),
     };
   });
-}
-
-/** A comparable description of accounts: columns (by name; order differs by design), indexes, constraints, triggers. */
-async function schemaOf(c: pg.Client): Promise<string[]> {
-  const out: string[] = [];
-  const cols = await c.query(
-    `SELECT a.attname, format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull, pg_get_expr(d.adbin, d.adrelid) AS dflt
-       FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-      WHERE a.attrelid = 'accounts'::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attname`,
-  );
-  for (const r of cols.rows) out.push(`column ${r.attname} ${r.type}${r.attnotnull ? ' NOT NULL' : ''}${r.dflt ? ` DEFAULT ${r.dflt}` : ''}`);
-  const idx = await c.query(
-    `SELECT pg_get_indexdef(i.indexrelid) AS def, i.indisvalid FROM pg_index i WHERE i.indrelid = 'accounts'::regclass ORDER BY 1`,
-  );
-  for (const r of idx.rows) out.push(`index ${r.def}${r.indisvalid ? '' : ' INVALID'}`);
-  const con = await c.query(
-    `SELECT conname, pg_get_constraintdef(oid) AS def, convalidated FROM pg_constraint WHERE conrelid = 'accounts'::regclass ORDER BY conname`,
-  );
-  for (const r of con.rows) out.push(`constraint ${r.conname} ${r.def}${r.convalidated ? '' : ' (NOT VALIDATED)'}`);
-  const trg = await c.query(`SELECT tgname FROM pg_trigger WHERE tgrelid = 'accounts'::regclass AND NOT tgisinternal ORDER BY 1`);
-  for (const r of trg.rows) out.push(`trigger ${r.tgname}`);
-  return out;
 }
 
 async function tableSizes(url: string): Promise<Map<string, TableSize>> {
@@ -374,13 +236,14 @@ interface RunResult {
   note?: string;
 }
 
-async function withLoad<T>(url: string, rows: number, fn: (w: Workload) => Promise<T>): Promise<{ w: Workload; value: T }> {
-  const w = new Workload(url, rows);
+async function withLoad<T>(url: string, rows: number, fn: (w: Workload) => Promise<T>): Promise<{ w: Workload; writes: Writes; value: T }> {
+  const writes = noWrites();
+  const w = new Workload(url, loadClients(rows, writes), LOAD_DEADLINE_MS);
   await w.start();
   try {
     await sleep(WARMUP_MS);
     const value = await fn(w);
-    return { w, value };
+    return { w, writes, value };
   } finally {
     await w.stop();
   }
@@ -390,7 +253,7 @@ async function runNaive(url: string, rows: number): Promise<RunResult> {
   console.log('\n(a) naive: the statements one after another, autocommit, no lock_timeout');
   let t0 = 0;
   let t1 = 0;
-  const { w } = await withLoad(url, rows, async () => {
+  const { w, writes } = await withLoad(url, rows, async () => {
     const c = await connect(url, 'bench-naive');
     try {
       await c.query(`SET statement_timeout = ${RUN_DEADLINE_MS}`);
@@ -405,7 +268,7 @@ async function runNaive(url: string, rows: number): Promise<RunResult> {
       await c.end().catch(() => {});
     }
   });
-  return { name: 'naive SQL', totalMs: t1 - t0, t0, t1, workload: w, verification: await verify(url, rows, w) };
+  return { name: 'naive SQL', totalMs: t1 - t0, t0, t1, workload: w, verification: await verify(url, rows, writes) };
 }
 
 interface ApplyRun extends RunResult {
@@ -440,7 +303,7 @@ async function runDdlguard(url: string, rows: number, pgMajor: number): Promise<
   let t1 = 0;
   let plan!: Plan;
   let result!: ApplyResult;
-  const { w } = await withLoad(url, rows, async () => {
+  const { w, writes } = await withLoad(url, rows, async () => {
     const ac = new AbortController();
     const soft = setTimeout(() => ac.abort(), RUN_DEADLINE_MS);
     // Hard bound: cancel the applier's statement if the graceful stop did not end it.
@@ -461,7 +324,7 @@ async function runDdlguard(url: string, rows: number, pgMajor: number): Promise<
     }
   });
   const note = result.status === 'done' ? undefined : `apply ${result.status}${result.failedStep ? ` at ${result.failedStep}` : ''}: ${result.error ?? ''}`;
-  return { name: 'ddlguard', totalMs: t1 - t0, t0, t1, workload: w, verification: await verify(url, rows, w), plan, result, events, note };
+  return { name: 'ddlguard', totalMs: t1 - t0, t0, t1, workload: w, verification: await verify(url, rows, writes), plan, result, events, note };
 }
 
 interface Unbatched {
@@ -578,28 +441,14 @@ function backfillReport(apply: ApplyRun, unbatched: Unbatched[]): void {
 
 async function main(): Promise<void> {
   if (!Number.isInteger(ROWS) || ROWS < 1000) throw new Error(`rows must be an integer >= 1000 (got ${process.argv[2]})`);
-  const cores = os.availableParallelism?.() ?? os.cpus().length;
-  let server: PostgresServer | undefined;
-  let baseUrl = process.env.DATABASE_URL;
   const started = now();
-  const dbs: string[] = [];
-  const prefix = `ddlguard_bench_${process.pid}`;
+  let server: BenchServer | undefined;
+  let dbs: BenchDatabases | undefined;
   try {
-    if (!baseUrl) {
-      server = await startPostgres(18);
-      baseUrl = server.url;
-    }
-    const base = baseUrl;
-    const info = await withClient(base, async (c) => {
-      const v = await c.query(`SELECT current_setting('server_version') AS v, current_setting('server_version_num')::int AS n,
-        current_setting('fsync') AS fsync, current_setting('synchronous_commit') AS sc, current_setting('shared_buffers') AS sb`);
-      return v.rows[0] as { v: string; n: number; fsync: string; sc: string; sb: string };
-    });
-    const pgMajor = Math.floor(info.n / 10000);
-    console.log(`machine: ${cores} cores (${os.cpus()[0]?.model ?? '?'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, node ${process.version}`);
-    console.log(
-      `server: PostgreSQL ${info.v} (${server ? 'embedded, started by the bench' : 'DATABASE_URL'}; fsync=${info.fsync}, synchronous_commit=${info.sc}, shared_buffers=${info.sb}), on the same machine as the load`,
-    );
+    server = await openServer();
+    const pgMajor = server.info.major;
+    console.log(machineLine());
+    console.log(serverLine(server));
     console.log(
       `workload: ${READERS} readers (PK SELECT every ${READ_EVERY_MS} ms each), ${WRITERS} writers (every ${WRITE_EVERY_MS} ms each: ${Math.round((1 - INSERT_SHARE) * 100)}% single-row UPDATE, ${Math.round(INSERT_SHARE * 100)}% INSERT); closed loop, no statement_timeout; ${WARMUP_MS / 1000} s warm-up before each migration`,
     );
@@ -607,27 +456,21 @@ async function main(): Promise<void> {
       `apply options: defaults (lock_timeout ${DEFAULT_GUARD.startLockTimeoutMs} ms growing x${DEFAULT_GUARD.growth} to ${DEFAULT_GUARD.maxLockTimeoutMs} ms; backfill target ${DEFAULT_BACKFILL.targetBatchMs} ms/batch, ${DEFAULT_BACKFILL.sleepBetweenMs} ms pause)`,
     );
 
-    const tpl = `${prefix}_tpl`;
-    let t = now();
-    await withClient(base, (c) => c.query(`CREATE DATABASE ${tpl}`));
-    dbs.push(tpl);
-    await seedTemplate(withDb(base, tpl), ROWS);
-    const size = await withClient(withDb(base, tpl), (c) => c.query(`SELECT pg_size_pretty(pg_total_relation_size('accounts')) AS s`));
+    dbs = new BenchDatabases(server.baseUrl, `ddlguard_bench_${process.pid}`);
+    const t = now();
+    const tplUrl = await dbs.create('tpl');
+    await seedTemplate(tplUrl, ROWS);
+    const size = await withClient(tplUrl, (c) => c.query(`SELECT pg_size_pretty(pg_total_relation_size('accounts')) AS s`));
     console.log(`seed: accounts ${fmtInt(ROWS)} rows (${size.rows[0].s} with its primary key), owners ${fmtInt(OWNERS)} rows, in ${fmtMs(now() - t)}`);
     // The expected-state checksum must reproduce the seed exactly when no write happened.
-    const sane = await withClient(withDb(base, tpl), async (c) => {
-      const [a, e] = [await actualChecksum(c), await expectedChecksum(c, ROWS, new Workload('', ROWS))];
+    const sane = await withClient(tplUrl, async (c) => {
+      const [a, e] = [await actualChecksum(c), await expectedChecksum(c, ROWS, noWrites())];
       return a.rows === e.rows && a.sum === e.sum;
     });
     console.log(`checksum self-check (seeded table vs expected state with no writes): ${sane ? 'equal' : 'DIFFERENT - the data comparison below is not meaningful'}`);
-    t = now();
-    const copies = ['naive', 'ddlguard', 'unbatched'].map((n) => `${prefix}_${n}`);
-    for (const db of copies) {
-      await withClient(base, (c) => c.query(`CREATE DATABASE ${db} TEMPLATE ${tpl}`));
-      dbs.push(db);
-    }
-    console.log(`copies: ${copies.length} databases from the seeded template in ${fmtMs(now() - t)}`);
-    const [naiveDb, guardDb, unbatchedDb] = copies.map((d) => withDb(base, d)) as [string, string, string];
+    const copies = await dbs.copies('tpl', ['naive', 'ddlguard', 'unbatched']);
+    console.log(`copies: ${copies.urls.length} databases from the seeded template in ${fmtMs(copies.ms)}`);
+    const [naiveDb, guardDb, unbatchedDb] = copies.urls as [string, string, string];
 
     const naive = await runNaive(naiveDb, ROWS);
     const guarded = await runDdlguard(guardDb, ROWS, pgMajor);
@@ -643,11 +486,7 @@ async function main(): Promise<void> {
     console.log(`\nbench wall time: ${fmtMs(now() - started)}`);
   } finally {
     // Load clients are stopped by withLoad; drop what we created, stop what we started.
-    if (baseUrl) {
-      for (const db of dbs.reverse()) {
-        await withClient(baseUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`)).catch((e) => console.error(`could not drop ${db}: ${String(e)}`));
-      }
-    }
+    await dbs?.dropAll();
     await server?.stop();
   }
 }
