@@ -1,37 +1,542 @@
 /**
- * Live introspection for the planner: server version and table sizes
- * (pg_class.reltuples, pg_total_relation_size), so small tables keep the simple form.
+ * Live introspection: the schema model read from a server's catalogs.
+ *
+ * A handful of catalog queries, one per kind of object (relations, columns,
+ * constraints, indexes, types, functions, view dependencies), sent together in one
+ * round trip, so the cost does not grow with a query per table. Every non-system
+ * schema is read (pg_catalog, information_schema, pg_toast*, pg_temp* and ddlguard's
+ * own `ddlguard` schema are not); objects that belong to an extension are left out,
+ * as pg_dump leaves them out.
+ *
+ * Types are format_type's text parsed by PostgreSQL's own parser (libpg-query), each
+ * distinct string once, in one statement; defaults are judged volatile with the same
+ * expressionVolatility replay uses, over pg_get_expr's text. Both are printed with
+ * search_path set to the model's default (`public`), so a public type or function
+ * comes out unqualified, the way a migration names it.
+ *
+ * `readLiveFacts` (the planner's server version and table sizes) and `serverMajor`
+ * are built on the same reads.
  */
-import { connect, type Client } from '../../db/connection.js';
+import { connect, redactError, type Client } from '../../db/connection.js';
+import { isNotNullTestColumn, typeRefFromTypeName, type TypeRef } from '../../sql/ast.js';
+import { loadParser, parseRaw } from '../../sql/parser.js';
+import { expressionVolatility, type Volatility } from '../../locks/volatility.js';
+import {
+  SchemaModel,
+  externalOrigin,
+  indexRecord,
+  relKey,
+  type ColumnModel,
+  type ConstraintModel,
+  type DomainConstraint,
+  type Origin,
+  type RelationKind,
+  type RelationModel,
+  type RelationSize,
+} from '../model.js';
 
 async function majorOf(client: Client): Promise<number> {
   const v = await client.query<{ v: string }>("SELECT current_setting('server_version_num') AS v");
   return Math.floor(Number(v.rows[0]?.v ?? 0) / 10000);
 }
 
+export interface LiveIntrospection {
+  model: SchemaModel;
+  /** Server major version (e.g. 18). */
+  pgVersion: number;
+  /** current_database() */
+  database: string;
+}
+
+export interface IntrospectOptions {
+  /** How origins name the source (default `the live database`). */
+  label?: string;
+}
+
+/**
+ * Reads the whole schema model from a database: a connection URL (connected and closed
+ * here) or a connected client (left open; its settings are restored). Errors are redacted.
+ */
+export async function introspectLive(source: string | Client, opts: IntrospectOptions = {}): Promise<LiveIntrospection> {
+  const url = typeof source === 'string' ? source : undefined;
+  const [client] = await Promise.all([typeof source === 'string' ? connect(source) : Promise.resolve(source), loadParser()]);
+  try {
+    const pgVersion = await majorOf(client);
+    const results = (await client.query(catalogSql(pgVersion))) as unknown as Array<{ rows: any[] }>;
+    const rows = (i: number) => results[i]?.rows ?? [];
+    return {
+      pgVersion,
+      database: String(rows(Q.meta)[0]?.database ?? ''),
+      model: buildModel(
+        {
+          schemas: rows(Q.schemas),
+          relations: rows(Q.relations),
+          columns: rows(Q.columns),
+          constraints: rows(Q.constraints),
+          indexes: rows(Q.indexes),
+          enums: rows(Q.enums),
+          domains: rows(Q.domains),
+          functions: rows(Q.functions),
+          dependencies: rows(Q.dependencies),
+        },
+        externalOrigin('live', opts.label ?? 'the live database'),
+      ),
+    };
+  } catch (e) {
+    throw redactError(e, url);
+  } finally {
+    if (typeof source === 'string') await client.end().catch(() => {});
+  }
+}
+
+// ------------------------------------------------------------------ SQL
+
+/** Position of each result in the batch (the statements that only set the search path are skipped). */
+const Q = { meta: 1, schemas: 2, relations: 3, columns: 4, constraints: 5, indexes: 6, enums: 7, domains: 8, functions: 9, dependencies: 10 } as const;
+
+/** A user schema: not the system's, not ddlguard's own state schema. */
+const USER_SCHEMA = (n: string) =>
+  `${n}.nspname NOT IN ('pg_catalog', 'information_schema', 'ddlguard') AND left(${n}.nspname, 8) <> 'pg_toast' AND left(${n}.nspname, 7) <> 'pg_temp_'`;
+
+/** Not a member of an extension (pg_dump does not dump those either). */
+const NOT_EXTENSION = (catalog: string, oid: string) =>
+  `NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e WHERE e.classid = 'pg_catalog.${catalog}'::pg_catalog.regclass AND e.objid = ${oid} AND e.deptype = 'e')`;
+
+const USER_RELATION = `c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND ${USER_SCHEMA('n')} AND ${NOT_EXTENSION('pg_class', 'c.oid')}`;
+
+/**
+ * The whole read as one simple-protocol batch: one round trip and one implicit
+ * transaction, with search_path set locally (and restored for a caller's client that
+ * is inside a transaction of its own).
+ */
+function catalogSql(major: number): string {
+  const generated = major >= 12 ? 'a.attgenerated::text' : "''";
+  const prokind = major >= 11 ? "p.prokind = 'f'" : 'NOT p.proisagg';
+  const nkeys = major >= 11 ? 'i.indnkeyatts' : 'i.indnatts';
+  const contypes = major >= 18 ? "('p', 'u', 'f', 'c', 'x', 'n')" : "('p', 'u', 'f', 'c', 'x')";
+  // Domain NOT NULL constraints are in pg_constraint from 17; before, only typnotnull says so.
+  const domainContypes = major >= 17 ? "('c', 'n')" : "('c')";
+  return [
+    // 0: save the caller's search_path, then print names as the model resolves them.
+    `SELECT pg_catalog.set_config('ddlguard.saved_search_path', pg_catalog.current_setting('search_path'), true), pg_catalog.set_config('search_path', 'public', true)`,
+    // 1
+    `SELECT pg_catalog.current_database() AS database`,
+    // 2
+    `SELECT n.nspname AS name FROM pg_catalog.pg_namespace n WHERE ${USER_SCHEMA('n')} AND ${NOT_EXTENSION('pg_namespace', 'n.oid')}`,
+    // 3
+    `SELECT c.oid, n.nspname AS schema, c.relname AS name, c.relkind::text AS kind, c.relpersistence::text AS persistence,
+            c.reltuples::float8 AS reltuples,
+            CASE WHEN c.relispartition THEN (SELECT h.inhparent FROM pg_catalog.pg_inherits h WHERE h.inhrelid = c.oid LIMIT 1) END AS parent,
+            CASE WHEN c.relispartition THEN pg_catalog.pg_get_expr(c.relpartbound, c.oid) END AS bound,
+            pt.partstrat::text AS strategy, pt.partattrs::text AS partattrs,
+            CASE WHEN c.relkind IN ('r', 'm') THEN pg_catalog.pg_relation_size(c.oid) END AS heap,
+            CASE WHEN c.relkind IN ('r', 'm') THEN pg_catalog.pg_table_size(c.oid) END AS table_bytes,
+            CASE WHEN c.relkind IN ('r', 'm') THEN pg_catalog.pg_indexes_size(c.oid) END AS index_bytes,
+            CASE WHEN c.relkind IN ('r', 'm') AND c.reltoastrelid <> 0 THEN pg_catalog.pg_total_relation_size(c.reltoastrelid) ELSE 0 END AS toast
+       FROM pg_catalog.pg_class c
+       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+       LEFT JOIN pg_catalog.pg_partitioned_table pt ON pt.partrelid = c.oid
+      WHERE ${USER_RELATION}`,
+    // 4: columns in attnum order (sequences' own columns are not modelled)
+    `SELECT a.attrelid AS rel, a.attnum AS num, a.attname AS name, pg_catalog.format_type(a.atttypid, a.atttypmod) AS type,
+            a.attnotnull AS notnull, a.atthasdef AS hasdef, a.attidentity::text AS identity, ${generated} AS generated,
+            CASE WHEN a.atthasdef THEN pg_catalog.pg_get_expr(d.adbin, d.adrelid) END AS def
+       FROM pg_catalog.pg_attribute a
+       JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+       LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+      WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind <> 'S' AND ${USER_RELATION}
+      ORDER BY a.attrelid, a.attnum`,
+    // 5: constraints; an FK to a partitioned table also has one internal row per referenced
+    // partition on the same table (conparentid pointing at a constraint of the same relation): left out.
+    `SELECT k.conrelid AS rel, k.conname AS name, k.contype::text AS type, k.convalidated AS validated, k.conkey AS cols,
+            k.confrelid AS ref, rn.nspname AS ref_schema, rc.relname AS ref_name,
+            CASE WHEN k.contype = 'f' THEN ARRAY(SELECT ra.attname::text FROM pg_catalog.unnest(k.confkey) WITH ORDINALITY u(num, ord)
+                                                  JOIN pg_catalog.pg_attribute ra ON ra.attrelid = k.confrelid AND ra.attnum = u.num ORDER BY u.ord) END AS ref_cols,
+            ic.relname AS index_name,
+            CASE WHEN k.contype = 'c' THEN pg_catalog.pg_get_expr(k.conbin, k.conrelid) END AS expr
+       FROM pg_catalog.pg_constraint k
+       JOIN pg_catalog.pg_class c ON c.oid = k.conrelid
+       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+       LEFT JOIN pg_catalog.pg_class rc ON rc.oid = k.confrelid
+       LEFT JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace
+       LEFT JOIN pg_catalog.pg_class ic ON ic.oid = k.conindid AND k.contype IN ('p', 'u', 'x')
+      WHERE k.contype IN ${contypes} AND ${USER_RELATION}
+        AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint pk WHERE pk.oid = k.conparentid AND pk.conrelid = k.conrelid)
+      ORDER BY k.conrelid, k.conname`,
+    // 6: indexes
+    `SELECT i.indrelid AS rel, ic.oid, ic.relname AS name, i.indisunique AS is_unique, i.indisvalid AS valid, ${nkeys} AS nkeys,
+            i.indkey::text AS keys, i.indpred IS NOT NULL AS partial, am.amname AS method,
+            (SELECT h.inhparent FROM pg_catalog.pg_inherits h WHERE h.inhrelid = ic.oid LIMIT 1) AS parent
+       FROM pg_catalog.pg_index i
+       JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+       JOIN pg_catalog.pg_am am ON am.oid = ic.relam
+       JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
+       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+      WHERE ${USER_RELATION}`,
+    // 7: enums, values in enumsortorder
+    `SELECT n.nspname AS schema, t.typname AS name, ARRAY(SELECT e.enumlabel::text FROM pg_catalog.pg_enum e WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder) AS vals
+       FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+      WHERE t.typtype = 'e' AND ${USER_SCHEMA('n')} AND ${NOT_EXTENSION('pg_type', 't.oid')}`,
+    // 8: domains with their constraints
+    `SELECT n.nspname AS schema, t.typname AS name, pg_catalog.format_type(t.typbasetype, t.typtypmod) AS base, t.typnotnull AS notnull,
+            ARRAY(SELECT k.conname::text FROM pg_catalog.pg_constraint k WHERE k.contypid = t.oid AND k.contype IN ${domainContypes} ORDER BY k.conname) AS con_names,
+            ARRAY(SELECT k.contype::text FROM pg_catalog.pg_constraint k WHERE k.contypid = t.oid AND k.contype IN ${domainContypes} ORDER BY k.conname) AS con_types,
+            ARRAY(SELECT k.convalidated FROM pg_catalog.pg_constraint k WHERE k.contypid = t.oid AND k.contype IN ${domainContypes} ORDER BY k.conname) AS con_valid
+       FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+      WHERE t.typtype = 'd' AND ${USER_SCHEMA('n')} AND ${NOT_EXTENSION('pg_type', 't.oid')}`,
+    // 9: user functions' volatility
+    `SELECT p.proname AS name, p.provolatile::text AS volatility
+       FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+      WHERE ${prokind} AND ${USER_SCHEMA('n')} AND ${NOT_EXTENSION('pg_proc', 'p.oid')}`,
+    // 10: what views and materialized views read (their rewrite rule's dependencies)
+    `SELECT DISTINCT r.ev_class AS rel, d.refobjid AS dep
+       FROM pg_catalog.pg_rewrite r
+       JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND d.objid = r.oid
+                                  AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjid <> r.ev_class AND d.deptype = 'n'
+       JOIN pg_catalog.pg_class c ON c.oid = r.ev_class
+       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind IN ('v', 'm') AND ${USER_RELATION}`,
+    // 11: restore the caller's search_path (inside the caller's own transaction, SET LOCAL would outlive this batch)
+    `SELECT pg_catalog.set_config('search_path', pg_catalog.current_setting('ddlguard.saved_search_path'), true)`,
+  ].join(';\n');
+}
+
+// ------------------------------------------------------------------ model
+
+interface CatalogRows {
+  schemas: any[];
+  relations: any[];
+  columns: any[];
+  constraints: any[];
+  indexes: any[];
+  enums: any[];
+  domains: any[];
+  functions: any[];
+  dependencies: any[];
+}
+
+const KINDS: Record<string, RelationKind> = {
+  r: 'table',
+  p: 'partitioned-table',
+  v: 'view',
+  m: 'materialized-view',
+  S: 'sequence',
+  f: 'foreign-table',
+};
+
+const STRATEGIES: Record<string, RelationModel['partitionStrategy']> = { r: 'range', l: 'list', h: 'hash' };
+
+const VOLATILITY: Record<string, Volatility> = { v: 'volatile', s: 'stable', i: 'immutable' };
+
+const CONSTRAINT_KINDS: Record<string, ConstraintModel['kind']> = {
+  p: 'primary-key',
+  u: 'unique',
+  f: 'foreign-key',
+  c: 'check',
+  x: 'exclude',
+  n: 'not-null',
+};
+
+function buildModel(r: CatalogRows, origin: Origin): SchemaModel {
+  const model = new SchemaModel();
+  for (const s of r.schemas) model.schemas.add(String(s.name));
+  for (const f of r.functions) {
+    const name = String(f.name).toLowerCase();
+    const vol = VOLATILITY[String(f.volatility)] ?? 'volatile';
+    // Overloads of one name: the most volatile decides (unknown counts as volatile too).
+    const prev = model.functions.get(name);
+    if (!prev || RANK[vol] > RANK[prev]) model.functions.set(name, vol);
+  }
+
+  const types = parseTypes([...r.columns.map((c) => String(c.type)), ...r.domains.map((d) => String(d.base))]);
+
+  // Relations, by oid.
+  const byOid = new Map<number, RelationModel>();
+  const raw = new Map<number, any>();
+  for (const row of r.relations) {
+    const rel = model.newRelation(relKey(row.schema, row.name), KINDS[row.kind] ?? 'table', origin);
+    rel.unlogged = row.persistence === 'u';
+    byOid.set(row.oid, rel);
+    raw.set(row.oid, row);
+  }
+  for (const [oid, row] of raw) {
+    const rel = byOid.get(oid)!;
+    if (row.parent != null) {
+      const parent = byOid.get(row.parent);
+      if (parent) {
+        rel.partitionOf = parent.key;
+        parent.partitions.add(rel.key);
+      }
+      rel.partitionBound = row.bound ?? null;
+    }
+    if (row.strategy) rel.partitionStrategy = STRATEGIES[row.strategy] ?? null;
+  }
+
+  // Columns, in attnum order; attnums kept per relation for constraint and index keys.
+  const attnames = new Map<number, Map<number, string>>();
+  const withDefault: Array<{ col: ColumnModel; def: string }> = [];
+  for (const row of r.columns) {
+    const rel = byOid.get(row.rel);
+    if (!rel) continue;
+    let names = attnames.get(row.rel);
+    if (!names) attnames.set(row.rel, (names = new Map()));
+    names.set(Number(row.num), String(row.name));
+    const generated = row.generated === 's' ? 'stored' : row.generated === 'v' ? 'virtual' : null;
+    const identity = row.identity === 'a' || row.identity === 'd';
+    const col: ColumnModel = {
+      name: String(row.name),
+      type: types.get(String(row.type)) ?? unknownType(String(row.type)),
+      notNull: row.notnull === true,
+      // A generation expression is stored as a default, but it is not one; an identity column has
+      // no pg_attrdef row, but its values come from a sequence (replay counts it as a default too).
+      hasDefault: (row.hasdef === true && !generated) || identity,
+      defaultVolatile: false,
+      generated,
+      identity,
+      origin,
+    };
+    if (col.hasDefault && !identity && typeof row.def === 'string') withDefault.push({ col, def: row.def });
+    rel.columns.set(col.name, col);
+  }
+  const volatile = defaultsVolatility(
+    withDefault.map((d) => d.def),
+    model.functions,
+  );
+  withDefault.forEach((d, i) => (d.col.defaultVolatile = volatile[i]!));
+
+  for (const [oid, row] of raw) {
+    if (!row.partattrs) continue;
+    const names = attnames.get(oid);
+    byOid.get(oid)!.partitionKey = attnums(row.partattrs)
+      .filter((n) => n > 0)
+      .map((n) => names?.get(n) ?? String(n));
+  }
+
+  // Constraints.
+  const checks: Array<{ con: ConstraintModel; expr: string }> = [];
+  for (const row of r.constraints) {
+    const rel = byOid.get(row.rel);
+    const kind = CONSTRAINT_KINDS[String(row.type)];
+    if (!rel || !kind) continue;
+    const names = attnames.get(row.rel);
+    const columns = ((row.cols ?? []) as number[]).filter((n) => n > 0).map((n) => names?.get(n) ?? String(n));
+    const con: ConstraintModel = {
+      name: String(row.name),
+      kind,
+      columns,
+      validated: row.validated === true,
+      notNullColumn: kind === 'not-null' ? (columns[0] ?? null) : null,
+      references: kind === 'foreign-key' && row.ref_name != null ? relKey(row.ref_schema, row.ref_name) : null,
+      referencesColumns: kind === 'foreign-key' ? ((row.ref_cols ?? []) as string[]) : [],
+      index: row.index_name ?? null,
+      origin,
+    };
+    rel.constraints.set(con.name, con);
+    if (kind === 'check' && typeof row.expr === 'string' && /IS NOT NULL/i.test(row.expr)) checks.push({ con, expr: row.expr });
+    // PostgreSQL 18: attnotnull is already set while a NOT NULL constraint is NOT VALID.
+    if (kind === 'not-null' && !con.validated && con.notNullColumn) {
+      const col = rel.columns.get(con.notNullColumn);
+      if (col) col.notNull = false;
+    }
+  }
+  const trees = parseExpressions(checks.map((c) => c.expr));
+  checks.forEach((c, i) => (c.con.notNullColumn = trees[i] ? isNotNullTestColumn(trees[i]) : null));
+
+  // Indexes.
+  const indexKeys = new Map<number, string>();
+  for (const row of r.indexes) {
+    const rel = byOid.get(row.rel);
+    if (rel) indexKeys.set(row.oid, relKey(rel.schema, String(row.name)));
+  }
+  for (const row of r.indexes) {
+    const rel = byOid.get(row.rel);
+    if (!rel) continue;
+    const key = indexKeys.get(row.oid)!;
+    const names = attnames.get(row.rel);
+    const keyCols = attnums(row.keys).slice(0, Number(row.nkeys));
+    model.indexes.set(
+      key,
+      indexRecord({
+        key,
+        schema: rel.schema,
+        name: String(row.name),
+        table: rel.key,
+        columns: keyCols.filter((n) => n > 0).map((n) => names?.get(n) ?? String(n)),
+        unique: row.is_unique === true,
+        expressions: keyCols.filter((n) => n === 0).length,
+        partial: row.partial === true,
+        valid: row.valid === true,
+        method: String(row.method),
+        parent: row.parent != null ? (indexKeys.get(row.parent) ?? null) : null,
+        origin,
+      }),
+    );
+    rel.indexes.add(key);
+  }
+
+  // View and materialized view dependencies.
+  for (const row of r.dependencies) {
+    const rel = byOid.get(row.rel);
+    const dep = byOid.get(row.dep);
+    if (rel && dep && !rel.dependsOn.includes(dep.key)) rel.dependsOn.push(dep.key);
+  }
+  for (const rel of byOid.values()) rel.dependsOn.sort();
+
+  // Enums and domains.
+  for (const row of r.enums) {
+    const key = relKey(row.schema, row.name);
+    model.enums.set(key, { key, values: (row.vals ?? []).map(String), origin });
+  }
+  for (const row of r.domains) {
+    const key = relKey(row.schema, row.name);
+    const constraints: DomainConstraint[] = ((row.con_names ?? []) as string[]).map((name, i) => ({
+      name,
+      kind: row.con_types?.[i] === 'n' ? 'not-null' : 'check',
+      validated: row.con_valid?.[i] !== false,
+    }));
+    const notNull = row.notnull === true;
+    // Before 17 a domain's NOT NULL has no pg_constraint row: named the way PostgreSQL 17 names it.
+    if (notNull && !constraints.some((c) => c.kind === 'not-null')) constraints.push({ name: `${row.name}_not_null`, kind: 'not-null', validated: true });
+    model.domains.set(key, {
+      key,
+      base: types.get(String(row.base)) ?? unknownType(String(row.base)),
+      notNull,
+      constraints,
+      hasConstraints: notNull || constraints.length > 0,
+      origin,
+    });
+  }
+
+  // Sizes: tables and materialized views from the catalog, partitioned tables summed over their leaves.
+  for (const [oid, row] of raw) {
+    if (row.heap == null) continue;
+    const heapBytes = Number(row.heap);
+    const indexBytes = Number(row.index_bytes);
+    const reltuples = Number(row.reltuples);
+    byOid.get(oid)!.size = {
+      rows: reltuples >= 0 ? Math.round(reltuples) : heapBytes === 0 ? 0 : null,
+      heapBytes,
+      indexBytes,
+      toastBytes: Number(row.toast),
+      totalBytes: Number(row.table_bytes) + indexBytes,
+    };
+  }
+  for (const rel of byOid.values()) if (rel.kind === 'partitioned-table') rel.size = leafSum(model, rel);
+  return model;
+}
+
+const RANK: Record<Volatility, number> = { immutable: 0, stable: 1, volatile: 2 };
+
+/** Sizes summed over the leaf partitions; rows null when a leaf has no estimate (never analyzed, not empty). */
+function leafSum(model: SchemaModel, rel: RelationModel, seen = new Set<string>()): RelationSize {
+  const out: RelationSize = { rows: 0, heapBytes: 0, indexBytes: 0, toastBytes: 0, totalBytes: 0 };
+  let unknown = false;
+  const visit = (r: RelationModel) => {
+    if (seen.has(r.key)) return;
+    seen.add(r.key);
+    if (r.kind === 'partitioned-table') {
+      for (const p of r.partitions) {
+        const child = model.relations.get(p);
+        if (child) visit(child);
+      }
+      return;
+    }
+    if (!r.size) {
+      unknown = true;
+      return;
+    }
+    out.heapBytes += r.size.heapBytes;
+    out.indexBytes += r.size.indexBytes;
+    out.toastBytes += r.size.toastBytes;
+    out.totalBytes += r.size.totalBytes;
+    if (r.size.rows === null) unknown = true;
+    else out.rows = (out.rows ?? 0) + r.size.rows;
+  };
+  visit(rel);
+  if (unknown) out.rows = null;
+  return out;
+}
+
+/** int2vector text (`1 3 0`) -> attnums. */
+function attnums(text: unknown): number[] {
+  if (typeof text !== 'string' || !text.trim()) return [];
+  return text.trim().split(/\s+/).map(Number);
+}
+
+function unknownType(text: string): TypeRef {
+  return { name: text, schema: null, mods: [], array: false };
+}
+
+/** format_type strings -> TypeRefs: every distinct string once, parsed in one `SELECT NULL::t1, NULL::t2, ...`. */
+export function parseTypes(texts: readonly string[]): Map<string, TypeRef> {
+  const distinct = [...new Set(texts)];
+  const out = new Map<string, TypeRef>();
+  const trees = parseTargets(distinct.map((t) => `NULL::${t}`));
+  distinct.forEach((t, i) => {
+    const tn = trees[i]?.TypeCast?.typeName;
+    if (tn) out.set(t, typeRefFromTypeName(tn));
+  });
+  return out;
+}
+
+/** Parse trees of expressions (null for one that does not parse), in one statement when they all do. */
+function parseExpressions(exprs: readonly string[]): Array<unknown | null> {
+  return parseTargets(exprs.map((e) => `(${e})`));
+}
+
+function parseTargets(items: readonly string[]): Array<any | null> {
+  if (items.length === 0) return [];
+  const vals = (sql: string): any[] | null => {
+    try {
+      const stmt = parseRaw(sql).stmts[0]?.stmt as any;
+      return (stmt?.SelectStmt?.targetList ?? []).map((t: any) => t?.ResTarget?.val ?? null);
+    } catch {
+      return null;
+    }
+  };
+  const all = vals(`SELECT ${items.join(',\n')}`);
+  if (all && all.length === items.length) return all;
+  // One of them does not parse on its own terms: one by one, so the others still count.
+  return items.map((it) => vals(`SELECT ${it}`)?.[0] ?? null);
+}
+
+/**
+ * Whether each default (pg_get_expr text) is volatile, by the same rule as replay.
+ * A default without a function call (a constant, a cast, CURRENT_TIMESTAMP) is not:
+ * only those that may call one are parsed, all in one statement.
+ */
+function defaultsVolatility(defs: readonly string[], functions: ReadonlyMap<string, Volatility>): boolean[] {
+  const out = defs.map(() => false);
+  const pending: number[] = [];
+  defs.forEach((d, i) => {
+    if (/[\p{L}_"][\p{L}\p{N}_$"]*\s*\(/u.test(d)) pending.push(i);
+  });
+  const trees = parseExpressions(pending.map((i) => defs[i]!));
+  pending.forEach((at, j) => {
+    const tree = trees[j];
+    // Unparseable: count it volatile, as replay counts an unknown function.
+    out[at] = tree == null ? true : expressionVolatility(tree, functions).volatile;
+  });
+  return out;
+}
+
+// ------------------------------------------------------------------ the planner's facts
+
 export interface LiveFacts {
   /** Server major version (e.g. 16). */
   pgVersion: number;
-  /** `schema.table` -> estimated rows and total bytes (table + indexes + TOAST). */
+  /** `schema.table` -> estimated rows and total bytes (table + indexes + TOAST); partitioned tables summed over their partitions. */
   tableSizes: Map<string, { rows: number; bytes: number }>;
 }
 
 export async function readLiveFacts(url: string): Promise<LiveFacts> {
-  const client = await connect(url);
-  try {
-    const pgVersion = await majorOf(client);
-    const r = await client.query<{ schema: string; name: string; rows: string; bytes: string }>(
-      `SELECT n.nspname AS schema, c.relname AS name,
-              GREATEST(c.reltuples, 0)::bigint AS rows, pg_total_relation_size(c.oid) AS bytes
-         FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-        WHERE c.relkind IN ('r', 'p', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'`,
-    );
-    const tableSizes = new Map<string, { rows: number; bytes: number }>();
-    for (const row of r.rows) tableSizes.set(`${row.schema}.${row.name}`, { rows: Number(row.rows), bytes: Number(row.bytes) });
-    return { pgVersion, tableSizes };
-  } finally {
-    await client.end();
+  const { model, pgVersion } = await introspectLive(url);
+  const tableSizes = new Map<string, { rows: number; bytes: number }>();
+  for (const rel of model.relations.values()) {
+    if (rel.size) tableSizes.set(rel.key, { rows: rel.size.rows ?? 0, bytes: rel.size.totalBytes });
   }
+  return { pgVersion, tableSizes };
 }
 
 /** The server's major version (e.g. 16). */
@@ -39,7 +544,9 @@ export async function serverMajor(url: string): Promise<number> {
   const client = await connect(url);
   try {
     return await majorOf(client);
+  } catch (e) {
+    throw redactError(e, url);
   } finally {
-    await client.end();
+    await client.end().catch(() => {});
   }
 }
