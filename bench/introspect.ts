@@ -10,11 +10,15 @@
  */
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { setFlagsFromString } from 'node:v8';
 import pg from 'pg';
 import { introspectLive } from '../src/schema/sources/live.js';
 import { loadParser } from '../src/sql/parser.js';
 import { quoteIdent } from '../src/sql/quote.js';
 import { startPostgres, type PostgresServer } from '../test/support/postgres.js';
+
+// As the CLI does (src/cli/main.ts): the parser's WASM with V8's baseline compiler only.
+setFlagsFromString('--liftoff-only');
 
 const TABLES = Number(process.argv[2] ?? 5000);
 /** Tables per CREATE batch (each batch is one implicit transaction: its locks must fit the lock table). */
@@ -76,7 +80,7 @@ async function main(): Promise<void> {
     }
     const base = baseUrl;
     const version = await withClient(base, async (c) => (await c.query(`SELECT current_setting('server_version') AS v`)).rows[0].v as string);
-    console.log(`machine: ${os.availableParallelism?.() ?? os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), node ${process.version}`);
+    console.log(`machine: ${os.availableParallelism?.() ?? os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), load average ${os.loadavg()[0]!.toFixed(1)}, node ${process.version} (--liftoff-only, as the CLI)`);
     console.log(`server: PostgreSQL ${version} (${server ? 'embedded, started by the bench' : 'DATABASE_URL'})`);
 
     await withClient(base, (c) => c.query(`CREATE DATABASE ${quoteIdent(db)}`));
