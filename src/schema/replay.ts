@@ -459,161 +459,176 @@ const RECURSING = new Set([
 ]);
 
 function alterTableCmd(model: SchemaModel, rel: RelationModel, cmd: any, origin: Origin, inh: boolean): void {
-  {
-    let col = cmd.name ? rel.columns.get(cmd.name) : undefined;
-    // A placeholder learns a column from the statements that name it; only the fact stated is known.
-    if (!col && rel.placeholder && cmd.name && INFERRING.has(cmd.subtype)) {
-      col = { ...plainColumn(String(cmd.name), origin), inferred: { type: false, notNull: false } };
-      rel.columns.set(col.name, col);
+  let col = cmd.name ? rel.columns.get(cmd.name) : undefined;
+  // A placeholder learns a column from the statements that name it; only the fact stated is known.
+  if (!col && rel.placeholder && cmd.name && INFERRING.has(cmd.subtype)) {
+    col = { ...plainColumn(String(cmd.name), origin), inferred: { type: false, notNull: false } };
+    rel.columns.set(col.name, col);
+  }
+  switch (cmd.subtype) {
+    case 'AT_AddColumn':
+      if (cmd.def?.ColumnDef) {
+        if (rel.columns.has(cmd.def.ColumnDef.colname) && cmd.missing_ok) break;
+        applyColumnDef(model, rel, cmd.def.ColumnDef, origin);
+      }
+      break;
+    case 'AT_DropColumn':
+      if (cmd.name) {
+        rel.columns.delete(cmd.name);
+        for (const other of [...model.relations.values()]) {
+          if (other.ownedBy?.table === rel.key && other.ownedBy.column === cmd.name) model.dropRelation(other.key);
+        }
+        for (const [k, con] of rel.constraints) if (con.columns.includes(cmd.name)) rel.constraints.delete(k);
+        for (const ix of [...rel.indexes]) {
+          if (model.indexes.get(ix)?.columns.includes(cmd.name)) {
+            model.indexes.delete(ix);
+            rel.indexes.delete(ix);
+          }
+        }
+      }
+      break;
+    case 'AT_AlterColumnType':
+      if (col && cmd.def?.ColumnDef?.typeName) {
+        col.type = typeRefFromTypeName(cmd.def.ColumnDef.typeName);
+        if (col.inferred) col.inferred.type = true;
+      }
+      break;
+    case 'AT_SetNotNull':
+      if (col) {
+        col.notNull = true;
+        if (col.inferred) col.inferred.notNull = true;
+      }
+      break;
+    case 'AT_DropNotNull':
+      if (col) {
+        col.notNull = false;
+        if (col.inferred) col.inferred.notNull = true;
+      }
+      for (const [k, con] of rel.constraints) if (con.kind === 'not-null' && con.notNullColumn === cmd.name) rel.constraints.delete(k);
+      break;
+    case 'AT_ColumnDefault':
+      if (col) {
+        col.hasDefault = Boolean(cmd.def);
+        col.defaultVolatile = cmd.def ? expressionVolatility(cmd.def, model.functions).volatile : false;
+      }
+      break;
+    case 'AT_AddIdentity':
+      if (col) {
+        col.identity = true;
+        col.notNull = true;
+        col.hasDefault = true;
+        ownedSequence(model, rel, col.name, sequenceNameOption(cmd.def?.Constraint?.options), origin);
+      }
+      break;
+    case 'AT_DropIdentity':
+      if (col) {
+        col.identity = false;
+        col.hasDefault = false;
+        for (const other of [...model.relations.values()]) {
+          if (other.ownedBy?.table === rel.key && other.ownedBy.column === col.name) model.dropRelation(other.key);
+        }
+      }
+      break;
+    case 'AT_AddConstraint': {
+      const def = cmd.def?.Constraint;
+      if (!def) break;
+      // A partition already has a CHECK, FOREIGN KEY or NOT NULL of that name: PostgreSQL merges them.
+      if (rel.partitionOf && def.conname && rel.constraints.has(def.conname) && !INDEX_BACKED.has(def.contype)) break;
+      const con = applyConstraint(model, rel, def, origin, false);
+      // ONLY on a partitioned table: its index stays invalid until every partition's index is attached.
+      const ix = con?.index ? model.indexes.get(relKey(rel.schema, con.index)) : undefined;
+      if (ix && rel.kind === 'partitioned-table' && !inh && rel.partitions.size > 0) ix.valid = false;
+      if (con && inh && rel.kind === 'partitioned-table') {
+        for (const p of [...rel.partitions]) {
+          const part = model.relations.get(p);
+          if (part) cloneConstraint(model, rel, con, part, def, origin);
+        }
+        return;
+      }
+      break;
     }
-    switch (cmd.subtype) {
-      case 'AT_AddColumn':
-        if (cmd.def?.ColumnDef) {
-          if (rel.columns.has(cmd.def.ColumnDef.colname) && (cmd.missing_ok || rel.partitionOf)) break;
-          applyColumnDef(model, rel, cmd.def.ColumnDef, origin);
+    case 'AT_AddIndexConstraint':
+      if (cmd.def?.IndexStmt) {
+        const ix = cmd.def.IndexStmt;
+        applyConstraint(model, rel, { contype: ix.primary ? 'CONSTR_PRIMARY' : 'CONSTR_UNIQUE', conname: ix.idxname, indexname: ix.idxname }, origin, false);
+      }
+      break;
+    case 'AT_ValidateConstraint': {
+      const con = cmd.name ? rel.constraints.get(cmd.name) : undefined;
+      if (con) {
+        con.validated = true;
+        if (con.kind === 'not-null' && con.notNullColumn) {
+          const target = rel.columns.get(con.notNullColumn);
+          if (target) target.notNull = true;
         }
-        break;
-      case 'AT_DropColumn':
-        if (cmd.name) {
-          rel.columns.delete(cmd.name);
-          for (const other of [...model.relations.values()]) {
-            if (other.ownedBy?.table === rel.key && other.ownedBy.column === cmd.name) model.dropRelation(other.key);
-          }
-          for (const [k, con] of rel.constraints) if (con.columns.includes(cmd.name)) rel.constraints.delete(k);
-          for (const ix of [...rel.indexes]) {
-            if (model.indexes.get(ix)?.columns.includes(cmd.name)) {
-              model.indexes.delete(ix);
-              rel.indexes.delete(ix);
-            }
-          }
-        }
-        break;
-      case 'AT_AlterColumnType':
-        if (col && cmd.def?.ColumnDef?.typeName) {
-          col.type = typeRefFromTypeName(cmd.def.ColumnDef.typeName);
-          if (col.inferred) col.inferred.type = true;
-        }
-        break;
-      case 'AT_SetNotNull':
-        if (col) {
-          col.notNull = true;
-          if (col.inferred) col.inferred.notNull = true;
-        }
-        break;
-      case 'AT_DropNotNull':
-        if (col) {
-          col.notNull = false;
-          if (col.inferred) col.inferred.notNull = true;
-        }
-        for (const [k, con] of rel.constraints) if (con.kind === 'not-null' && con.notNullColumn === cmd.name) rel.constraints.delete(k);
-        break;
-      case 'AT_ColumnDefault':
-        if (col) {
-          col.hasDefault = Boolean(cmd.def);
-          col.defaultVolatile = cmd.def ? expressionVolatility(cmd.def, model.functions).volatile : false;
-        }
-        break;
-      case 'AT_AddIdentity':
-        if (col) {
-          col.identity = true;
-          col.notNull = true;
-          col.hasDefault = true;
-          ownedSequence(model, rel, col.name, sequenceNameOption(cmd.def?.Constraint?.options), origin);
-        }
-        break;
-      case 'AT_DropIdentity':
-        if (col) {
-          col.identity = false;
-          col.hasDefault = false;
-          for (const other of [...model.relations.values()]) {
-            if (other.ownedBy?.table === rel.key && other.ownedBy.column === col.name) model.dropRelation(other.key);
-          }
-        }
-        break;
-      case 'AT_AddConstraint': {
-        const def = cmd.def?.Constraint;
-        if (!def) break;
-        // A partition already has a CHECK, FOREIGN KEY or NOT NULL of that name: PostgreSQL merges them.
-        if (rel.partitionOf && def.conname && rel.constraints.has(def.conname) && !INDEX_BACKED.has(def.contype)) break;
-        const con = applyConstraint(model, rel, def, origin, false);
-        // ONLY on a partitioned table: its index stays invalid until every partition's index is attached.
-        const ix = con?.index ? model.indexes.get(relKey(rel.schema, con.index)) : undefined;
-        if (ix && rel.kind === 'partitioned-table' && !inh && rel.partitions.size > 0) ix.valid = false;
-        if (con && inh && rel.kind === 'partitioned-table') {
-          for (const p of [...rel.partitions]) {
-            const part = model.relations.get(p);
-            if (part) cloneConstraint(model, rel, con, part, def, origin);
-          }
+      }
+      break;
+    }
+    case 'AT_DropConstraint':
+      if (cmd.name) {
+        const con = rel.constraints.get(cmd.name);
+        rel.constraints.delete(cmd.name);
+        const ixKey = relKey(rel.schema, con?.index ?? cmd.name);
+        if (con && (con.kind === 'primary-key' || con.kind === 'unique' || con.kind === 'exclude')) {
+          // The partitions' constraints go with the partitioned index they are attached to.
+          dropIndexTree(model, ixKey);
           return;
         }
-        break;
-      }
-      case 'AT_AddIndexConstraint':
-        if (cmd.def?.IndexStmt) {
-          const ix = cmd.def.IndexStmt;
-          applyConstraint(model, rel, { contype: ix.primary ? 'CONSTR_PRIMARY' : 'CONSTR_UNIQUE', conname: ix.idxname, indexname: ix.idxname }, origin, false);
+        if (con?.kind === 'not-null' && con.notNullColumn) {
+          const target = rel.columns.get(con.notNullColumn);
+          if (target) target.notNull = false;
         }
-        break;
-      case 'AT_ValidateConstraint': {
-        const con = cmd.name ? rel.constraints.get(cmd.name) : undefined;
-        if (con) {
-          con.validated = true;
-          if (con.kind === 'not-null' && con.notNullColumn) {
-            const target = rel.columns.get(con.notNullColumn);
-            if (target) target.notNull = true;
-          }
-        }
-        break;
       }
-      case 'AT_DropConstraint':
-        if (cmd.name) {
-          const con = rel.constraints.get(cmd.name);
-          rel.constraints.delete(cmd.name);
-          const ixKey = relKey(rel.schema, con?.index ?? cmd.name);
-          if (con && (con.kind === 'primary-key' || con.kind === 'unique' || con.kind === 'exclude')) {
-            // The partitions' constraints go with the partitioned index they are attached to.
-            dropIndexTree(model, ixKey);
-            return;
-          }
-          if (con?.kind === 'not-null' && con.notNullColumn) {
-            const target = rel.columns.get(con.notNullColumn);
-            if (target) target.notNull = false;
-          }
-        }
-        break;
-      case 'AT_SetLogged':
-        rel.unlogged = false;
-        break;
-      case 'AT_SetUnLogged':
-        rel.unlogged = true;
-        break;
-      case 'AT_AttachPartition': {
-        const part = model.touch(qnameFromRangeVar(cmd.def?.PartitionCmd?.name), origin.file);
-        if (rel.placeholder && rel.kind === 'table') rel.kind = 'partitioned-table';
-        part.partitionOf = rel.key;
-        part.partitionBound = cmd.def?.PartitionCmd?.bound ? partitionBoundText(cmd.def.PartitionCmd.bound) : null;
-        rel.partitions.add(part.key);
-        inheritFromParent(model, rel, part, origin);
-        break;
-      }
-      case 'AT_DetachPartition': {
-        const part = model.relation(qnameFromRangeVar(cmd.def?.PartitionCmd?.name));
-        if (part) {
-          part.partitionOf = null;
-          part.partitionBound = null;
-          rel.partitions.delete(part.key);
-        }
-        break;
-      }
-      default:
-        break;
+      break;
+    case 'AT_SetLogged':
+      rel.unlogged = false;
+      break;
+    case 'AT_SetUnLogged':
+      rel.unlogged = true;
+      break;
+    case 'AT_AttachPartition': {
+      const part = model.touch(qnameFromRangeVar(cmd.def?.PartitionCmd?.name), origin.file);
+      if (rel.placeholder && rel.kind === 'table') rel.kind = 'partitioned-table';
+      part.partitionOf = rel.key;
+      part.partitionBound = cmd.def?.PartitionCmd?.bound ? partitionBoundText(cmd.def.PartitionCmd.bound) : null;
+      rel.partitions.add(part.key);
+      inheritFromParent(model, rel, part, origin);
+      break;
     }
+    case 'AT_DetachPartition': {
+      const part = model.relation(qnameFromRangeVar(cmd.def?.PartitionCmd?.name));
+      if (part) {
+        part.partitionOf = null;
+        part.partitionBound = null;
+        rel.partitions.delete(part.key);
+      }
+      break;
+    }
+    default:
+      break;
   }
   if (inh && rel.partitions.size > 0 && RECURSING.has(cmd.subtype)) {
     for (const p of [...rel.partitions]) {
       const part = model.relations.get(p);
-      if (part) alterTableCmd(model, part, cmd, origin, true);
+      if (!part) continue;
+      if (cmd.subtype === 'AT_AddColumn') addColumnToPartition(model, rel, part, String(cmd.def?.ColumnDef?.colname ?? ''), origin);
+      else alterTableCmd(model, part, cmd, origin, true);
     }
+  }
+}
+
+/**
+ * A column added to a partitioned table, on one partition: the parent's column as it is
+ * (a serial or identity column's sequence stays the parent's), and what its constraints
+ * and indexes give partitions.
+ */
+function addColumnToPartition(model: SchemaModel, parent: RelationModel, part: RelationModel, name: string, origin: Origin): void {
+  const col = parent.columns.get(name);
+  if (col && !part.columns.has(name)) part.columns.set(name, { ...col, type: { ...col.type, mods: [...col.type.mods] }, origin });
+  inheritFromParent(model, parent, part, origin);
+  for (const p of [...part.partitions]) {
+    const sub = model.relations.get(p);
+    if (sub) addColumnToPartition(model, part, sub, name, origin);
   }
 }
 
@@ -694,6 +709,7 @@ function inheritFromParent(model: SchemaModel, parent: RelationModel, part: Rela
  * parent's index backs one), named for the partition. Recurses into sub-partitions.
  */
 function cloneIndex(model: SchemaModel, parent: RelationModel, pix: IndexModel, part: RelationModel, origin: Origin): void {
+  if ([...part.indexes].some((k) => model.indexes.get(k)?.parent === pix.key)) return;
   const same = [...part.indexes]
     .map((k) => model.indexes.get(k))
     .find((ix) => ix && !ix.parent && ix.columns.join(',') === pix.columns.join(',') && ix.unique === pix.unique && ix.method === pix.method && ix.expressions === pix.expressions && ix.partial === pix.partial);

@@ -110,6 +110,14 @@ describe('replay: partitions', () => {
     expect([...m.indexes.values()].filter((ix) => ix.parent === 'public.p_id_idx')).toEqual([]);
   });
 
+  it('a column added to a partitioned table: the partitions get the column (one sequence for a serial) and its constraints', () => {
+    const m = replay(PARENT + 'ALTER TABLE p ADD COLUMN n bigserial, ADD COLUMN code text UNIQUE;');
+    expect(m.relations.get('public.p1')!.columns.get('n')).toMatchObject({ type: { name: 'int8' }, hasDefault: true, defaultVolatile: true });
+    expect([...m.relations.values()].filter((r) => r.kind === 'sequence').map((r) => r.key)).toEqual(['public.p_n_seq']);
+    expect(m.indexes.get('public.p1_code_key')).toMatchObject({ parent: 'public.p_code_key', unique: true });
+    expect([...m.indexes.values()].filter((ix) => ix.table === 'public.p1').length).toBe(3);
+  });
+
   it('pg_dump\'s order: tables, ATTACH, ONLY constraints, ON ONLY indexes, ALTER INDEX ATTACH', () => {
     const m = replay(`
       CREATE TABLE public.p (id integer NOT NULL, at date NOT NULL) PARTITION BY RANGE (at);
