@@ -934,6 +934,9 @@ function queryDependencies(model: SchemaModel, query: unknown): string[] {
   const out = new Set<string>();
   for (const q of rangeVars(query)) {
     if (!q.schema && ctes.has(q.name)) continue;
+    // System catalogs are not the schema's (and PostgreSQL records no dependency on most of
+    // them): explicit pg_catalog, or an unknown pg_ name, which resolves to pg_catalog first.
+    if (q.schema === 'pg_catalog' || (!q.schema && q.name.startsWith('pg_') && !model.relation(q))) continue;
     out.add(model.resolveKey(q));
   }
   return [...out].sort();

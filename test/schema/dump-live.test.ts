@@ -37,6 +37,7 @@ describe.skipIf(!pgUrl(15))('pg_dump replay against live introspection (PostgreS
         'app.notes',
         'app.notes_id_seq',
         'app.ticket_seq',
+        'public.busy_statements',
         'public.measurements',
         'public.measurements_2024',
         'public.measurements_2025',
@@ -73,6 +74,7 @@ describe.skipIf(!pgUrl(15))('pg_dump replay against live introspection (PostgreS
         expect(m.relations.get('public.owners')!.columns.get('code')!.defaultVolatile).toBe(true);
         expect(m.relations.get('public.owners')!.columns.get('rate')!.defaultVolatile).toBe(false);
         expect(m.relations.get('app.busy_owners')!.dependsOn).toEqual(['app.notes', 'public.owner_stats']);
+        expect(m.relations.get('public.busy_statements')!.dependsOn).toEqual(['public.pg_stat_statements']);
       }
 
       // And the comparison can fail: one changed fact is one difference.

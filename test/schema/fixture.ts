@@ -73,6 +73,9 @@ CREATE VIEW app.busy_owners AS WITH s AS (SELECT id FROM owner_stats WHERE n > 1
 CREATE MATERIALIZED VIEW shop_regions AS SELECT s.id, r.name FROM shops s JOIN regions r ON r.code = s.region;
 CREATE UNIQUE INDEX shop_regions_id ON shop_regions (id);
 CREATE SEQUENCE app.ticket_seq;
+-- A view over an extension's view (not in the model, but what it reads) and a system catalog (left out).
+CREATE EXTENSION IF NOT EXISTS pg_stat_statements;
+CREATE VIEW busy_statements AS SELECT s.calls, c.relname FROM pg_stat_statements s CROSS JOIN pg_class c WHERE false;
 `;
 
 /** pg_dump --schema-only of a database; the URL (and its password) never reaches a message. */

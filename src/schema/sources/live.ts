@@ -207,10 +207,13 @@ function catalogSql(major: number): string {
        FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
       WHERE ${prokind} AND ${USER_SCHEMA('n')} AND ${NOT_EXTENSION('pg_proc', 'p.oid')}`,
     // 11: what views and materialized views read (their rewrite rule's dependencies)
-    `SELECT DISTINCT r.ev_class AS rel, d.refobjid AS dep
+    // (by name: a view may read a relation that is not in the model, a system catalog or an extension's view)
+    `SELECT DISTINCT r.ev_class AS rel, dn.nspname AS dep_schema, dc.relname AS dep_name
        FROM pg_catalog.pg_rewrite r
        JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND d.objid = r.oid
                                   AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjid <> r.ev_class AND d.deptype = 'n'
+       JOIN pg_catalog.pg_class dc ON dc.oid = d.refobjid
+       JOIN pg_catalog.pg_namespace dn ON dn.oid = dc.relnamespace
       WHERE ${IN_USER_RELATIONS('r.ev_class')}`,
     // 12: restore the caller's search_path (inside the caller's own transaction, SET LOCAL would outlive this batch)
     `SELECT pg_catalog.set_config('search_path', pg_catalog.current_setting('ddlguard.saved_search_path'), true)`,
@@ -424,8 +427,10 @@ function buildModel(r: CatalogRows, origin: Origin): BuiltModel {
   // View and materialized view dependencies.
   for (const row of r.dependencies) {
     const rel = byOid.get(row.rel);
-    const dep = byOid.get(row.dep);
-    if (rel && dep && !rel.dependsOn.includes(dep.key)) rel.dependsOn.push(dep.key);
+    // Not the system catalogs' (replay leaves them out too; PostgreSQL records no dependency on most).
+    if (row.dep_schema === 'pg_catalog') continue;
+    const dep = relKey(String(row.dep_schema), String(row.dep_name));
+    if (rel && !rel.dependsOn.includes(dep)) rel.dependsOn.push(dep);
   }
   for (const rel of byOid.values()) rel.dependsOn.sort();
 
