@@ -2,8 +2,8 @@
  * Live introspection: the schema model read from a server's catalogs.
  *
  * A handful of catalog queries, one per kind of object (relations, columns,
- * constraints, indexes, types, functions, view dependencies), sent together in one
- * round trip, so the cost does not grow with a query per table. Every non-system
+ * constraints, indexes, types, functions, view dependencies), sent as one batch, and one
+ * more for the sizes: the cost does not grow with a query per table. Every non-system
  * schema is read (pg_catalog, information_schema, pg_toast*, pg_temp* and ddlguard's
  * own `ddlguard` schema are not); objects that belong to an extension are left out,
  * as pg_dump leaves them out.
@@ -72,18 +72,18 @@ export async function introspectLive(source: string | Client, opts: IntrospectOp
     const rows = (i: number) => results[i]?.rows ?? [];
     const blockSize = Number(rows(Q.meta)[0]?.block_size ?? 8192);
     const built = buildModel(
-        {
-          schemas: rows(Q.schemas),
-          relations: rows(Q.relations),
-          inherits: rows(Q.inherits),
-          columns: rows(Q.columns),
-          constraints: rows(Q.constraints),
-          indexes: rows(Q.indexes),
-          enums: rows(Q.enums),
-          domains: rows(Q.domains),
-          functions: rows(Q.functions),
-          dependencies: rows(Q.dependencies),
-        },
+      {
+        schemas: rows(Q.schemas),
+        relations: rows(Q.relations),
+        inherits: rows(Q.inherits),
+        columns: rows(Q.columns),
+        constraints: rows(Q.constraints),
+        indexes: rows(Q.indexes),
+        enums: rows(Q.enums),
+        domains: rows(Q.domains),
+        functions: rows(Q.functions),
+        dependencies: rows(Q.dependencies),
+      },
       externalOrigin('live', opts.label ?? 'the live database'),
     );
     addSizes(built, (await sizes).rows, blockSize);
