@@ -160,6 +160,20 @@ async function main(argv: string[]): Promise<number> {
         )
         .demandCommand(1, 'Give a check: preflight or compare.'),
     )
+    .command('schema <action>', 'The schema model as a file: export (from a database or a pg_dump file)', (y) =>
+      y
+        .command(
+          'export',
+          'Write the schema model as a snapshot (JSON) from --db or a pg_dump --schema-only file',
+          (z) =>
+            z
+              .option('db', { type: 'string', describe: 'Database URL (default DATABASE_URL)' })
+              .option('schema', { type: 'string', describe: 'A pg_dump --schema-only file to convert instead' })
+              .option('output', { alias: 'o', type: 'string', describe: 'Write to this file instead of stdout' }),
+          async (args) => setExit(await (await import('./commands/schema.js')).runSchemaExport(args)),
+        )
+        .demandCommand(1, 'Give an action: export.'),
+    )
     .command(
       'init',
       'Detect the migration layout and write a starter ddlguard.config.json',

@@ -144,6 +144,8 @@ export interface RelationModel {
    */
   placeholder: boolean;
   size: RelationSize | null;
+  /** Sequences made for a serial or identity column (or OWNED BY): dropped with that column's table. */
+  ownedBy?: { table: string; column: string } | null;
   origin: Origin | null;
 }
 
@@ -264,6 +266,7 @@ export class SchemaModel {
     for (const p of rel.partitions) this.dropRelation(p);
     if (rel.partitionOf) this.relations.get(rel.partitionOf)?.partitions.delete(key);
     this.relations.delete(key);
+    for (const other of [...this.relations.values()]) if (other.ownedBy?.table === key) this.dropRelation(other.key);
   }
 
   /** The primary key columns of a relation, if known. */

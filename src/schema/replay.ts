@@ -20,6 +20,7 @@ import {
   type ColumnModel,
   type ConstraintModel,
   type DomainConstraint,
+  type IndexModel,
   type Origin,
   type RelationModel,
   type SchemaModel,
@@ -61,7 +62,20 @@ export function replayStatement(model: SchemaModel, stmt: ParsedStatement, origi
     }
     case 'CreateSeqStmt': {
       const key = model.resolveKey(qnameFromRangeVar(n.sequence));
+      if (model.relations.has(key) && n.if_not_exists) return;
       if (!model.relations.has(key)) model.newRelation(key, 'sequence', origin);
+      setOwnedBy(model, model.relations.get(key)!, n.options);
+      return;
+    }
+    case 'AlterSeqStmt': {
+      const seq = model.relation(qnameFromRangeVar(n.sequence));
+      if (seq) setOwnedBy(model, seq, n.options);
+      return;
+    }
+    case 'SelectStmt': {
+      // pg_dump: SELECT pg_catalog.set_config('search_path', '', false);
+      const path = setConfigSearchPath(n);
+      if (path) model.searchPath = path;
       return;
     }
     case 'CreateForeignTableStmt':
@@ -153,7 +167,7 @@ export function replayStatement(model: SchemaModel, stmt: ParsedStatement, origi
     }
     case 'VariableSetStmt':
       if (n.name === 'search_path' && n.kind === 'VAR_SET_VALUE') {
-        model.searchPath = (n.args ?? []).map((a: any) => String(a?.A_Const?.sval?.sval ?? stringValue(a)));
+        model.searchPath = (n.args ?? []).map((a: any) => String(a?.A_Const?.sval?.sval ?? stringValue(a))).filter((s: string) => s !== '');
       } else if (n.name === 'search_path' && (n.kind === 'VAR_RESET' || n.kind === 'VAR_SET_DEFAULT')) {
         model.searchPath = ['public'];
       }
@@ -214,6 +228,8 @@ function createTable(model: SchemaModel, n: any, origin: Origin, kind?: 'foreign
       for (const c of src?.columns.values() ?? []) addColumn(rel, { ...c, origin });
     }
   }
+  const parent = rel.partitionOf ? model.relations.get(rel.partitionOf) : undefined;
+  if (parent) inheritFromParent(model, parent, rel, origin);
 }
 
 export function applyColumnDef(model: SchemaModel, rel: RelationModel, def: any, origin: Origin): ColumnModel {
@@ -228,10 +244,14 @@ export function applyColumnDef(model: SchemaModel, rel: RelationModel, def: any,
     identity: false,
     origin,
   };
-  if (['serial', 'bigserial', 'smallserial'].includes(type.name) && !type.schema) {
+  const serialBase = type.schema || type.array ? undefined : SERIAL_TYPES[type.name];
+  if (serialBase) {
+    // serial is integer + NOT NULL + DEFAULT nextval() of a sequence the column owns.
+    col.type = { ...type, name: serialBase };
     col.hasDefault = true;
     col.defaultVolatile = true;
     col.notNull = true;
+    ownedSequence(model, rel, col.name, null, origin);
   }
   if (def.raw_default) {
     col.hasDefault = true;
@@ -257,6 +277,7 @@ export function applyColumnDef(model: SchemaModel, rel: RelationModel, def: any,
         col.identity = true;
         col.notNull = true;
         col.hasDefault = true;
+        ownedSequence(model, rel, col.name, sequenceNameOption(con.options), origin);
         break;
       case 'CONSTR_GENERATED':
         col.generated = con.generated_kind === 'v' ? 'virtual' : 'stored';
@@ -400,6 +421,14 @@ function createIndex(model: SchemaModel, n: any, origin: Origin): void {
     }),
   );
   rel.indexes.add(key);
+  // Without ONLY, PostgreSQL gives every partition an index of its own, attached to this one.
+  if (rel.kind === 'partitioned-table' && !onOnly) {
+    const ix = model.indexes.get(key)!;
+    for (const p of [...rel.partitions]) {
+      const part = model.relations.get(p);
+      if (part) cloneIndex(model, rel, ix, part, origin);
+    }
+  }
 }
 
 function alterTable(model: SchemaModel, n: any, origin: Origin): void {
@@ -408,129 +437,303 @@ function alterTable(model: SchemaModel, n: any, origin: Origin): void {
   // IF EXISTS on a relation no source defined: it may well not exist.
   if (n.missing_ok && !model.relation(q)) return;
   const rel = model.touch(q, origin.file, n.objtype === 'OBJECT_VIEW' ? 'view' : n.objtype === 'OBJECT_MATVIEW' ? 'materialized-view' : 'table');
+  // Without ONLY, most subcommands on a partitioned table apply to every partition too.
+  const inh = n.relation?.inh === true;
   for (const c of n.cmds ?? []) {
     const cmd = c?.AlterTableCmd;
-    if (!cmd) continue;
-    let col = cmd.name ? rel.columns.get(cmd.name) : undefined;
-    // A placeholder learns a column from the statements that name it; only the fact stated is known.
-    if (!col && rel.placeholder && cmd.name && INFERRING.has(cmd.subtype)) {
-      col = { ...plainColumn(String(cmd.name), origin), inferred: { type: false, notNull: false } };
-      rel.columns.set(col.name, col);
+    if (cmd) alterTableCmd(model, rel, cmd, origin, inh);
+  }
+}
+
+/** Subcommands PostgreSQL applies to the partitions as well (unless ONLY). */
+const RECURSING = new Set([
+  'AT_AddColumn',
+  'AT_DropColumn',
+  'AT_AlterColumnType',
+  'AT_SetNotNull',
+  'AT_DropNotNull',
+  'AT_ColumnDefault',
+  'AT_AddConstraint',
+  'AT_ValidateConstraint',
+  'AT_DropConstraint',
+]);
+
+function alterTableCmd(model: SchemaModel, rel: RelationModel, cmd: any, origin: Origin, inh: boolean): void {
+  let col = cmd.name ? rel.columns.get(cmd.name) : undefined;
+  // A placeholder learns a column from the statements that name it; only the fact stated is known.
+  if (!col && rel.placeholder && cmd.name && INFERRING.has(cmd.subtype)) {
+    col = { ...plainColumn(String(cmd.name), origin), inferred: { type: false, notNull: false } };
+    rel.columns.set(col.name, col);
+  }
+  switch (cmd.subtype) {
+    case 'AT_AddColumn':
+      if (cmd.def?.ColumnDef) {
+        if (rel.columns.has(cmd.def.ColumnDef.colname) && cmd.missing_ok) break;
+        applyColumnDef(model, rel, cmd.def.ColumnDef, origin);
+      }
+      break;
+    case 'AT_DropColumn':
+      if (cmd.name) {
+        rel.columns.delete(cmd.name);
+        for (const other of [...model.relations.values()]) {
+          if (other.ownedBy?.table === rel.key && other.ownedBy.column === cmd.name) model.dropRelation(other.key);
+        }
+        for (const [k, con] of rel.constraints) if (con.columns.includes(cmd.name)) rel.constraints.delete(k);
+        for (const ix of [...rel.indexes]) {
+          if (model.indexes.get(ix)?.columns.includes(cmd.name)) {
+            model.indexes.delete(ix);
+            rel.indexes.delete(ix);
+          }
+        }
+      }
+      break;
+    case 'AT_AlterColumnType':
+      if (col && cmd.def?.ColumnDef?.typeName) {
+        col.type = typeRefFromTypeName(cmd.def.ColumnDef.typeName);
+        if (col.inferred) col.inferred.type = true;
+      }
+      break;
+    case 'AT_SetNotNull':
+      if (col) {
+        col.notNull = true;
+        if (col.inferred) col.inferred.notNull = true;
+      }
+      break;
+    case 'AT_DropNotNull':
+      if (col) {
+        col.notNull = false;
+        if (col.inferred) col.inferred.notNull = true;
+      }
+      for (const [k, con] of rel.constraints) if (con.kind === 'not-null' && con.notNullColumn === cmd.name) rel.constraints.delete(k);
+      break;
+    case 'AT_ColumnDefault':
+      if (col) {
+        col.hasDefault = Boolean(cmd.def);
+        col.defaultVolatile = cmd.def ? expressionVolatility(cmd.def, model.functions).volatile : false;
+      }
+      break;
+    case 'AT_AddIdentity':
+      if (col) {
+        col.identity = true;
+        col.notNull = true;
+        col.hasDefault = true;
+        ownedSequence(model, rel, col.name, sequenceNameOption(cmd.def?.Constraint?.options), origin);
+      }
+      break;
+    case 'AT_DropIdentity':
+      if (col) {
+        col.identity = false;
+        col.hasDefault = false;
+        for (const other of [...model.relations.values()]) {
+          if (other.ownedBy?.table === rel.key && other.ownedBy.column === col.name) model.dropRelation(other.key);
+        }
+      }
+      break;
+    case 'AT_AddConstraint': {
+      const def = cmd.def?.Constraint;
+      if (!def) break;
+      // A partition already has a CHECK, FOREIGN KEY or NOT NULL of that name: PostgreSQL merges them.
+      if (rel.partitionOf && def.conname && rel.constraints.has(def.conname) && !INDEX_BACKED.has(def.contype)) break;
+      const con = applyConstraint(model, rel, def, origin, false);
+      // ONLY on a partitioned table: its index stays invalid until every partition's index is attached.
+      const ix = con?.index ? model.indexes.get(relKey(rel.schema, con.index)) : undefined;
+      if (ix && rel.kind === 'partitioned-table' && !inh && rel.partitions.size > 0) ix.valid = false;
+      if (con && inh && rel.kind === 'partitioned-table') {
+        for (const p of [...rel.partitions]) {
+          const part = model.relations.get(p);
+          if (part) cloneConstraint(model, rel, con, part, def, origin);
+        }
+        return;
+      }
+      break;
     }
-    switch (cmd.subtype) {
-      case 'AT_AddColumn':
-        if (cmd.def?.ColumnDef) {
-          if (rel.columns.has(cmd.def.ColumnDef.colname) && cmd.missing_ok) break;
-          applyColumnDef(model, rel, cmd.def.ColumnDef, origin);
-        }
-        break;
-      case 'AT_DropColumn':
-        if (cmd.name) {
-          rel.columns.delete(cmd.name);
-          for (const [k, con] of rel.constraints) if (con.columns.includes(cmd.name)) rel.constraints.delete(k);
-          for (const ix of [...rel.indexes]) {
-            if (model.indexes.get(ix)?.columns.includes(cmd.name)) {
-              model.indexes.delete(ix);
-              rel.indexes.delete(ix);
-            }
-          }
-        }
-        break;
-      case 'AT_AlterColumnType':
-        if (col && cmd.def?.ColumnDef?.typeName) {
-          col.type = typeRefFromTypeName(cmd.def.ColumnDef.typeName);
-          if (col.inferred) col.inferred.type = true;
-        }
-        break;
-      case 'AT_SetNotNull':
-        if (col) {
-          col.notNull = true;
-          if (col.inferred) col.inferred.notNull = true;
-        }
-        break;
-      case 'AT_DropNotNull':
-        if (col) {
-          col.notNull = false;
-          if (col.inferred) col.inferred.notNull = true;
-        }
-        for (const [k, con] of rel.constraints) if (con.kind === 'not-null' && con.notNullColumn === cmd.name) rel.constraints.delete(k);
-        break;
-      case 'AT_ColumnDefault':
-        if (col) {
-          col.hasDefault = Boolean(cmd.def);
-          col.defaultVolatile = cmd.def ? expressionVolatility(cmd.def, model.functions).volatile : false;
-        }
-        break;
-      case 'AT_AddIdentity':
-        if (col) {
-          col.identity = true;
-          col.notNull = true;
-        }
-        break;
-      case 'AT_DropIdentity':
-        if (col) col.identity = false;
-        break;
-      case 'AT_AddConstraint':
-        if (cmd.def?.Constraint) applyConstraint(model, rel, cmd.def.Constraint, origin, false);
-        break;
-      case 'AT_AddIndexConstraint':
-        if (cmd.def?.IndexStmt) {
-          const ix = cmd.def.IndexStmt;
-          applyConstraint(model, rel, { contype: ix.primary ? 'CONSTR_PRIMARY' : 'CONSTR_UNIQUE', conname: ix.idxname, indexname: ix.idxname }, origin, false);
-        }
-        break;
-      case 'AT_ValidateConstraint': {
-        const con = cmd.name ? rel.constraints.get(cmd.name) : undefined;
-        if (con) {
-          con.validated = true;
-          if (con.kind === 'not-null' && con.notNullColumn) {
-            const target = rel.columns.get(con.notNullColumn);
-            if (target) target.notNull = true;
-          }
-        }
-        break;
+    case 'AT_AddIndexConstraint':
+      if (cmd.def?.IndexStmt) {
+        const ix = cmd.def.IndexStmt;
+        applyConstraint(model, rel, { contype: ix.primary ? 'CONSTR_PRIMARY' : 'CONSTR_UNIQUE', conname: ix.idxname, indexname: ix.idxname }, origin, false);
       }
-      case 'AT_DropConstraint':
-        if (cmd.name) {
-          const con = rel.constraints.get(cmd.name);
-          rel.constraints.delete(cmd.name);
-          const ixKey = relKey(rel.schema, cmd.name);
-          if (con && (con.kind === 'primary-key' || con.kind === 'unique' || con.kind === 'exclude')) {
-            model.indexes.delete(ixKey);
-            rel.indexes.delete(ixKey);
-          }
-          if (con?.kind === 'not-null' && con.notNullColumn) {
-            const target = rel.columns.get(con.notNullColumn);
-            if (target) target.notNull = false;
-          }
+      break;
+    case 'AT_ValidateConstraint': {
+      const con = cmd.name ? rel.constraints.get(cmd.name) : undefined;
+      if (con) {
+        con.validated = true;
+        if (con.kind === 'not-null' && con.notNullColumn) {
+          const target = rel.columns.get(con.notNullColumn);
+          if (target) target.notNull = true;
         }
-        break;
-      case 'AT_SetLogged':
-        rel.unlogged = false;
-        break;
-      case 'AT_SetUnLogged':
-        rel.unlogged = true;
-        break;
-      case 'AT_AttachPartition': {
-        const part = model.touch(qnameFromRangeVar(cmd.def?.PartitionCmd?.name), origin.file);
-        if (rel.placeholder && rel.kind === 'table') rel.kind = 'partitioned-table';
-        part.partitionOf = rel.key;
-        part.partitionBound = cmd.def?.PartitionCmd?.bound ? partitionBoundText(cmd.def.PartitionCmd.bound) : null;
-        rel.partitions.add(part.key);
-        break;
       }
-      case 'AT_DetachPartition': {
-        const part = model.relation(qnameFromRangeVar(cmd.def?.PartitionCmd?.name));
-        if (part) {
-          part.partitionOf = null;
-          part.partitionBound = null;
-          rel.partitions.delete(part.key);
-        }
-        break;
-      }
-      default:
-        break;
+      break;
     }
+    case 'AT_DropConstraint':
+      if (cmd.name) {
+        const con = rel.constraints.get(cmd.name);
+        rel.constraints.delete(cmd.name);
+        const ixKey = relKey(rel.schema, con?.index ?? cmd.name);
+        if (con && (con.kind === 'primary-key' || con.kind === 'unique' || con.kind === 'exclude')) {
+          // The partitions' constraints go with the partitioned index they are attached to.
+          dropIndexTree(model, ixKey);
+          return;
+        }
+        if (con?.kind === 'not-null' && con.notNullColumn) {
+          const target = rel.columns.get(con.notNullColumn);
+          if (target) target.notNull = false;
+        }
+      }
+      break;
+    case 'AT_SetLogged':
+      rel.unlogged = false;
+      break;
+    case 'AT_SetUnLogged':
+      rel.unlogged = true;
+      break;
+    case 'AT_AttachPartition': {
+      const part = model.touch(qnameFromRangeVar(cmd.def?.PartitionCmd?.name), origin.file);
+      if (rel.placeholder && rel.kind === 'table') rel.kind = 'partitioned-table';
+      part.partitionOf = rel.key;
+      part.partitionBound = cmd.def?.PartitionCmd?.bound ? partitionBoundText(cmd.def.PartitionCmd.bound) : null;
+      rel.partitions.add(part.key);
+      inheritFromParent(model, rel, part, origin);
+      break;
+    }
+    case 'AT_DetachPartition': {
+      const part = model.relation(qnameFromRangeVar(cmd.def?.PartitionCmd?.name));
+      if (part) {
+        part.partitionOf = null;
+        part.partitionBound = null;
+        rel.partitions.delete(part.key);
+      }
+      break;
+    }
+    default:
+      break;
+  }
+  if (inh && rel.partitions.size > 0 && RECURSING.has(cmd.subtype)) {
+    for (const p of [...rel.partitions]) {
+      const part = model.relations.get(p);
+      if (!part) continue;
+      if (cmd.subtype === 'AT_AddColumn') addColumnToPartition(model, rel, part, String(cmd.def?.ColumnDef?.colname ?? ''), origin);
+      else alterTableCmd(model, part, cmd, origin, true);
+    }
+  }
+}
+
+/**
+ * A column added to a partitioned table, on one partition: the parent's column as it is
+ * (a serial or identity column's sequence stays the parent's), and what its constraints
+ * and indexes give partitions.
+ */
+function addColumnToPartition(model: SchemaModel, parent: RelationModel, part: RelationModel, name: string, origin: Origin): void {
+  const col = parent.columns.get(name);
+  if (col && !part.columns.has(name)) part.columns.set(name, { ...col, type: { ...col.type, mods: [...col.type.mods] }, origin });
+  inheritFromParent(model, parent, part, origin);
+  for (const p of [...part.partitions]) {
+    const sub = model.relations.get(p);
+    if (sub) addColumnToPartition(model, part, sub, name, origin);
+  }
+}
+
+const INDEX_BACKED = new Set(['CONSTR_PRIMARY', 'CONSTR_UNIQUE', 'CONSTR_EXCLUSION']);
+
+/** Drops an index and every partition index attached to it, with the constraints they back. */
+function dropIndexTree(model: SchemaModel, key: string): void {
+  const ix = model.indexes.get(key);
+  for (const child of [...model.indexes.values()]) if (child.parent === key) dropIndexTree(model, child.key);
+  if (!ix) return;
+  model.indexes.delete(key);
+  const table = model.relations.get(ix.table);
+  if (!table) return;
+  table.indexes.delete(key);
+  for (const [name, con] of table.constraints) if (con.index === ix.name && INDEX_KINDS.has(con.kind)) table.constraints.delete(name);
+}
+
+const INDEX_KINDS = new Set<ConstraintModel['kind']>(['primary-key', 'unique', 'exclude']);
+
+/**
+ * A constraint of a partitioned table as PostgreSQL clones it onto a partition: CHECK,
+ * FOREIGN KEY and NOT NULL under the same name (merged with one the partition already
+ * has); PRIMARY KEY, UNIQUE and EXCLUDE as the partition's own constraint and index,
+ * named for the partition and attached to the parent's index. Recurses into
+ * sub-partitions.
+ */
+function cloneConstraint(model: SchemaModel, parent: RelationModel, con: ConstraintModel, part: RelationModel, def: any, origin: Origin): void {
+  let made: ConstraintModel | undefined;
+  if (INDEX_KINDS.has(con.kind)) {
+    const parentIx = con.index ? model.indexes.get(relKey(parent.schema, con.index)) : undefined;
+    // An equal index the partition already has is attached instead (and its constraint kept).
+    const existing = [...part.constraints.values()].find((c) => c.kind === con.kind && c.columns.join(',') === con.columns.join(','));
+    if (existing) {
+      const ix = existing.index ? model.indexes.get(relKey(part.schema, existing.index)) : undefined;
+      if (ix && parentIx) ix.parent = parentIx.key;
+      made = existing;
+    } else {
+      const suffix = con.kind === 'primary-key' ? 'pkey' : con.kind === 'unique' ? 'key' : 'excl';
+      const name = chooseRelationName(model, part.schema, part.name, con.kind === 'primary-key' ? null : con.columns.join('_') || null, suffix);
+      made = applyConstraint(model, part, { ...def, conname: name }, origin, true) ?? undefined;
+      const ix = made?.index ? model.indexes.get(relKey(part.schema, made.index)) : undefined;
+      if (ix && parentIx) ix.parent = parentIx.key;
+    }
+  } else if (!part.constraints.has(con.name)) {
+    made = { ...con, columns: [...con.columns], referencesColumns: [...con.referencesColumns], origin };
+    part.constraints.set(made.name, made);
+    if (made.kind === 'not-null' && made.validated && made.notNullColumn) {
+      const col = part.columns.get(made.notNullColumn);
+      if (col) col.notNull = true;
+    }
+  } else {
+    made = part.constraints.get(con.name);
+  }
+  for (const p of [...part.partitions]) {
+    const sub = model.relations.get(p);
+    if (sub && made) cloneConstraint(model, part, made, sub, def, origin);
+  }
+}
+
+/**
+ * What a partition gets from its parent when it is created (PARTITION OF) or attached:
+ * the parent's CHECK, FOREIGN KEY and NOT NULL constraints, and an index for each of the
+ * parent's indexes (an equal one the partition has is attached instead).
+ */
+function inheritFromParent(model: SchemaModel, parent: RelationModel, part: RelationModel, origin: Origin): void {
+  for (const con of parent.constraints.values()) {
+    if (con.kind === 'check' || con.kind === 'foreign-key' || con.kind === 'not-null') cloneConstraint(model, parent, con, part, null, origin);
+  }
+  for (const ixKey of [...parent.indexes]) {
+    const pix = model.indexes.get(ixKey);
+    if (pix) cloneIndex(model, parent, pix, part, origin);
+  }
+}
+
+/**
+ * A partitioned table's index on one partition: an equal index the partition has is
+ * attached; else one is made (with its PRIMARY KEY / UNIQUE / EXCLUDE constraint when the
+ * parent's index backs one), named for the partition. Recurses into sub-partitions.
+ */
+function cloneIndex(model: SchemaModel, parent: RelationModel, pix: IndexModel, part: RelationModel, origin: Origin): void {
+  if ([...part.indexes].some((k) => model.indexes.get(k)?.parent === pix.key)) return;
+  const same = [...part.indexes]
+    .map((k) => model.indexes.get(k))
+    .find((ix) => ix && !ix.parent && ix.columns.join(',') === pix.columns.join(',') && ix.unique === pix.unique && ix.method === pix.method && ix.expressions === pix.expressions && ix.partial === pix.partial);
+  if (same) {
+    same.parent = pix.key;
+    return;
+  }
+  const backing = [...parent.constraints.values()].find((c) => c.index === pix.name && INDEX_KINDS.has(c.kind));
+  let name: string;
+  if (backing) {
+    const suffix = backing.kind === 'primary-key' ? 'pkey' : backing.kind === 'unique' ? 'key' : 'excl';
+    name = chooseRelationName(model, part.schema, part.name, backing.kind === 'primary-key' ? null : backing.columns.join('_') || null, suffix);
+    part.constraints.set(name, { ...backing, name, columns: [...backing.columns], referencesColumns: [], index: name, origin });
+    if (backing.kind === 'primary-key') for (const c of backing.columns) if (part.columns.get(c)) part.columns.get(c)!.notNull = true;
+  } else {
+    name = chooseRelationName(model, part.schema, part.name, pix.columns.join('_') || 'expr', pix.unique ? 'key' : 'idx');
+  }
+  const key = relKey(part.schema, name);
+  const ix: IndexModel = { ...pix, key, schema: part.schema, name, table: part.key, columns: [...pix.columns], parent: pix.key, valid: true, origin };
+  model.indexes.set(key, ix);
+  part.indexes.add(key);
+  for (const p of [...part.partitions]) {
+    const sub = model.relations.get(p);
+    if (sub) cloneIndex(model, part, ix, sub, origin);
   }
 }
 
@@ -579,6 +782,16 @@ function rename(model: SchemaModel, n: any, origin: Origin): void {
       for (const ix of rel.indexes) {
         const m = model.indexes.get(ix);
         if (m) m.columns = m.columns.map((c) => (c === n.subname ? newName : c));
+      }
+      for (const other of model.relations.values()) {
+        if (other.ownedBy?.table === rel.key && other.ownedBy.column === n.subname) other.ownedBy = { ...other.ownedBy, column: newName };
+      }
+      // Partitions' columns are renamed with their parent's (unless ONLY).
+      if (n.relation?.inh === true) {
+        for (const p of [...rel.partitions]) {
+          const part = model.relations.get(p);
+          if (part) rename(model, { ...n, relation: { schemaname: part.schema, relname: part.name, inh: true } }, origin);
+        }
       }
       return;
     }
@@ -630,6 +843,8 @@ function moveRelation(model: SchemaModel, rel: RelationModel, newKey: string): v
     if (other.partitionOf === oldKey) other.partitionOf = newKey;
     if (other.partitions.delete(oldKey)) other.partitions.add(newKey);
     for (const con of other.constraints.values()) if (con.references === oldKey) con.references = newKey;
+    if (other.ownedBy?.table === oldKey) other.ownedBy = { ...other.ownedBy, table: newKey };
+    for (let i = 0; i < other.dependsOn.length; i++) if (other.dependsOn[i] === oldKey) other.dependsOn[i] = newKey;
   }
 }
 
@@ -719,6 +934,9 @@ function queryDependencies(model: SchemaModel, query: unknown): string[] {
   const out = new Set<string>();
   for (const q of rangeVars(query)) {
     if (!q.schema && ctes.has(q.name)) continue;
+    // System catalogs are not the schema's (and PostgreSQL records no dependency on most of
+    // them): explicit pg_catalog, or an unknown pg_ name, which resolves to pg_catalog first.
+    if (q.schema === 'pg_catalog' || (!q.schema && q.name.startsWith('pg_') && !model.relation(q))) continue;
     out.add(model.resolveKey(q));
   }
   return [...out].sort();
@@ -751,5 +969,94 @@ function alterIndex(model: SchemaModel, n: any): void {
     const covered = new Set<string>();
     for (const ix of model.indexes.values()) if (ix.parent === parent.key) covered.add(ix.table);
     if ([...table.partitions].every((p) => covered.has(p))) parent.valid = true;
+  }
+}
+
+const SERIAL_TYPES: Record<string, string> = { serial: 'int4', bigserial: 'int8', smallserial: 'int2' };
+
+/**
+ * The sequence of a serial or identity column: the name given (identity's SEQUENCE NAME),
+ * else `<table>_<column>_seq` made unique the way PostgreSQL chooses it; in the table's
+ * schema unless qualified.
+ */
+function ownedSequence(model: SchemaModel, rel: RelationModel, column: string, given: QName | null, origin: Origin): RelationModel {
+  const key = given
+    ? relKey(given.schema ?? rel.schema, given.name)
+    : relKey(rel.schema, chooseRelationName(model, rel.schema, rel.name, column, 'seq'));
+  const seq = model.relations.get(key) ?? model.newRelation(key, 'sequence', origin);
+  seq.ownedBy = { table: rel.key, column };
+  return seq;
+}
+
+/** Identity options: `SEQUENCE NAME [schema.]name`. */
+function sequenceNameOption(options: any[] | undefined): QName | null {
+  for (const o of options ?? []) {
+    const d = o?.DefElem;
+    if (d?.defname === 'sequence_name') return qnameFromList(d.arg?.List?.items ?? []);
+  }
+  return null;
+}
+
+/** CREATE / ALTER SEQUENCE ... OWNED BY table.column (or NONE). */
+function setOwnedBy(model: SchemaModel, seq: RelationModel, options: any[] | undefined): void {
+  for (const o of options ?? []) {
+    const d = o?.DefElem;
+    if (d?.defname !== 'owned_by') continue;
+    const parts: string[] = (d.arg?.List?.items ?? []).map(stringValue);
+    if (parts.length === 1 && parts[0]?.toLowerCase() === 'none') {
+      seq.ownedBy = null;
+      continue;
+    }
+    const column = parts[parts.length - 1];
+    const table = qnameFromList(parts.slice(0, -1));
+    const rel = model.relation(table);
+    if (column && rel) seq.ownedBy = { table: rel.key, column };
+  }
+}
+
+/** `SELECT [pg_catalog.]set_config('search_path', 'a, b', ...)` -> ['a', 'b']; null for any other SELECT. */
+function setConfigSearchPath(n: any): string[] | null {
+  const targets = n?.targetList ?? [];
+  if (targets.length !== 1 || n.fromClause) return null;
+  const fn = targets[0]?.ResTarget?.val?.FuncCall;
+  const name = qnameFromList(fn?.funcname ?? []);
+  if (name.name !== 'set_config' || (name.schema && name.schema !== 'pg_catalog')) return null;
+  const [what, value] = fn.args ?? [];
+  if (what?.A_Const?.sval?.sval !== 'search_path' || value?.A_Const?.sval === undefined) return null;
+  return String(value.A_Const.sval.sval ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .map((s) => (s.startsWith('"') && s.endsWith('"') && s.length >= 2 ? s.slice(1, -1).replace(/""/g, '"') : s.toLowerCase()))
+    .filter((s) => s !== '');
+}
+
+/** PostgreSQL's makeObjectName: `name1_name2_label`, the longer of name1 and name2 shortened until it fits 63 bytes. */
+export function makeObjectName(name1: string, name2: string | null, label: string | null): string {
+  const overhead = (name2 ? 1 : 0) + (label ? label.length + 1 : 0);
+  let a = Buffer.from(name1, 'utf8');
+  let b = Buffer.from(name2 ?? '', 'utf8');
+  const avail = 63 - overhead;
+  let la = a.length;
+  let lb = b.length;
+  while (la + lb > avail) {
+    if (la > lb) la--;
+    else lb--;
+  }
+  const clip = (buf: Buffer, len: number) => {
+    // Never cut a multi-byte character in half.
+    while (len > 0 && len < buf.length && (buf[len]! & 0xc0) === 0x80) len--;
+    return buf.subarray(0, len).toString('utf8');
+  };
+  let out = clip(a, la);
+  if (name2) out += '_' + clip(b, lb);
+  if (label) out += '_' + label;
+  return out;
+}
+
+/** PostgreSQL's ChooseRelationName: makeObjectName, then `label1`, `label2`, ... until no relation or index of the schema has it. */
+export function chooseRelationName(model: SchemaModel, schema: string, name1: string, name2: string | null, label: string): string {
+  for (let pass = 0; ; pass++) {
+    const name = makeObjectName(name1, name2, pass === 0 ? label : `${label}${pass}`);
+    if (!model.hasObject(relKey(schema, name))) return name;
   }
 }

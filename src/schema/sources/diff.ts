@@ -133,7 +133,7 @@ function diffRelation(ma: SchemaModel, mb: SchemaModel, ra: RelationModel, rb: R
     const kb = rb.constraints.get(ka.name);
     const obj = `constraint ${ra.key}.${ka.name}`;
     if (!kb) {
-      if (!impliedNotNull(ka)) push(obj, 'exists', ka.kind, ABSENT);
+      if (!sameAsColumnNotNull(ka, rb)) push(obj, 'exists', ka.kind, ABSENT);
       continue;
     }
     push(obj, 'kind', ka.kind, kb.kind);
@@ -146,16 +146,16 @@ function diffRelation(ma: SchemaModel, mb: SchemaModel, ra: RelationModel, rb: R
       if (ka.referencesColumns.length && kb.referencesColumns.length) push(obj, 'referenced columns', ka.referencesColumns.join(', '), kb.referencesColumns.join(', '));
     }
   }
-  for (const kb of rb.constraints.values()) if (!ra.constraints.has(kb.name) && !impliedNotNull(kb)) push(`constraint ${ra.key}.${kb.name}`, 'exists', ABSENT, kb.kind);
+  for (const kb of rb.constraints.values()) if (!ra.constraints.has(kb.name) && !sameAsColumnNotNull(kb, ra)) push(`constraint ${ra.key}.${kb.name}`, 'exists', ABSENT, kb.kind);
 }
 
 /**
- * PostgreSQL 18 keeps a named NOT NULL constraint for every NOT NULL column; a replay of
- * files written for older servers does not name them. A validated one says no more than
- * the column's nullability, which is compared; a NOT VALID one is a difference.
+ * A validated NOT NULL constraint only one side lists, on a column the other side has NOT
+ * NULL: the same fact (PostgreSQL 18 names every NOT NULL; a replayed `col int NOT NULL` has
+ * no name), already compared as the column's `not null`.
  */
-function impliedNotNull(c: ConstraintModel): boolean {
-  return c.kind === 'not-null' && c.validated;
+function sameAsColumnNotNull(c: ConstraintModel, other: RelationModel): boolean {
+  return c.kind === 'not-null' && c.validated && c.notNullColumn !== null && other.columns.get(c.notNullColumn)?.notNull === true;
 }
 
 function diffIndex(ia: IndexModel, ib: IndexModel, push: Push): void {
@@ -187,6 +187,9 @@ export function typeText(model: SchemaModel, t: TypeRef): string {
         break;
       }
     }
+  } else if (!model.enums.has(`${schema}.${t.name}`) && !model.domains.has(`${schema}.${t.name}`) && model.searchPath.includes(schema)) {
+    // Another user type (composite, range) in a schema on the path: `public.pair` and `pair` are one type.
+    schema = null;
   }
   return formatType({ ...t, schema });
 }

@@ -2,8 +2,8 @@
  * Live introspection: the schema model read from a server's catalogs.
  *
  * A handful of catalog queries, one per kind of object (relations, columns,
- * constraints, indexes, types, functions, view dependencies), sent together in one
- * round trip, so the cost does not grow with a query per table. Every non-system
+ * constraints, indexes, types, functions, view dependencies), sent as one batch, and one
+ * more for the sizes: the cost does not grow with a query per table. Every non-system
  * schema is read (pg_catalog, information_schema, pg_toast*, pg_temp* and ddlguard's
  * own `ddlguard` schema are not); objects that belong to an extension are left out,
  * as pg_dump leaves them out.
@@ -62,26 +62,32 @@ export async function introspectLive(source: string | Client, opts: IntrospectOp
   const [client] = await Promise.all([typeof source === 'string' ? connect(source) : Promise.resolve(source), loadParser()]);
   try {
     const pgVersion = await majorOf(client);
-    const results = (await client.query(catalogSql(pgVersion))) as unknown as Array<{ rows: any[] }>;
+    // Sizes are the slow part on the server (pg_relation_size opens every table): their query
+    // is queued right behind the catalog batch, so the server computes them while the model is built.
+    const catalog = client.query(catalogSql(pgVersion)) as unknown as Promise<Array<{ rows: any[] }>>;
+    const sizes = client.query(SIZES_SQL);
+    // Neither may reject unobserved while the other is awaited.
+    sizes.catch(() => {});
+    const results = await catalog;
     const rows = (i: number) => results[i]?.rows ?? [];
-    return {
-      pgVersion,
-      database: String(rows(Q.meta)[0]?.database ?? ''),
-      model: buildModel(
-        {
-          schemas: rows(Q.schemas),
-          relations: rows(Q.relations),
-          columns: rows(Q.columns),
-          constraints: rows(Q.constraints),
-          indexes: rows(Q.indexes),
-          enums: rows(Q.enums),
-          domains: rows(Q.domains),
-          functions: rows(Q.functions),
-          dependencies: rows(Q.dependencies),
-        },
-        externalOrigin('live', opts.label ?? 'the live database'),
-      ),
-    };
+    const blockSize = Number(rows(Q.meta)[0]?.block_size ?? 8192);
+    const built = buildModel(
+      {
+        schemas: rows(Q.schemas),
+        relations: rows(Q.relations),
+        inherits: rows(Q.inherits),
+        columns: rows(Q.columns),
+        constraints: rows(Q.constraints),
+        indexes: rows(Q.indexes),
+        enums: rows(Q.enums),
+        domains: rows(Q.domains),
+        functions: rows(Q.functions),
+        dependencies: rows(Q.dependencies),
+      },
+      externalOrigin('live', opts.label ?? 'the live database'),
+    );
+    addSizes(built, (await sizes).rows, blockSize);
+    return { pgVersion, database: String(rows(Q.meta)[0]?.database ?? ''), model: built.model };
   } catch (e) {
     throw redactError(e, url);
   } finally {
@@ -92,7 +98,19 @@ export async function introspectLive(source: string | Client, opts: IntrospectOp
 // ------------------------------------------------------------------ SQL
 
 /** Position of each result in the batch (the statements that only set the search path are skipped). */
-const Q = { meta: 1, schemas: 2, relations: 3, columns: 4, constraints: 5, indexes: 6, enums: 7, domains: 8, functions: 9, dependencies: 10 } as const;
+const Q = {
+  meta: 1,
+  schemas: 2,
+  relations: 3,
+  inherits: 4,
+  columns: 5,
+  constraints: 6,
+  indexes: 7,
+  enums: 8,
+  domains: 9,
+  functions: 10,
+  dependencies: 11,
+} as const;
 
 /** A user schema: not the system's, not ddlguard's own state schema. */
 const USER_SCHEMA = (n: string) =>
@@ -102,17 +120,33 @@ const USER_SCHEMA = (n: string) =>
 const NOT_EXTENSION = (catalog: string, oid: string) =>
   `NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e WHERE e.classid = 'pg_catalog.${catalog}'::pg_catalog.regclass AND e.objid = ${oid} AND e.deptype = 'e')`;
 
-const USER_RELATION = `c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND ${USER_SCHEMA('n')} AND ${NOT_EXTENSION('pg_class', 'c.oid')}`;
+const USER_NAMESPACES = `(SELECT n.oid FROM pg_catalog.pg_namespace n WHERE ${USER_SCHEMA('n')})`;
+
+/**
+ * Relations of the user schemas, for the per-object queries (one hashed semi-join each).
+ * Extension members are left out once, by the relations query: rows of the others that
+ * belong to a relation it did not return are dropped while the model is built.
+ */
+const IN_USER_RELATIONS = (oid: string) =>
+  `${oid} IN (SELECT c.oid FROM pg_catalog.pg_class c WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND c.relnamespace IN ${USER_NAMESPACES})`;
 
 /**
  * The whole read as one simple-protocol batch: one round trip and one implicit
  * transaction, with search_path set locally (and restored for a caller's client that
  * is inside a transaction of its own).
+ *
+ * Sizes: heap bytes are pg_relation_size (exact; it opens each table, as pg_dump locks
+ * each table); index bytes and TOAST bytes (the TOAST table's main fork) are the catalog's
+ * page counts (relpages: as of the last CREATE INDEX, VACUUM or ANALYZE for an index, the
+ * last VACUUM for a TOAST table). Measuring every index's and TOAST table's files would
+ * open each of them, which costs more than the rest of the read together on a schema of
+ * thousands of tables.
  */
 function catalogSql(major: number): string {
   const generated = major >= 12 ? 'a.attgenerated::text' : "''";
   const prokind = major >= 11 ? "p.prokind = 'f'" : 'NOT p.proisagg';
   const nkeys = major >= 11 ? 'i.indnkeyatts' : 'i.indnatts';
+  const parentCon = major >= 11 ? 'k.conparentid' : '0';
   const contypes = major >= 18 ? "('p', 'u', 'f', 'c', 'x', 'n')" : "('p', 'u', 'f', 'c', 'x')";
   // Domain NOT NULL constraints are in pg_constraint from 17; before, only typnotnull says so.
   const domainContypes = major >= 17 ? "('c', 'n')" : "('c')";
@@ -120,93 +154,84 @@ function catalogSql(major: number): string {
     // 0: save the caller's search_path, then print names as the model resolves them.
     `SELECT pg_catalog.set_config('ddlguard.saved_search_path', pg_catalog.current_setting('search_path'), true), pg_catalog.set_config('search_path', 'public', true)`,
     // 1
-    `SELECT pg_catalog.current_database() AS database`,
+    `SELECT pg_catalog.current_database() AS database, pg_catalog.current_setting('block_size')::int AS block_size`,
     // 2
     `SELECT n.nspname AS name FROM pg_catalog.pg_namespace n WHERE ${USER_SCHEMA('n')} AND ${NOT_EXTENSION('pg_namespace', 'n.oid')}`,
     // 3
     `SELECT c.oid, n.nspname AS schema, c.relname AS name, c.relkind::text AS kind, c.relpersistence::text AS persistence,
-            c.reltuples::float8 AS reltuples,
-            CASE WHEN c.relispartition THEN (SELECT h.inhparent FROM pg_catalog.pg_inherits h WHERE h.inhrelid = c.oid LIMIT 1) END AS parent,
+            c.reltuples::float8 AS reltuples, c.relispartition AS ispartition,
             CASE WHEN c.relispartition THEN pg_catalog.pg_get_expr(c.relpartbound, c.oid) END AS bound,
-            pt.partstrat::text AS strategy, pt.partattrs::text AS partattrs,
-            CASE WHEN c.relkind IN ('r', 'm') THEN pg_catalog.pg_relation_size(c.oid) END AS heap,
-            CASE WHEN c.relkind IN ('r', 'm') THEN pg_catalog.pg_table_size(c.oid) END AS table_bytes,
-            CASE WHEN c.relkind IN ('r', 'm') THEN pg_catalog.pg_indexes_size(c.oid) END AS index_bytes,
-            CASE WHEN c.relkind IN ('r', 'm') AND c.reltoastrelid <> 0 THEN pg_catalog.pg_total_relation_size(c.reltoastrelid) ELSE 0 END AS toast
+            pt.partstrat::text AS strategy, pt.partattrs::text AS partattrs
        FROM pg_catalog.pg_class c
        JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
        LEFT JOIN pg_catalog.pg_partitioned_table pt ON pt.partrelid = c.oid
-      WHERE ${USER_RELATION}`,
-    // 4: columns in attnum order (sequences' own columns are not modelled)
+      WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND ${USER_SCHEMA('n')} AND ${NOT_EXTENSION('pg_class', 'c.oid')}`,
+    // 4: partitions' parents, attached partition indexes' parent indexes
+    `SELECT h.inhrelid AS child, h.inhparent AS parent FROM pg_catalog.pg_inherits h`,
+    // 5: columns (sequences' own columns are not modelled)
     `SELECT a.attrelid AS rel, a.attnum AS num, a.attname AS name, pg_catalog.format_type(a.atttypid, a.atttypmod) AS type,
             a.attnotnull AS notnull, a.atthasdef AS hasdef, a.attidentity::text AS identity, ${generated} AS generated,
-            CASE WHEN a.atthasdef THEN pg_catalog.pg_get_expr(d.adbin, d.adrelid) END AS def
+            CASE WHEN a.atthasdef THEN (SELECT pg_catalog.pg_get_expr(d.adbin, d.adrelid) FROM pg_catalog.pg_attrdef d WHERE d.adrelid = a.attrelid AND d.adnum = a.attnum) END AS def
        FROM pg_catalog.pg_attribute a
-       JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
-       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-       LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-      WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind <> 'S' AND ${USER_RELATION}
-      ORDER BY a.attrelid, a.attnum`,
-    // 5: constraints; an FK to a partitioned table also has one internal row per referenced
-    // partition on the same table (conparentid pointing at a constraint of the same relation): left out.
-    `SELECT k.conrelid AS rel, k.conname AS name, k.contype::text AS type, k.convalidated AS validated, k.conkey AS cols,
-            k.confrelid AS ref, rn.nspname AS ref_schema, rc.relname AS ref_name,
+      WHERE a.attnum > 0 AND NOT a.attisdropped
+        AND a.attrelid IN (SELECT c.oid FROM pg_catalog.pg_class c WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND c.relnamespace IN ${USER_NAMESPACES})`,
+    // 6: constraints (a constraint's namespace is its table's)
+    `SELECT k.oid, k.conrelid AS rel, k.conname AS name, k.contype::text AS type, k.convalidated AS validated, k.conkey AS cols,
+            ${parentCon} AS parent, k.conindid AS index, k.confrelid AS ref,
+            CASE WHEN k.contype = 'f' THEN (SELECT ARRAY[rn.nspname::text, rc.relname::text] FROM pg_catalog.pg_class rc JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace WHERE rc.oid = k.confrelid) END AS ref_name,
             CASE WHEN k.contype = 'f' THEN ARRAY(SELECT ra.attname::text FROM pg_catalog.unnest(k.confkey) WITH ORDINALITY u(num, ord)
                                                   JOIN pg_catalog.pg_attribute ra ON ra.attrelid = k.confrelid AND ra.attnum = u.num ORDER BY u.ord) END AS ref_cols,
-            ic.relname AS index_name,
             CASE WHEN k.contype = 'c' THEN pg_catalog.pg_get_expr(k.conbin, k.conrelid) END AS expr
        FROM pg_catalog.pg_constraint k
-       JOIN pg_catalog.pg_class c ON c.oid = k.conrelid
-       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-       LEFT JOIN pg_catalog.pg_class rc ON rc.oid = k.confrelid
-       LEFT JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace
-       LEFT JOIN pg_catalog.pg_class ic ON ic.oid = k.conindid AND k.contype IN ('p', 'u', 'x')
-      WHERE k.contype IN ${contypes} AND ${USER_RELATION}
-        AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint pk WHERE pk.oid = k.conparentid AND pk.conrelid = k.conrelid)
-      ORDER BY k.conrelid, k.conname`,
-    // 6: indexes
-    `SELECT i.indrelid AS rel, ic.oid, ic.relname AS name, i.indisunique AS is_unique, i.indisvalid AS valid, ${nkeys} AS nkeys,
-            i.indkey::text AS keys, i.indpred IS NOT NULL AS partial, am.amname AS method,
-            (SELECT h.inhparent FROM pg_catalog.pg_inherits h WHERE h.inhrelid = ic.oid LIMIT 1) AS parent
+      WHERE k.contype IN ${contypes} AND k.conrelid <> 0 AND k.connamespace IN ${USER_NAMESPACES}`,
+    // 7: indexes
+    `SELECT i.indrelid AS rel, ic.oid, ic.relname AS name, ic.relpages AS pages, i.indisunique AS is_unique, i.indisvalid AS valid,
+            ${nkeys} AS nkeys, i.indkey::text AS keys, i.indpred IS NOT NULL AS partial, am.amname AS method
        FROM pg_catalog.pg_index i
        JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
        JOIN pg_catalog.pg_am am ON am.oid = ic.relam
-       JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
-       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-      WHERE ${USER_RELATION}`,
-    // 7: enums, values in enumsortorder
+      WHERE ${IN_USER_RELATIONS('i.indrelid')}`,
+    // 8: enums, values in enumsortorder
     `SELECT n.nspname AS schema, t.typname AS name, ARRAY(SELECT e.enumlabel::text FROM pg_catalog.pg_enum e WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder) AS vals
        FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
       WHERE t.typtype = 'e' AND ${USER_SCHEMA('n')} AND ${NOT_EXTENSION('pg_type', 't.oid')}`,
-    // 8: domains with their constraints
+    // 9: domains with their constraints
     `SELECT n.nspname AS schema, t.typname AS name, pg_catalog.format_type(t.typbasetype, t.typtypmod) AS base, t.typnotnull AS notnull,
             ARRAY(SELECT k.conname::text FROM pg_catalog.pg_constraint k WHERE k.contypid = t.oid AND k.contype IN ${domainContypes} ORDER BY k.conname) AS con_names,
             ARRAY(SELECT k.contype::text FROM pg_catalog.pg_constraint k WHERE k.contypid = t.oid AND k.contype IN ${domainContypes} ORDER BY k.conname) AS con_types,
             ARRAY(SELECT k.convalidated FROM pg_catalog.pg_constraint k WHERE k.contypid = t.oid AND k.contype IN ${domainContypes} ORDER BY k.conname) AS con_valid
        FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
       WHERE t.typtype = 'd' AND ${USER_SCHEMA('n')} AND ${NOT_EXTENSION('pg_type', 't.oid')}`,
-    // 9: user functions' volatility
+    // 10: user functions' volatility
     `SELECT p.proname AS name, p.provolatile::text AS volatility
        FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
       WHERE ${prokind} AND ${USER_SCHEMA('n')} AND ${NOT_EXTENSION('pg_proc', 'p.oid')}`,
-    // 10: what views and materialized views read (their rewrite rule's dependencies)
-    `SELECT DISTINCT r.ev_class AS rel, d.refobjid AS dep
+    // 11: what views and materialized views read (their rewrite rule's dependencies)
+    // (by name: a view may read a relation that is not in the model, a system catalog or an extension's view)
+    `SELECT DISTINCT r.ev_class AS rel, dn.nspname AS dep_schema, dc.relname AS dep_name
        FROM pg_catalog.pg_rewrite r
        JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND d.objid = r.oid
                                   AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjid <> r.ev_class AND d.deptype = 'n'
-       JOIN pg_catalog.pg_class c ON c.oid = r.ev_class
-       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-      WHERE c.relkind IN ('v', 'm') AND ${USER_RELATION}`,
-    // 11: restore the caller's search_path (inside the caller's own transaction, SET LOCAL would outlive this batch)
+       JOIN pg_catalog.pg_class dc ON dc.oid = d.refobjid
+       JOIN pg_catalog.pg_namespace dn ON dn.oid = dc.relnamespace
+      WHERE ${IN_USER_RELATIONS('r.ev_class')}`,
+    // 12: restore the caller's search_path (inside the caller's own transaction, SET LOCAL would outlive this batch)
     `SELECT pg_catalog.set_config('search_path', pg_catalog.current_setting('ddlguard.saved_search_path'), true)`,
   ].join(';\n');
 }
+
+/** Tables' and materialized views' heap bytes (exact) and TOAST table pages (from the catalog). */
+const SIZES_SQL = `SELECT c.oid, pg_catalog.pg_relation_size(c.oid) AS heap, COALESCE(t.relpages, 0) AS toast_pages
+   FROM pg_catalog.pg_class c
+   LEFT JOIN pg_catalog.pg_class t ON t.oid = c.reltoastrelid
+  WHERE c.relkind IN ('r', 'm') AND c.relnamespace IN ${USER_NAMESPACES}`;
 
 // ------------------------------------------------------------------ model
 
 interface CatalogRows {
   schemas: any[];
   relations: any[];
+  inherits: any[];
   columns: any[];
   constraints: any[];
   indexes: any[];
@@ -238,7 +263,16 @@ const CONSTRAINT_KINDS: Record<string, ConstraintModel['kind']> = {
   n: 'not-null',
 };
 
-function buildModel(r: CatalogRows, origin: Origin): SchemaModel {
+interface BuiltModel {
+  model: SchemaModel;
+  byOid: Map<number, RelationModel>;
+  /** Table oid -> pages of its indexes. */
+  indexPages: Map<number, number>;
+  /** Relation oid -> pg_class.reltuples (-1: never analyzed). */
+  reltuples: Map<number, number>;
+}
+
+function buildModel(r: CatalogRows, origin: Origin): BuiltModel {
   const model = new SchemaModel();
   for (const s of r.schemas) model.schemas.add(String(s.name));
   for (const f of r.functions) {
@@ -251,7 +285,11 @@ function buildModel(r: CatalogRows, origin: Origin): SchemaModel {
 
   const types = parseTypes([...r.columns.map((c) => String(c.type)), ...r.domains.map((d) => String(d.base))]);
 
-  // Relations, by oid.
+  const parentOf = new Map<number, number>();
+  for (const h of r.inherits) parentOf.set(h.child, h.parent);
+
+  // Relations, by oid (extension members are not among them: rows of the other queries that
+  // belong to one are dropped below).
   const byOid = new Map<number, RelationModel>();
   const raw = new Map<number, any>();
   for (const row of r.relations) {
@@ -262,8 +300,8 @@ function buildModel(r: CatalogRows, origin: Origin): SchemaModel {
   }
   for (const [oid, row] of raw) {
     const rel = byOid.get(oid)!;
-    if (row.parent != null) {
-      const parent = byOid.get(row.parent);
+    if (row.ispartition === true) {
+      const parent = byOid.get(parentOf.get(oid) ?? 0);
       if (parent) {
         rel.partitionOf = parent.key;
         parent.partitions.add(rel.key);
@@ -276,9 +314,9 @@ function buildModel(r: CatalogRows, origin: Origin): SchemaModel {
   // Columns, in attnum order; attnums kept per relation for constraint and index keys.
   const attnames = new Map<number, Map<number, string>>();
   const withDefault: Array<{ col: ColumnModel; def: string }> = [];
-  for (const row of r.columns) {
-    const rel = byOid.get(row.rel);
-    if (!rel) continue;
+  const columnRows = r.columns.filter((c) => byOid.has(c.rel)).sort((a, b) => a.rel - b.rel || a.num - b.num);
+  for (const row of columnRows) {
+    const rel = byOid.get(row.rel)!;
     let names = attnames.get(row.rel);
     if (!names) attnames.set(row.rel, (names = new Map()));
     names.set(Number(row.num), String(row.name));
@@ -286,7 +324,7 @@ function buildModel(r: CatalogRows, origin: Origin): SchemaModel {
     const identity = row.identity === 'a' || row.identity === 'd';
     const col: ColumnModel = {
       name: String(row.name),
-      type: types.get(String(row.type)) ?? unknownType(String(row.type)),
+      type: copyType(types.get(String(row.type))) ?? unknownType(String(row.type)),
       notNull: row.notnull === true,
       // A generation expression is stored as a default, but it is not one; an identity column has
       // no pg_attrdef row, but its values come from a sequence (replay counts it as a default too).
@@ -313,12 +351,19 @@ function buildModel(r: CatalogRows, origin: Origin): SchemaModel {
       .map((n) => names?.get(n) ?? String(n));
   }
 
-  // Constraints.
+  const indexNames = new Map<number, string>();
+  for (const row of r.indexes) indexNames.set(row.oid, String(row.name));
+
+  // Constraints. A foreign key to a partitioned table also has one internal row per referenced
+  // partition on the referencing table (its parent constraint is on that same table): left out.
+  const conRel = new Map<number, number>();
+  for (const row of r.constraints) conRel.set(row.oid, row.rel);
   const checks: Array<{ con: ConstraintModel; expr: string }> = [];
   for (const row of r.constraints) {
     const rel = byOid.get(row.rel);
     const kind = CONSTRAINT_KINDS[String(row.type)];
     if (!rel || !kind) continue;
+    if (row.parent && conRel.get(row.parent) === row.rel) continue;
     const names = attnames.get(row.rel);
     const columns = ((row.cols ?? []) as number[]).filter((n) => n > 0).map((n) => names?.get(n) ?? String(n));
     const con: ConstraintModel = {
@@ -327,9 +372,9 @@ function buildModel(r: CatalogRows, origin: Origin): SchemaModel {
       columns,
       validated: row.validated === true,
       notNullColumn: kind === 'not-null' ? (columns[0] ?? null) : null,
-      references: kind === 'foreign-key' && row.ref_name != null ? relKey(row.ref_schema, row.ref_name) : null,
+      references: kind === 'foreign-key' && row.ref_name ? relKey(row.ref_name[0], row.ref_name[1]) : null,
       referencesColumns: kind === 'foreign-key' ? ((row.ref_cols ?? []) as string[]) : [],
-      index: row.index_name ?? null,
+      index: kind === 'primary-key' || kind === 'unique' || kind === 'exclude' ? (indexNames.get(row.index) ?? null) : null,
       origin,
     };
     rel.constraints.set(con.name, con);
@@ -345,13 +390,17 @@ function buildModel(r: CatalogRows, origin: Origin): SchemaModel {
 
   // Indexes.
   const indexKeys = new Map<number, string>();
+  const indexPages = new Map<number, number>();
   for (const row of r.indexes) {
     const rel = byOid.get(row.rel);
-    if (rel) indexKeys.set(row.oid, relKey(rel.schema, String(row.name)));
+    if (!rel) continue;
+    indexKeys.set(row.oid, relKey(rel.schema, String(row.name)));
+    indexPages.set(row.rel, (indexPages.get(row.rel) ?? 0) + Number(row.pages ?? 0));
   }
   for (const row of r.indexes) {
     const rel = byOid.get(row.rel);
     if (!rel) continue;
+    const parentIndex = parentOf.get(row.oid);
     const key = indexKeys.get(row.oid)!;
     const names = attnames.get(row.rel);
     const keyCols = attnums(row.keys).slice(0, Number(row.nkeys));
@@ -368,7 +417,7 @@ function buildModel(r: CatalogRows, origin: Origin): SchemaModel {
         partial: row.partial === true,
         valid: row.valid === true,
         method: String(row.method),
-        parent: row.parent != null ? (indexKeys.get(row.parent) ?? null) : null,
+        parent: parentIndex !== undefined ? (indexKeys.get(parentIndex) ?? null) : null,
         origin,
       }),
     );
@@ -378,8 +427,10 @@ function buildModel(r: CatalogRows, origin: Origin): SchemaModel {
   // View and materialized view dependencies.
   for (const row of r.dependencies) {
     const rel = byOid.get(row.rel);
-    const dep = byOid.get(row.dep);
-    if (rel && dep && !rel.dependsOn.includes(dep.key)) rel.dependsOn.push(dep.key);
+    // Not the system catalogs' (replay leaves them out too; PostgreSQL records no dependency on most).
+    if (row.dep_schema === 'pg_catalog') continue;
+    const dep = relKey(String(row.dep_schema), String(row.dep_name));
+    if (rel && !rel.dependsOn.includes(dep)) rel.dependsOn.push(dep);
   }
   for (const rel of byOid.values()) rel.dependsOn.sort();
 
@@ -400,7 +451,7 @@ function buildModel(r: CatalogRows, origin: Origin): SchemaModel {
     if (notNull && !constraints.some((c) => c.kind === 'not-null')) constraints.push({ name: `${row.name}_not_null`, kind: 'not-null', validated: true });
     model.domains.set(key, {
       key,
-      base: types.get(String(row.base)) ?? unknownType(String(row.base)),
+      base: copyType(types.get(String(row.base))) ?? unknownType(String(row.base)),
       notNull,
       constraints,
       hasConstraints: notNull || constraints.length > 0,
@@ -408,22 +459,30 @@ function buildModel(r: CatalogRows, origin: Origin): SchemaModel {
     });
   }
 
-  // Sizes: tables and materialized views from the catalog, partitioned tables summed over their leaves.
-  for (const [oid, row] of raw) {
-    if (row.heap == null) continue;
+  const reltuples = new Map<number, number>();
+  for (const [oid, row] of raw) reltuples.set(oid, Number(row.reltuples));
+  return { model, byOid, indexPages, reltuples };
+}
+
+/** Sizes: tables and materialized views from the catalog, partitioned tables summed over their leaves. */
+function addSizes({ model, byOid, indexPages, reltuples }: BuiltModel, rows: any[], blockSize: number): void {
+  for (const row of rows) {
+    const rel = byOid.get(row.oid);
+    if (!rel) continue;
     const heapBytes = Number(row.heap);
-    const indexBytes = Number(row.index_bytes);
-    const reltuples = Number(row.reltuples);
-    byOid.get(oid)!.size = {
-      rows: reltuples >= 0 ? Math.round(reltuples) : heapBytes === 0 ? 0 : null,
+    const indexBytes = (indexPages.get(row.oid) ?? 0) * blockSize;
+    const toastBytes = Number(row.toast_pages ?? 0) * blockSize;
+    const tuples = reltuples.get(row.oid) ?? -1;
+    rel.size = {
+      // Never analyzed (-1): unknown, unless the heap is empty.
+      rows: tuples >= 0 ? Math.round(tuples) : heapBytes === 0 ? 0 : null,
       heapBytes,
       indexBytes,
-      toastBytes: Number(row.toast),
-      totalBytes: Number(row.table_bytes) + indexBytes,
+      toastBytes,
+      totalBytes: heapBytes + indexBytes + toastBytes,
     };
   }
   for (const rel of byOid.values()) if (rel.kind === 'partitioned-table') rel.size = leafSum(model, rel);
-  return model;
 }
 
 const RANK: Record<Volatility, number> = { immutable: 0, stable: 1, volatile: 2 };
@@ -464,6 +523,11 @@ function attnums(text: unknown): number[] {
   return text.trim().split(/\s+/).map(Number);
 }
 
+/** Each column its own TypeRef (one parsed per distinct type string). */
+function copyType(t: TypeRef | undefined): TypeRef | undefined {
+  return t && { name: t.name, schema: t.schema, mods: t.mods.length ? [...t.mods] : [], array: t.array };
+}
+
 function unknownType(text: string): TypeRef {
   return { name: text, schema: null, mods: [], array: false };
 }
@@ -480,9 +544,12 @@ export function parseTypes(texts: readonly string[]): Map<string, TypeRef> {
   return out;
 }
 
-/** Parse trees of expressions (null for one that does not parse), in one statement when they all do. */
+/** Parse trees of expressions (null for one that does not parse): each distinct text once, in one statement when they all parse. */
 function parseExpressions(exprs: readonly string[]): Array<unknown | null> {
-  return parseTargets(exprs.map((e) => `(${e})`));
+  const distinct = [...new Set(exprs)];
+  const trees = parseTargets(distinct.map((e) => `(${e})`));
+  const byText = new Map(distinct.map((e, i) => [e, trees[i] ?? null]));
+  return exprs.map((e) => byText.get(e) ?? null);
 }
 
 function parseTargets(items: readonly string[]): Array<any | null> {
@@ -513,10 +580,16 @@ function defaultsVolatility(defs: readonly string[], functions: ReadonlyMap<stri
     if (/[\p{L}_"][\p{L}\p{N}_$"]*\s*\(/u.test(d)) pending.push(i);
   });
   const trees = parseExpressions(pending.map((i) => defs[i]!));
+  const verdicts = new Map<unknown, boolean>();
   pending.forEach((at, j) => {
     const tree = trees[j];
     // Unparseable: count it volatile, as replay counts an unknown function.
-    out[at] = tree == null ? true : expressionVolatility(tree, functions).volatile;
+    if (tree == null) out[at] = true;
+    else {
+      let v = verdicts.get(tree);
+      if (v === undefined) verdicts.set(tree, (v = expressionVolatility(tree, functions).volatile));
+      out[at] = v;
+    }
   });
   return out;
 }
