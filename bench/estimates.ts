@@ -86,6 +86,8 @@ interface Step {
   fit: boolean;
   /** fk-validation: the referenced table's size is part of the input. */
   referenced?: boolean;
+  /** index-build: the key of the new index. */
+  indexKey?: 'fixed-width' | 'text';
   /** Needs a tablespace to move to (TABLESPACE in sql); skipped without one. */
   tablespace?: boolean;
   /** Run, but not a sample (set-up for the next step). */
@@ -108,12 +110,12 @@ const COPIES: Array<{ name: string; steps: Step[] }> = [
       { name: 'ADD CHECK (qty >= 0)', sql: 'ALTER TABLE items ADD CONSTRAINT items_qty_check CHECK (qty >= 0)', kind: 'scan', fit: true },
       { name: 'SET NOT NULL (created_at)', sql: 'ALTER TABLE items ALTER COLUMN created_at SET NOT NULL', kind: 'scan', fit: true },
       { name: 'ADD FOREIGN KEY (owner_id)', sql: 'ALTER TABLE items ADD CONSTRAINT items_owner_fk FOREIGN KEY (owner_id) REFERENCES owners (id)', kind: 'fk-validation', fit: true, referenced: true },
-      { name: 'CREATE INDEX (qty int)', sql: 'CREATE INDEX items_qty_idx ON items (qty)', kind: 'index-build', fit: true },
-      { name: 'CREATE INDEX (email text)', sql: 'CREATE INDEX items_email_idx ON items (email)', kind: 'index-build', fit: true },
-      { name: 'CREATE INDEX (owner_id bigint)', sql: 'CREATE INDEX items_owner_plain_idx ON items (owner_id)', kind: 'index-build', fit: true },
+      { name: 'CREATE INDEX (qty int)', sql: 'CREATE INDEX items_qty_idx ON items (qty)', kind: 'index-build', fit: true, indexKey: 'fixed-width' },
+      { name: 'CREATE INDEX (email text)', sql: 'CREATE INDEX items_email_idx ON items (email)', kind: 'index-build', fit: true, indexKey: 'text' },
+      { name: 'CREATE INDEX (owner_id bigint)', sql: 'CREATE INDEX items_owner_plain_idx ON items (owner_id)', kind: 'index-build', fit: true, indexKey: 'fixed-width' },
       { name: 'DROP INDEX', sql: 'DROP INDEX items_owner_plain_idx', kind: 'scan', fit: false, untimed: true },
-      { name: 'CREATE INDEX CONCURRENTLY (owner_id)', sql: 'CREATE INDEX CONCURRENTLY items_owner_idx ON items (owner_id)', kind: 'index-build-concurrent', fit: true },
-      { name: 'CREATE INDEX (email COLLATE "C")', sql: 'CREATE INDEX items_email_c_idx ON items (email COLLATE "C")', kind: 'index-build', fit: false },
+      { name: 'CREATE INDEX CONCURRENTLY (owner_id)', sql: 'CREATE INDEX CONCURRENTLY items_owner_idx ON items (owner_id)', kind: 'index-build-concurrent', fit: true, indexKey: 'fixed-width' },
+      { name: 'CREATE INDEX (email COLLATE "C")', sql: 'CREATE INDEX items_email_c_idx ON items (email COLLATE "C")', kind: 'index-build', fit: false, indexKey: 'text' },
       { name: 'DELETE (all rows)', sql: 'DELETE FROM items', kind: 'delete', fit: true },
     ],
   },
@@ -285,10 +287,13 @@ function fit(samples: Sample[]): { tp: Throughput; notMeasured: Set<RateName> } 
 
   // 1. scan: the two validation scans.
   tp.scanBytesPerSec = fitRate([...fitted('ADD CHECK'), ...fitted('SET NOT NULL')].map((s) => ({ x: heap(s), known: 0, t: sec(s.ms) })));
-  // 2. index sort, on top of the heap scan at the scan rate.
-  tp.indexBuildRowsPerSecAt1M = fitRate(
-    fitted('CREATE INDEX (').map((s) => ({ x: rows(s) * nLogNFactor(rows(s)), known: heap(s) / tp.scanBytesPerSec, t: sec(s.ms) })),
-  );
+  // 2. index sort, on top of the heap scan at the scan rate, for fixed-width and for text keys.
+  const builds = (key: 'fixed-width' | 'text') =>
+    fitted('CREATE INDEX (')
+      .filter((s) => s.step.indexKey === key)
+      .map((s) => ({ x: rows(s) * nLogNFactor(rows(s)), known: heap(s) / tp.scanBytesPerSec, t: sec(s.ms) }));
+  tp.indexBuildRowsPerSecAt1M = fitRate(builds('fixed-width'));
+  tp.textIndexBuildRowsPerSecAt1M = fitRate(builds('text'));
   // 3. index rebuild per byte of the existing indexes (REINDEX TABLE, what a rewrite does after the heap).
   tp.indexRebuildBytesPerSecAt1M = fitRate(fitted('REINDEX').map((s) => ({ x: s.size.indexBytes * nLogNFactor(rows(s)), known: 0, t: sec(s.ms) })));
   // 4. rewrite of the heap, on top of the index rebuild.
@@ -326,7 +331,7 @@ function predict(s: Sample, tp: Throughput): number {
   if (s.step.kind === 'index-rebuild') {
     return ((s.size.indexBytes * nLogNFactor(s.size.rows ?? s.rows)) / tp.indexRebuildBytesPerSecAt1M) * 1000;
   }
-  return estimateWork(s.step.kind, s.size, { throughput: tp, referenced: s.referenced }).ms;
+  return estimateWork(s.step.kind, s.size, { throughput: tp, referenced: s.referenced, ...(s.step.indexKey ? { indexKey: s.step.indexKey } : {}) }).ms;
 }
 
 function pct(measured: number, predicted: number): string {
@@ -359,6 +364,27 @@ function report(samples: Sample[], tp: Throughput): void {
   console.log('\nmean absolute error by kind (over the sizes and statements of that kind):');
   for (const [label, es] of [...errors].sort()) {
     console.log(`  ${label}: ${(100 * es.reduce((a, b) => a + b, 0) / es.length).toFixed(0)}% (max ${(100 * Math.max(...es)).toFixed(0)}%)`);
+  }
+}
+
+/**
+ * Out of sample: the rates fitted on all sizes but the largest, predicting the
+ * largest (the estimates are used on tables far larger than any the bench builds).
+ */
+function extrapolation(samples: Sample[]): void {
+  const largest = Math.max(...samples.map((s) => s.rows));
+  const smaller = samples.filter((s) => s.rows < largest);
+  if (smaller.length === 0) return;
+  const { tp } = fit(smaller);
+  console.log(`\nextrapolation: rates fitted on the smaller sizes only, predicting ${fmtInt(largest)} rows (median of the repetitions)`);
+  console.log('| statement | kind | measured | predicted | error |');
+  console.log('|---|---|---:|---:|---:|');
+  const names = [...new Set(samples.filter((s) => s.rows === largest).map((s) => s.step.name))];
+  for (const name of names) {
+    const group = samples.filter((s) => s.rows === largest && s.step.name === name);
+    const m = median(group.map((g) => g.ms));
+    const pred = median(group.map((g) => predict(g, tp)));
+    console.log(`| ${name} | ${group[0]!.step.kind} | ${fmtS(m)} | ${fmtS(pred)} | ${pct(m, pred)} |`);
   }
 }
 
@@ -462,6 +488,7 @@ async function main(): Promise<void> {
     const samples = await measure(base, prefix, dbs, createOptions, tablespace?.name ?? null);
     const { tp, notMeasured } = fit(samples);
     report(samples, tp);
+    extrapolation(samples);
     const serverLine = `PostgreSQL ${settings.get('server_version')}, ${machine}, fsync=${settings.get('fsync')}, synchronous_commit=${settings.get('synchronous_commit')}, full_page_writes=${settings.get('full_page_writes')}`;
     const first = samples[0]!;
     printConstants(tp, notMeasured, `${serverLine}, ${new Date().toISOString().slice(0, 10)}`, Math.round(first.size.heapBytes / first.rows));

@@ -139,8 +139,10 @@ export interface Throughput {
   rewriteBytesPerSec: number;
   /** Rebuilding existing indexes after a rewrite, per byte of the indexes, at 1M rows (n·log n). */
   indexRebuildBytesPerSecAt1M: number;
-  /** Sorting and writing the entries of a new index, per row, at 1M rows (n·log n); the heap scan is counted at scanBytesPerSec. */
+  /** Sorting and writing the entries of a new index on fixed-width keys (int, bigint, timestamptz, uuid ...), per row, at 1M rows (n·log n); the heap scan is counted at scanBytesPerSec. */
   indexBuildRowsPerSecAt1M: number;
+  /** The same for text keys (text, varchar) under a linguistic collation; also used when the key type is unknown. */
+  textIndexBuildRowsPerSecAt1M: number;
   /** CREATE INDEX CONCURRENTLY takes this many times a plain build (second heap pass, validation sort); waits for older transactions are not included. */
   concurrentIndexBuildFactor: number;
   /** Foreign key validation: the referencing rows checked against the referenced table, per row, on top of the scans. */
@@ -164,6 +166,7 @@ export const RATE_NAMES: readonly RateName[] = [
   'rewriteBytesPerSec',
   'indexRebuildBytesPerSecAt1M',
   'indexBuildRowsPerSecAt1M',
+  'textIndexBuildRowsPerSecAt1M',
   'concurrentIndexBuildFactor',
   'fkCheckRowsPerSec',
   'dmlBytesPerSec',
@@ -175,21 +178,32 @@ export const RATE_NAMES: readonly RateName[] = [
 const MiB = 1024 * 1024;
 
 /**
- * Calibrated by `node dist/bench/estimates.js` (bench/estimates.ts), see
- * docs/estimates.md for the run's full output. PLACEHOLDER until the run.
+ * Calibrated by bench/estimates.ts (`npx tsc -p tsconfig.json && node
+ * dist/bench/estimates.js`, defaults: 250,000 / 1,000,000 / 2,000,000 rows, 3
+ * repetitions) on 2026-12-02: a 2-core AMD EPYC VM with 24 GiB RAM, shared with
+ * other work (load average about 3 during the run); embedded PostgreSQL 18.4,
+ * fsync, synchronous_commit and full_page_writes on, wal_level replica, data on
+ * the VM's virtio disk; shared_buffers 128MB, work_mem 4MB,
+ * maintenance_work_mem 64MB, max_parallel_maintenance_workers 2, max_wal_size
+ * 1GB; databases with an ICU en-US collation. The tables (up to 208 MB of heap)
+ * fit in the OS page cache, so reads ran at memory speed: real servers whose
+ * tables do not fit in memory, or that are under load, are slower (see
+ * docs/estimates.md, which also has the run's measured-vs-predicted table).
+ * Rounded to two significant figures.
  */
 export const DEFAULT_THROUGHPUT: Readonly<Throughput> = Object.freeze({
-  scanBytesPerSec: 400 * MiB,
-  rewriteBytesPerSec: 60 * MiB,
-  indexRebuildBytesPerSecAt1M: 40 * MiB,
-  indexBuildRowsPerSecAt1M: 1_000_000,
-  concurrentIndexBuildFactor: 2.5,
-  fkCheckRowsPerSec: 2_000_000,
-  dmlBytesPerSec: 30 * MiB,
-  deleteBytesPerSec: 300 * MiB,
-  copyBytesPerSec: 150 * MiB,
-  assumedBytesPerRow: 100,
-  source: 'calibrated by bench/estimates.ts on PostgreSQL 18',
+  scanBytesPerSec: 1750 * MiB, // fitted 1.7 GB/s (ADD CHECK, SET NOT NULL)
+  rewriteBytesPerSec: 190 * MiB, // fitted 188 MB/s (ALTER COLUMN int -> bigint, after the index part)
+  indexRebuildBytesPerSecAt1M: 75 * MiB, // fitted 75 MB/s (REINDEX TABLE: bigint pkey + timestamptz index)
+  indexBuildRowsPerSecAt1M: 2_900_000, // fitted 2.9M rows/s (CREATE INDEX on int and bigint)
+  textIndexBuildRowsPerSecAt1M: 1_250_000, // fitted 1.2M rows/s (CREATE INDEX on text, ICU en-US)
+  concurrentIndexBuildFactor: 1.4, // fitted 1.40 (CONCURRENTLY vs plain, same bigint column, idle server)
+  fkCheckRowsPerSec: 4_900_000, // fitted 4.9M rows/s (ADD FOREIGN KEY to a 100,000-row table)
+  dmlBytesPerSec: 32 * MiB, // fitted 32 MB/s (UPDATE of every row, two indexes, no HOT)
+  deleteBytesPerSec: 280 * MiB, // fitted 279 MB/s (DELETE of every row)
+  copyBytesPerSec: 350 * MiB, // fitted 350 MB/s (SET TABLESPACE to a tablespace on the same disk)
+  assumedBytesPerRow: 100, // an assumption (the bench table has 109 heap bytes per row)
+  source: 'calibrated by bench/estimates.ts on PostgreSQL 18.4 (2-core VM, fsync on, warm cache)',
 });
 
 /**
@@ -234,6 +248,12 @@ export interface EstimateOptions {
   throughput?: Throughput;
   /** fk-validation: the referenced table, whose heap is read too. */
   referenced?: RelationSize | null;
+  /**
+   * index-build(-concurrent): the key of the new index. 'fixed-width' for
+   * integer, timestamp, uuid ... columns; 'text' for text / varchar (and, as the
+   * slower rate, when unknown: the default).
+   */
+  indexKey?: 'fixed-width' | 'text';
 }
 
 /** Range factors around the best guess; wider when rows had to be guessed from bytes. */
@@ -273,10 +293,12 @@ export function estimateWork(kind: WorkKind, size: RelationSize, opts: EstimateO
   });
   const indexBuildTerms = (): Term[] => {
     const f = nLogNFactor(rows);
+    const key: RateName = opts.indexKey === 'fixed-width' ? 'indexBuildRowsPerSecAt1M' : 'textIndexBuildRowsPerSecAt1M';
+    const keyText = opts.indexKey === undefined ? 'key type unknown: text rate' : `${opts.indexKey} key`;
     return [
       {
-        ms: ((rows * f) / tp.indexBuildRowsPerSecAt1M) * 1000,
-        text: `${rowsText()} sorted at ${formatRate(tp.indexBuildRowsPerSecAt1M / f, 'rows')} (n·log n)${fromConfigNote(tp, 'indexBuildRowsPerSecAt1M')}`,
+        ms: ((rows * f) / tp[key]) * 1000,
+        text: `${rowsText()} sorted at ${formatRate(tp[key] / f, 'rows')} (${keyText}, n·log n)${fromConfigNote(tp, key)}`,
       },
       scanTerm(heap),
     ];
@@ -453,9 +475,12 @@ export function formatSize(size: RelationSize): string {
   return `${formatRows(size.rows)}, ${formatBytes(size.totalBytes)}`;
 }
 
-/** "95 MB/s", "1.2M rows/s", "450,000 rows/s". */
+/** "95 MB/s", "1.2M rows/s", "980,000 rows/s" (rows/s rounded to two significant figures). */
 export function formatRate(perSec: number, unit: 'bytes' | 'rows'): string {
-  return unit === 'bytes' ? `${formatBytes(perSec)}/s` : `${formatRows(perSec)}/s`;
+  if (unit === 'bytes') return `${formatBytes(perSec)}/s`;
+  const digits = perSec >= 1 ? Math.floor(Math.log10(perSec)) - 1 : 0;
+  const step = 10 ** Math.max(0, digits);
+  return `${formatRows(Math.round(perSec / step) * step)}/s`;
 }
 
 function trimNumber(v: number): string {

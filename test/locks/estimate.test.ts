@@ -34,7 +34,8 @@ const TP: Throughput = throughput({
   scanBytesPerSec: 100 * MiB,
   rewriteBytesPerSec: 10 * MiB,
   indexRebuildBytesPerSecAt1M: 5 * MiB,
-  indexBuildRowsPerSecAt1M: 1_000_000,
+  indexBuildRowsPerSecAt1M: 2_000_000,
+  textIndexBuildRowsPerSecAt1M: 1_000_000,
   concurrentIndexBuildFactor: 2,
   fkCheckRowsPerSec: 500_000,
   dmlBytesPerSec: 4 * MiB,
@@ -153,6 +154,19 @@ describe('estimateWork', () => {
     expect(sortPart(4_000_000) / sortPart(1_000_000)).toBeGreaterThan(4);
     expect(nLogNFactor(1_000_000)).toBeCloseTo(1, 12);
     expect(nLogNFactor(0)).toBeGreaterThan(0);
+  });
+
+  it('index-build: fixed-width keys sort faster than text keys; unknown keys take the text rate', () => {
+    const s = size(1_000_000, 100 * MiB);
+    const fixed = estimateWork('index-build', s, { throughput: TP, indexKey: 'fixed-width' });
+    const text = estimateWork('index-build', s, { throughput: TP, indexKey: 'text' });
+    const unknown = estimateWork('index-build', s, { throughput: TP });
+    expect(fixed.ms).toBeCloseTo(500 + 1000, 6);
+    expect(text.ms).toBeCloseTo(1000 + 1000, 6);
+    expect(unknown.ms).toBe(text.ms);
+    expect(fixed.basis).toContain('1M rows sorted at 2M rows/s (fixed-width key, n·log n)');
+    expect(text.basis).toContain('(text key, n·log n)');
+    expect(unknown.basis).toContain('(key type unknown: text rate, n·log n)');
   });
 
   it('index-build-concurrent is a multiple of the plain build', () => {
@@ -325,5 +339,9 @@ describe('formatting', () => {
     expect(formatSize(size(null, 10 * MiB))).toBe('unknown rows, 10 MB');
     expect(formatRate(95 * MiB, 'bytes')).toBe('95 MB/s');
     expect(formatRate(1_200_000, 'rows')).toBe('1.2M rows/s');
+    expect(formatRate(976_405, 'rows')).toBe('980,000 rows/s');
+    expect(formatRate(450_000, 'rows')).toBe('450,000 rows/s');
+    expect(formatRate(42, 'rows')).toBe('42 rows/s');
+    expect(formatRate(0.5, 'rows')).toBe('1 row/s');
   });
 });
