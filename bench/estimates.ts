@@ -461,12 +461,12 @@ async function main(): Promise<void> {
     const settings = await withClient(base, async (c) => {
       const names = [
         'server_version', 'fsync', 'synchronous_commit', 'full_page_writes', 'wal_level', 'shared_buffers', 'work_mem',
-        'maintenance_work_mem', 'max_parallel_maintenance_workers', 'max_wal_size', 'lc_collate',
+        'maintenance_work_mem', 'max_parallel_maintenance_workers', 'max_wal_size',
       ];
-      const r = await c.query(`SELECT name, current_setting(name) AS v FROM unnest($1::text[]) name`, [names.filter((n) => n !== 'lc_collate')]);
+      const r = await c.query(`SELECT name, current_setting(name) AS v FROM unnest($1::text[]) name`, [names]);
       const m = new Map<string, string>(r.rows.map((x: { name: string; v: string }) => [x.name, x.v]));
       const collate = (await c.query(`SELECT datcollate FROM pg_database WHERE datname = current_database()`)).rows[0].datcollate as string;
-      m.set('lc_collate', collate);
+      m.set('collation of the postgres database', collate);
       return m;
     });
     const cores = os.availableParallelism?.() ?? os.cpus().length;
