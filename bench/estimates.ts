@@ -25,7 +25,6 @@ import {
   estimateWork,
   formatBytes,
   formatRate,
-  formatRows,
   nLogNFactor,
   type RateName,
   type Throughput,

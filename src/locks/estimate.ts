@@ -14,7 +14,7 @@ import { LOCK_FACTS, lockFact } from './table.js';
  * The kinds of whole-table work a statement can do while it holds its lock.
  * Each names the bytes or rows it grows with (H heap, T TOAST, I indexes, n rows):
  * - `scan`: reads the heap once to validate (CHECK, NOT NULL, VALIDATE, ATTACH PARTITION): H.
- * - `fk-validation`: a scan plus a probe of the referenced table for each row: H and n (+ the referenced heap).
+ * - `fk-validation`: a scan, and each row looked up in the referenced table (one anti-join query): H and n (+ the referenced heap).
  * - `index-build`: one new index: a heap scan and a sort of n keys: H and n·log n.
  * - `index-build-concurrent`: CREATE INDEX / REINDEX CONCURRENTLY: an index build plus the validation pass.
  * - `rewrite`: the heap (and TOAST) is written anew and every index rebuilt: H + T, and I·log n.
@@ -370,8 +370,9 @@ export function estimateWork(kind: WorkKind, size: RelationSize, opts: EstimateO
 }
 
 /**
- * The estimate for a lock fact on a version (the sum of its kinds of work), or
- * null when that variant does no size-dependent work or the fact is not estimated.
+ * The estimate for a lock fact on a version (the sum of its kinds of work, the
+ * heaviest-sounding last: `kind` is the last one), or null when that variant
+ * does no size-dependent work or the fact is not estimated.
  */
 export function estimateFact(factId: string, pgVersion: number, size: RelationSize, opts: EstimateOptions = {}): Estimate | null {
   const kinds = factWork(factId, pgVersion);
