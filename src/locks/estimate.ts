@@ -370,9 +370,9 @@ export function estimateWork(kind: WorkKind, size: RelationSize, opts: EstimateO
 }
 
 /**
- * The estimate for a lock fact on a version (the sum of its kinds of work, the
- * heaviest-sounding last: `kind` is the last one), or null when that variant
- * does no size-dependent work or the fact is not estimated.
+ * The estimate for a lock fact on a version (the sum of its kinds of work;
+ * `kind` is the last of them), or null when that variant does no
+ * size-dependent work or the fact is not estimated.
  */
 export function estimateFact(factId: string, pgVersion: number, size: RelationSize, opts: EstimateOptions = {}): Estimate | null {
   const kinds = factWork(factId, pgVersion);
