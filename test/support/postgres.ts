@@ -35,6 +35,14 @@ export type PgMajor = 15 | 18;
 export interface StartPostgresOptions {
   /** Values for `shared_preload_libraries`, e.g. `['pg_stat_statements']`. */
   sharedPreloadLibraries?: string[];
+  /**
+   * Production-like durability for benchmarks that time disk-bound work
+   * (bench/estimates.ts): fsync, synchronous_commit and full_page_writes on,
+   * PostgreSQL's default WAL sizes, and the data directory in
+   * $DDLGUARD_PG_TMPDIR if set, else os.tmpdir() (not /dev/shm). Default false: tests
+   * keep the fast, non-durable settings.
+   */
+  durable?: boolean;
 }
 
 export interface PostgresServer {
@@ -70,6 +78,15 @@ const FAST_SETTINGS: Record<string, string> = {
   // Bound the WAL kept around (it may live in RAM on /dev/shm, see baseTempDir).
   max_wal_size: '256MB',
   min_wal_size: '32MB',
+};
+
+/** `durable: true`: the FAST_SETTINGS that trade safety for speed, back at PostgreSQL's defaults. */
+const DURABLE_SETTINGS: Record<string, string> = {
+  fsync: 'on',
+  synchronous_commit: 'on',
+  full_page_writes: 'on',
+  max_wal_size: '1GB',
+  min_wal_size: '80MB',
 };
 
 interface EmbeddedPostgresInstance {
@@ -125,10 +142,12 @@ function ensurePostgresUser(): Promise<void> {
  * is a writable tmpfs with >= 2 GiB free (initdb and CREATE DATABASE are 2-10x
  * faster in RAM than on an overlay/virtio disk even with fsync=off), else
  * os.tmpdir(). Docker's default 64 MB /dev/shm is too small and is skipped.
+ * `onDisk` (the `durable` option) skips /dev/shm.
  */
-async function baseTempDir(): Promise<string> {
+async function baseTempDir(onDisk = false): Promise<string> {
   const fromEnv = process.env.DDLGUARD_PG_TMPDIR;
   if (fromEnv) return fromEnv;
+  if (onDisk) return os.tmpdir();
   if (process.platform === 'linux') {
     try {
       const shm = '/dev/shm';
@@ -265,7 +284,8 @@ export async function startPostgres(
   await ensureTraversable(binaryPackageEntry(major));
   await ensurePostgresUser();
 
-  const baseTmp = await baseTempDir();
+  const durable = opts.durable ?? false;
+  const baseTmp = await baseTempDir(durable);
   await sweepStaleDirs(baseTmp);
   const root = await mkdtemp(path.join(baseTmp, `${DIR_PREFIX}${major}-`));
   const cleanupRoot = () => rm(root, { recursive: true, force: true });
@@ -287,6 +307,7 @@ export async function startPostgres(
   };
   const settings: Record<string, string> = {
     ...FAST_SETTINGS,
+    ...(durable ? DURABLE_SETTINGS : {}),
     listen_addresses: '127.0.0.1',
     // Keep the Unix socket (and its lock file) private to this server.
     unix_socket_directories: root,
