@@ -5,7 +5,11 @@
  * from the target, since a plan.json may be older than the table's growth.
  */
 import type pg from 'pg';
+import { estimateFact, type Throughput } from '../locks/estimate.js';
+import { estimateRecord } from '../locks/estimate-effect.js';
+import { describeBlocking } from '../plan/blocking-text.js';
 import { DEFAULT_SMALL_TABLE, type SmallTable, type StepBlocking } from '../plan/model.js';
+import type { RelationSize } from '../schema/model.js';
 import type { Plan, PlanStep } from './types.js';
 
 export interface BlockingStep {
@@ -35,7 +39,7 @@ function candidate(step: PlanStep): { schema: string; name: string; blocking: St
   return null;
 }
 
-export async function checkBlocking(client: pg.Client, plan: Plan, steps: readonly PlanStep[], allow: readonly string[] = []): Promise<BlockingVerdict> {
+export async function checkBlocking(client: pg.Client, plan: Plan, steps: readonly PlanStep[], allow: readonly string[] = [], throughput?: Throughput): Promise<BlockingVerdict> {
   const found = steps.map((step) => ({ step, c: candidate(step) })).filter((x): x is { step: PlanStep; c: NonNullable<ReturnType<typeof candidate>> } => x.c !== null);
   const verdict: BlockingVerdict = { refused: [], allowed: [] };
   if (found.length === 0) return verdict;
@@ -47,16 +51,18 @@ export async function checkBlocking(client: pg.Client, plan: Plan, steps: readon
     // Not there yet: an earlier step of this plan creates it, so nobody else uses it.
     if (c.schema && size === 'absent') continue;
     const known = size === 'absent' ? null : size;
-    if (known && known.rows !== null && known.rows < small.rows && known.bytes < small.bytes) continue;
+    if (known && known.rows !== null && known.rows < small.rows && known.totalBytes < small.bytes) continue;
     const b = c.blocking;
+    // The estimate from the sizes as they are now, else the plan's.
+    const fresh = known && step.fact ? estimateFact(step.fact, plan.pgVersion, known, throughput ? { throughput } : {}) : null;
     const entry: BlockingStep = {
       step,
       schema: c.schema,
       name: c.name,
       lock: b?.lock ?? step.lock?.mode ?? 'a blocking lock',
       work: b?.work ?? (step.risk === 'blocking-rewrite' ? 'rewrite' : 'scan'),
-      size: known,
-      estimate: b?.estimate ?? null,
+      size: known ? { rows: known.rows, bytes: known.totalBytes } : null,
+      estimate: fresh ? estimateRecord(fresh) : (b?.estimate ?? null),
       missing: b?.missing ?? [],
       allowed: allowAll || allow.includes(step.id),
     };
@@ -65,15 +71,17 @@ export async function checkBlocking(client: pg.Client, plan: Plan, steps: readon
   return verdict;
 }
 
-/** Rows (reltuples, null when never analyzed) and total bytes per table, summed over partitions; 'absent' when missing. */
-async function readSizes(client: pg.Client, tables: ReadonlyArray<{ schema: string; name: string }>): Promise<Array<{ rows: number | null; bytes: number } | 'absent' | null>> {
+/** Rows (reltuples, null when never analyzed), heap, index and TOAST bytes per table, summed over partitions; 'absent' when missing. */
+async function readSizes(client: pg.Client, tables: ReadonlyArray<{ schema: string; name: string }>): Promise<Array<RelationSize | 'absent' | null>> {
   const named = tables.map((t) => (t.schema ? t : null));
   // A partitioned table's size is its leaf partitions' (pg_partition_tree lists nothing for a plain table).
-  const r = await client.query<{ i: number; found: boolean; rows: string | null; bytes: string | null }>(
+  const r = await client.query<{ i: number; found: boolean; rows: string | null; heap: string | null; indexes: string | null; toast: string | null }>(
     `SELECT t.i, c.oid IS NOT NULL AS found,
             CASE WHEN bool_or(pc.reltuples < 0 AND pg_catalog.pg_relation_size(pc.oid) > 0) THEN NULL
                  ELSE sum(GREATEST(pc.reltuples, 0)) END::text AS rows,
-            sum(pg_catalog.pg_total_relation_size(pc.oid))::text AS bytes
+            sum(pg_catalog.pg_relation_size(pc.oid))::text AS heap,
+            sum(pg_catalog.pg_indexes_size(pc.oid))::text AS indexes,
+            sum(pg_catalog.pg_table_size(pc.oid) - pg_catalog.pg_relation_size(pc.oid))::text AS toast
        FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(schema, name, i)
        LEFT JOIN pg_catalog.pg_namespace n ON n.nspname = t.schema
        LEFT JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = t.name
@@ -89,7 +97,10 @@ async function readSizes(client: pg.Client, tables: ReadonlyArray<{ schema: stri
   return r.rows.map((row, i) => {
     if (!named[i]) return null;
     if (!row.found) return 'absent';
-    return { rows: row.rows === null ? null : Math.round(Number(row.rows)), bytes: Number(row.bytes ?? 0) };
+    const heapBytes = Number(row.heap ?? 0);
+    const indexBytes = Number(row.indexes ?? 0);
+    const toastBytes = Number(row.toast ?? 0);
+    return { rows: row.rows === null ? null : Math.round(Number(row.rows)), heapBytes, indexBytes, toastBytes, totalBytes: heapBytes + indexBytes + toastBytes };
   });
 }
 
@@ -98,6 +109,7 @@ export function describeRefusal(v: BlockingVerdict): string {
   const out = [`refusing to start: ${v.refused.length === 1 ? '1 step blocks' : `${v.refused.length} steps block`} the application on a table that is not known to be small; nothing was run`];
   for (const b of v.refused) {
     out.push(`  ${b.step.id}: ${describeBlockingStep(b)}`);
+    if (b.estimate) out.push(`    estimate: ${b.estimate.basis}`);
     for (const m of b.missing) out.push(`    not online: ${m}`);
   }
   const ids = v.refused.map((b) => b.step.id);
@@ -106,12 +118,5 @@ export function describeRefusal(v: BlockingVerdict): string {
 }
 
 export function describeBlockingStep(b: BlockingStep): string {
-  const table = b.schema ? `${b.schema}.${b.name}` : b.name;
-  const size = b.size ? `${b.size.rows === null ? 'rows unknown' : `${b.size.rows.toLocaleString('en-US')} rows`}, ${formatMiB(b.size.bytes)}` : 'size unknown';
-  const est = b.estimate ? `, ${b.estimate.ms < 1000 ? 'under 1 s' : `about ${Math.round(b.estimate.ms / 1000)} s`} (${b.estimate.basis})` : '';
-  return `${b.work} of ${table} (${size}) under ${b.lock}${est}`;
-}
-
-function formatMiB(bytes: number): string {
-  return bytes >= 1024 ** 3 ? `${(bytes / 1024 ** 3).toFixed(1)} GiB` : `${Math.max(1, Math.round(bytes / 1024 ** 2))} MiB`;
+  return describeBlocking(b);
 }

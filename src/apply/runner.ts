@@ -49,6 +49,8 @@ export interface ApplyOptions {
    * small under a lock that blocks the application. Without it apply refuses to start.
    */
   allowBlocking?: string[];
+  /** Rates for the duration estimates of blocking steps (config `estimates`). */
+  throughput?: import('../locks/estimate.js').Throughput;
 }
 
 export type ApplyStatus = 'done' | 'failed' | 'interrupted' | 'busy' | 'refused' | 'blocked' | 'dry-run';
@@ -204,14 +206,16 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions = {}): Promise<Ap
     // Consent before anything runs: blocking rewrites and scans on tables that are not small.
     const recorded = (await stateExists(work)) ? await loadPlanState(work, plan.id) : null;
     const doneBefore = new Set(recorded?.steps.filter((s) => s.status === 'done').map((s) => s.stepId) ?? []);
-    const verdict = await checkBlocking(work, plan, sel.steps.filter((s) => !doneBefore.has(s.id)), opts.allowBlocking);
+    const verdict = await checkBlocking(work, plan, sel.steps.filter((s) => !doneBefore.has(s.id)), opts.allowBlocking, opts.throughput);
     if (verdict.refused.length) {
       const message = describeRefusal(verdict);
       log.emit({ event: 'apply.blocked', planId: plan.id, steps: verdict.refused.map((b) => ({ step: b.step.id, table: `${b.schema}.${b.name}`, lock: b.lock, work: b.work, size: b.size, estimate: b.estimate, missing: b.missing })), message });
       return result('blocked', { error: message, notSelected, blocked: verdict.refused.map((b) => b.step.id) });
     }
     for (const b of verdict.allowed) {
-      log.emit({ event: 'blocking.allowed', step: b.step.id, message: `${b.step.id}: allowed to block (--allow-blocking): ${describeBlockingStep(b)}` });
+      // A guarded step is cancelled at statement_timeout: say so when the work is expected to take longer.
+      const cut = b.step.guard.kind === 'lock-timeout' && b.estimate && b.estimate.ms > g.statementTimeoutMs ? `; its estimate exceeds statement_timeout ${g.statementTimeoutMs} ms, so it would be cancelled: raise --statement-timeout` : '';
+      log.emit({ event: 'blocking.allowed', step: b.step.id, message: `${b.step.id}: allowed to block (--allow-blocking): ${describeBlockingStep(b)}${cut}` });
     }
 
     await ensureStateSchema(work);

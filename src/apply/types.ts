@@ -24,6 +24,8 @@ export interface PlanStep
   cleanup?: StepCleanup;
   source?: M.StepSource;
   risk?: M.PlanStep['risk'];
+  /** The lock fact the step's work comes from (for its estimate). */
+  fact?: string | null;
   table?: M.PlanStep['table'];
   blocking?: M.StepBlocking;
 }

@@ -12,6 +12,13 @@ export async function loadCliConfig(configPath: string | undefined): Promise<Loa
   }
 }
 
+/** The duration model's rates with the config's `estimates` over the calibrated defaults (already validated). */
+export async function configThroughput(estimates: LoadedConfig['config']['estimates']) {
+  if (!estimates || Object.keys(estimates).length === 0) return undefined;
+  const { throughput } = await import('../locks/estimate.js');
+  return throughput(estimates);
+}
+
 /** A config duration (already validated) in ms, or undefined. */
 export function configMs(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;

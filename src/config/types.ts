@@ -1,4 +1,5 @@
 import type { Severity, SeveritySetting } from '../lint/types.js';
+import type { RateName } from '../locks/estimate.js';
 
 export interface ReadersConfig {
   /** Globs of application source to search for readers of a column/table. */
@@ -57,6 +58,11 @@ export interface DdlguardConfig {
   schema?: string;
   /** Blocking findings on tables a schema source sizes below these limits are reported as info. */
   severityBySize?: { infoBelowRows?: number; infoBelowBytes?: number };
+  /**
+   * Rates of the duration model (docs/estimates.md), e.g. what `node dist/bench/estimates.js`
+   * printed for your server; `source` says where they come from in every estimate.
+   */
+  estimates?: Partial<Record<RateName, number>> & { source?: string };
 }
 
 export type ConfigFormat = 'json' | 'yaml' | 'package.json';

@@ -6,6 +6,7 @@
 import type { Severity, SeveritySetting } from '../lint/types.js';
 import { durationToMs, isDuration } from '../sql/duration.js';
 import { sizeToBytes } from '../sql/bytes.js';
+import { RATE_NAMES, type RateName } from '../locks/estimate.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
 import type { ApplyConfig, DdlguardConfig, PlannerConfig, ReadersConfig } from './types.js';
 
@@ -38,6 +39,7 @@ export const CONFIG_KEYS = [
   'db',
   'schema',
   'severityBySize',
+  'estimates',
 ] as const;
 
 export const PG_VERSION_MIN = 10;
@@ -226,6 +228,22 @@ export function validateConfig(value: unknown, opts: ValidateOptions = {}): Ddlg
       if (raw[key] === undefined) continue;
       const s = v.string([key], raw[key]);
       if (s !== undefined) out[key] = s;
+    }
+    if (raw.estimates !== undefined) {
+      const e = v.object(['estimates'], raw.estimates, [...RATE_NAMES, 'source']);
+      if (e) {
+        const o: NonNullable<DdlguardConfig['estimates']> = {};
+        for (const [k, val] of Object.entries(e)) {
+          if (k === 'source') {
+            const src = v.string(['estimates', 'source'], val);
+            if (src !== undefined) o.source = src;
+          } else if ((RATE_NAMES as readonly string[]).includes(k)) {
+            if (typeof val === 'number' && Number.isFinite(val) && val > 0) o[k as RateName] = val;
+            else v.report(['estimates', k], 'value', `expected a positive number, got ${describeValue(val)}`);
+          }
+        }
+        out.estimates = o;
+      }
     }
     if (raw.severityBySize !== undefined) {
       const b = v.object(['severityBySize'], raw.severityBySize, ['infoBelowRows', 'infoBelowBytes']);

@@ -59,6 +59,8 @@ export interface LintOptions {
   schemaFile?: string;
   /** Blocking findings on tables sized below these limits become info. */
   severityBySize?: { infoBelowRows?: number; infoBelowBytes?: number };
+  /** Rates for the duration estimates (default: the calibrated ones; config `estimates`). */
+  throughput?: import('../locks/estimate.js').Throughput;
 }
 
 export class UsageError extends Error {}
@@ -126,6 +128,7 @@ export function engineOptionsFor(opts: LintOptions): EngineOptions {
   const engineOpts: EngineOptions = { pgVersion: opts.pgVersion ?? DEFAULT_PG_VERSION, rules: opts.rules, severities };
   if (opts.baseLockTimeoutMs !== undefined) engineOpts.baseLockTimeoutMs = opts.baseLockTimeoutMs;
   if (opts.severityBySize) engineOpts.severityBySize = opts.severityBySize;
+  if (opts.throughput) engineOpts.throughput = opts.throughput;
   return engineOpts;
 }
 

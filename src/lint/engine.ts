@@ -10,6 +10,8 @@ import { TransactionTracker } from '../migrations/transaction.js';
 import { SchemaModel, type Origin } from '../schema/model.js';
 import { replayStatement } from '../schema/replay.js';
 import { cloneModel, mergeModels, type SourceNote } from '../schema/sources/merge.js';
+import type { Throughput } from '../locks/estimate.js';
+import { estimateEffect, estimateRecord } from '../locks/estimate-effect.js';
 import { columnRefs } from '../sql/ast.js';
 import type { Directive } from '../sql/comments.js';
 import { parseSqlFile } from '../sql/parse.js';
@@ -63,6 +65,8 @@ export interface EngineOptions {
   modelLabel?: string;
   /** Notes from loading the sources, passed through to the result. */
   sourceNotes?: readonly SourceNote[];
+  /** Rates for the duration estimates on findings (config `estimates`; default: the calibrated ones). */
+  throughput?: Throughput;
   /** Blocking findings on tables with known sizes below these become info (config severityBySize). */
   severityBySize?: { infoBelowRows?: number; infoBelowBytes?: number };
   /** Called with each parsed file, e.g. for the planner or --fix. */
@@ -205,6 +209,10 @@ function toFinding(file: string, stmt: ParsedStatement, rule: Rule, severity: Se
   const sized = lock ? sizeOf(model, lock.relation.key) : null;
   if (sized) {
     f.size = sized;
+    // The work the report is about, else the statement's effect on the locked table.
+    const effect = r.effect ?? effects.effects.find((e) => (e.rewrite || e.scan) && e.table?.key === lock!.relation.key);
+    const est = effect && (effect.rewrite || effect.scan) ? estimateEffect(effect, model, opts.pgVersion, opts.throughput) : null;
+    if (est) f.estimate = estimateRecord(est);
     const small = opts.severityBySize;
     if (small && rule.meta.category === 'blocking' && r.severity === undefined && isBelow(sized, small)) {
       f.severity = 'info';

@@ -119,8 +119,8 @@ export interface Finding {
   evidence?: FindingEvidence;
   /** The locked table's size, when a schema source knows it (rows null: never analyzed). */
   size?: { rows: number | null; bytes: number };
-  /** How long the rewrite, scan or index build takes on that table, from the throughput model. */
-  estimate?: { ms: number; basis: string };
+  /** How long the rewrite, scan or index build takes on that table, from the throughput model (src/locks/estimate.ts), with its range. */
+  estimate?: { ms: number; lowMs: number; highMs: number; work: string; basis: string };
 }
 
 /** Something about the run's inputs worth knowing, e.g. two schema sources that disagree. */

@@ -433,6 +433,14 @@ export function formatDuration(ms: number): string {
   return `about ${Math.round(h / 24)} days`;
 }
 
+/** "about 7 s (4 s to 21 s)" from an estimate with a range. */
+export function formatDurationRange(e: { ms: number; lowMs?: number; highMs?: number }): string {
+  if (e.highMs !== undefined && e.highMs < 1000) return 'under 1 s';
+  const bare = (ms: number) => formatDuration(ms).replace(/^about /, '');
+  if (e.lowMs === undefined || e.highMs === undefined || bare(e.lowMs) === bare(e.highMs)) return formatDuration(e.ms);
+  return `${formatDuration(e.ms)} (${bare(e.lowMs)} to ${bare(e.highMs)})`;
+}
+
 const BYTE_UNITS = ['bytes', 'kB', 'MB', 'GB', 'TB', 'PB'] as const;
 
 /**
@@ -464,7 +472,7 @@ export function formatBytes(bytes: number): string {
 export function formatRows(rows: number | null): string {
   if (rows === null || !Number.isFinite(rows)) return 'unknown rows';
   const n = Math.max(0, Math.round(rows));
-  if (n < 1_000_000) return `${n.toLocaleString('en-US')} ${n === 1 ? 'row' : 'rows'}`;
+  if (n < 1_000_000) return `${groupThousands(n)} ${n === 1 ? 'row' : 'rows'}`;
   const [v, unit] = n < 1e9 ? [n / 1e6, 'M'] : [n / 1e9, 'B'];
   const shown = v < 10 ? Math.round(v * 10) / 10 : Math.round(v);
   if (unit === 'M' && shown >= 1000) return formatRows(1e9); // 999.7M rows -> 1B rows
@@ -486,4 +494,9 @@ export function formatRate(perSec: number, unit: 'bytes' | 'rows'): string {
 
 function trimNumber(v: number): string {
   return String(Math.round(v * 100) / 100);
+}
+
+/** 1234567 -> "1,234,567", without Intl (loading ICU costs a short CLI run ~10 ms). */
+export function groupThousands(n: number): string {
+  return String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }

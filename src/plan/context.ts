@@ -13,6 +13,7 @@ import { quoteLiteral, quoteQualified } from '../sql/quote.js';
 import type { QName } from '../sql/ast.js';
 import type { BatchSpec, Phase, PlanStep, SmallTable, StepCleanup, StepGuard } from './model.js';
 import type { StatementText } from '../sql/statement-text.js';
+import type { Throughput } from '../locks/estimate.js';
 
 export interface StepInit {
   /** Short label for the step id, e.g. `create-index-users_email_idx`. */
@@ -53,6 +54,8 @@ export interface RewriteContext {
   sizeOf(key: string): { rows: number; bytes: number } | null;
   /** Below both limits a table is small. */
   smallTable: SmallTable;
+  /** Rates for duration estimates (default: the calibrated ones). */
+  throughput?: Throughput;
   step(init: StepInit): PlanStep;
   /** Why a rewrite could not be applied; the fallback step carries these notes. */
   reason(message: string): void;

@@ -73,7 +73,8 @@ export interface StepBlocking {
   work: 'rewrite' | 'scan';
   /** From a schema source; null when no source knows it (then it is not known to be small). */
   size: { rows: number | null; bytes: number } | null;
-  estimate: { ms: number; basis: string } | null;
+  /** From the throughput model (src/locks/estimate.ts), with its range and what it is based on. */
+  estimate: { ms: number; lowMs: number; highMs: number; work?: string; basis: string } | null;
   /** What would let the planner make it online, or why it cannot. */
   missing: string[];
 }

@@ -9,6 +9,7 @@ import { classifyStatement, type StatementEffects } from '../locks/classify.js';
 import { SchemaModel, type Origin } from '../schema/model.js';
 import { replayStatement } from '../schema/replay.js';
 import { mergeModels, type SourceNote } from '../schema/sources/merge.js';
+import type { Throughput } from '../locks/estimate.js';
 import { parseSqlFile } from '../sql/parse.js';
 import type { ParsedStatement } from '../sql/statement.js';
 import { makeStep, type Rewrite, type RewriteContext } from './context.js';
@@ -64,6 +65,8 @@ export interface PlanOptions {
   lockTimeoutMs?: number;
   /** Retries of a guarded step after lock_timeout (default 5). */
   retries?: number;
+  /** Rates for the duration estimates of blocking steps (config `estimates`). */
+  throughput?: Throughput;
 }
 
 /** The rewrites, in the order they are tried. */
@@ -238,6 +241,7 @@ function context(
     isNew,
     sizeOf,
     smallTable,
+    ...(opts.throughput ? { throughput: opts.throughput } : {}),
     step: (init) => makeStep(ctx, seq, used, init),
     reason: (m) => {
       if (!reasons.includes(m)) reasons.push(m);

@@ -267,6 +267,23 @@ describe('validateConfig', () => {
     expect(validateConfig({ rules: { anything: 'off' } })).toEqual({ rules: { anything: 'off' } });
   });
 
+  it('checks the schema source, small-table, size-grading and estimate keys', () => {
+    expect(validateConfig({ db: '${DATABASE_URL}', schema: 'schema.json', planner: { smallTable: { rows: 5000, bytes: '1GB' } }, severityBySize: { infoBelowRows: 100, infoBelowBytes: 8192 }, estimates: { rewriteBytesPerSec: 1e8, source: 'staging' } })).toEqual({
+      db: '${DATABASE_URL}',
+      schema: 'schema.json',
+      planner: { smallTable: { rows: 5000, bytes: 1024 ** 3 } },
+      severityBySize: { infoBelowRows: 100, infoBelowBytes: 8192 },
+      estimates: { rewriteBytesPerSec: 1e8, source: 'staging' },
+    });
+    expect(bad({ db: '', planner: { smallTable: { bytes: '1 gigabyte' } }, severityBySize: { infoBelowRow: 1 }, estimates: { rewriteBytesPerSecond: 1, scanBytesPerSec: 0 } })).toEqual([
+      'planner.smallTable.bytes: expected a size such as "64MB", "1GB" or a number of bytes, got "1 gigabyte"',
+      'db: expected a non-empty string, got ""',
+      'estimates.rewriteBytesPerSecond: unknown key (did you mean rewriteBytesPerSec?)',
+      'estimates.scanBytesPerSec: expected a positive number, got 0',
+      'severityBySize.infoBelowRow: unknown key (did you mean infoBelowRows?)',
+    ]);
+  });
+
   it('checks readers, planner and apply', () => {
     expect(bad({ readers: { exclude: [] } })).toEqual(['readers: missing required key "paths"']);
     expect(bad({ readers: { paths: ['a'], path: ['b'] } })).toEqual(['readers.path: unknown key (did you mean paths?)']);

@@ -58,8 +58,15 @@ function expectJudgedFromRealTypes(out: any, sized: boolean): void {
   if (sized) {
     expect(findings[0].size.rows).toBe(5000);
     expect(findings[0].size.bytes).toBeGreaterThan(100_000);
+    // A rewrite's estimate from the throughput model, with its range and basis.
+    expect(findings[0].estimate).toMatchObject({ work: 'rewrite' });
+    expect(findings[0].estimate.ms).toBeGreaterThan(0);
+    expect(findings[0].estimate.lowMs).toBeLessThan(findings[0].estimate.ms);
+    expect(findings[0].estimate.highMs).toBeGreaterThan(findings[0].estimate.ms);
+    expect(findings[0].estimate.basis).toMatch(/^rewrite: .* heap (and TOAST )?rewritten at .*calibrated by bench\/estimates\.ts/);
   } else {
     expect(findings[0].size).toBeUndefined();
+    expect(findings[0].estimate).toBeUndefined();
   }
 }
 
@@ -73,6 +80,13 @@ describe.each(availableMajors())('lint with the schema from the database or a sc
       expectJudgedFromRealTypes(r.out, true);
       expect(r.out.summary.schema).toEqual(['the live database']);
       expect(r.out.summary.pgVersion).toBe(major);
+      // The terminal line, and the config's rates replacing the calibrated ones.
+      const tty = spawnSync(process.execPath, [CLI, 'lint', 'm.sql', '--db', url], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+      expect(tty.stdout).toMatch(/size: public\.accounts: 5,000 rows, \d+ kB: rewrite under ACCESS EXCLUSIVE, under 1 s/);
+      writeFileSync(path.join(dir, 'ddlguard.config.json'), JSON.stringify({ estimates: { rewriteBytesPerSec: 1000, source: 'our staging server' } }));
+      const slow = lint(dir, ['m.sql', '--db', url]).out.findings.find((f: any) => f.rule === 'column-type-rewrite');
+      expect(slow.estimate.ms).toBeGreaterThan(60_000);
+      expect(slow.estimate.basis).toMatch(/our staging server$/);
       // Without a source every change of an unknown column is a possible rewrite, and says so.
       const alone = lint(dir, ['m.sql']);
       expect(alone.out.findings.filter((f: any) => f.rule === 'column-type-rewrite').map((f: any) => f.line)).toEqual([2, 3, 4]);

@@ -98,7 +98,9 @@ describe.each(availableMajors())('the target database as the schema source (Post
       // apply logs to stdout
       expect(refused.status).toBe(5);
       expect(refused.stdout).toContain(step.id);
-      expect(refused.stdout).toMatch(/rewrite of public\.accounts \(3,000 rows, .*\) under ACCESS EXCLUSIVE/);
+      expect(refused.stdout).toMatch(/rewrite of public\.accounts \(3,000 rows, .*\) under ACCESS EXCLUSIVE, under 1 s/);
+      expect(refused.stdout).toMatch(/estimate: rewrite: .* heap (and TOAST )?rewritten at/);
+      expect(step.blocking.estimate.work).toBe('rewrite');
       expect(refused.stdout).toMatch(/not online: .*accounts_qty_idx/);
       expect(refused.stdout).toContain(`--allow-blocking ${step.id}`);
       expect(await columnType(url, 'qty')).toBe('integer');

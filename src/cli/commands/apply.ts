@@ -16,7 +16,7 @@ import { applyPlan, validatePlan, type PhaseOption } from '../../apply/runner.js
 import { listPlans, loadPlanState, requestAbort, resetPlan } from '../../apply/state.js';
 import type { Plan } from '../../apply/types.js';
 import type { LoadedConfig } from '../../config/index.js';
-import { configMs, loadCliConfig } from '../config.js';
+import { configMs, configThroughput, loadCliConfig } from '../config.js';
 import { resolveSources } from '../schema-source.js';
 import { CliError } from '../exit.js';
 
@@ -104,6 +104,7 @@ export async function runApply(args: ApplyArgs): Promise<number> {
   if (startLockTimeout !== undefined) guard.startLockTimeoutMs = startLockTimeout;
   if (statementTimeout !== undefined) guard.statementTimeoutMs = statementTimeout;
   if (config.apply?.retries !== undefined) guard.maxRetries = config.apply.retries;
+  const tp = await configThroughput(config.estimates);
   const backfill: Record<string, number> = {};
   if (config.apply?.batchTargetMs !== undefined) backfill.targetBatchMs = config.apply.batchTargetMs;
   const r = await applyPlan(plan, {
@@ -117,6 +118,7 @@ export async function runApply(args: ApplyArgs): Promise<number> {
     backfill,
     handleSignals: true,
     ...(args.allowBlocking?.length ? { allowBlocking: args.allowBlocking } : {}),
+    ...(tp ? { throughput: tp } : {}),
   });
   return r.exitCode;
 }

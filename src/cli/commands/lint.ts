@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadCliConfig } from '../config.js';
+import { configThroughput, loadCliConfig } from '../config.js';
 import { ALL_RULES } from '../../../rules/index.js';
 import { lint, UsageError, type LintOptions } from '../../lint/api.js';
 import { resolveSources } from '../schema-source.js';
@@ -117,6 +117,8 @@ export async function runLint(args: LintArgs): Promise<number> {
   }
   if (sources.schemaFile) opts.schemaFile = sources.schemaFile;
   if (config.severityBySize) opts.severityBySize = config.severityBySize;
+  const tp = await configThroughput(config.estimates);
+  if (tp) opts.throughput = tp;
   if (args.fix || args.fixDryRun) {
     // --fix writes the files and goes on to lint them as usual; --fix-dry-run ends here.
     const code = await runFix(args, opts, (args.severityThreshold ?? config.severityThreshold ?? 'warning') as Severity);

@@ -9,7 +9,7 @@ import { renderJson } from '../../plan/render/json.js';
 import { renderMarkdown } from '../../plan/render/markdown.js';
 import { renderSql } from '../../plan/render/sql.js';
 import type { LoadedConfig } from '../../config/index.js';
-import { configMs, loadCliConfig } from '../config.js';
+import { configMs, configThroughput, loadCliConfig } from '../config.js';
 import { resolveSources } from '../schema-source.js';
 import type { LoadedSchema } from '../../schema/sources/index.js';
 import { CliError, EXIT_CLEAN } from '../exit.js';
@@ -87,6 +87,8 @@ export async function planFromPaths(
     const lockTimeoutMs = configMs(config.apply?.maxLockTimeout) ?? configMs(config.apply?.lockTimeout);
     if (lockTimeoutMs !== undefined) opts.lockTimeoutMs = lockTimeoutMs;
     if (config.apply?.retries !== undefined) opts.retries = config.apply.retries;
+    const tp = await configThroughput(config.estimates);
+    if (tp) opts.throughput = tp;
     return { plan: planMigration(planned, opts), planned };
   } catch (e) {
     if (e instanceof PlanError) throw new CliError(e.message);

@@ -6,7 +6,7 @@
 import type { LintResult, Severity } from '../types.js';
 import { markdownReport } from './markdown.js';
 import type { ReporterContext } from './types.js';
-import { PARSE_ERROR_ID, orderedItems, reportPath } from './util.js';
+import { PARSE_ERROR_ID, orderedItems, reportPath, sizeText } from './util.js';
 
 const COMMAND: Record<Severity, string> = { error: 'error', warning: 'warning', info: 'notice' };
 
@@ -41,7 +41,8 @@ export function githubReporter(result: LintResult, ctx: ReporterContext): string
     }
     const f = item.finding;
     const oneLine = f.line === f.endLine;
-    const message = f.help ? `${f.message}\n${f.help}` : f.message;
+    const size = sizeText(f);
+    const message = [f.message, ...(size ? [`size: ${size}`] : []), ...(f.help ? [f.help] : [])].join('\n');
     out.push(
       command(
         COMMAND[f.severity],

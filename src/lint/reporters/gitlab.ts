@@ -4,7 +4,7 @@
  */
 import type { LintResult, Severity } from '../types.js';
 import type { ReporterContext } from './types.js';
-import { fingerprints, lockText, PARSE_ERROR_ID, reportPath } from './util.js';
+import { fingerprints, lockText, PARSE_ERROR_ID, reportPath, sizeText } from './util.js';
 
 export type GitlabSeverity = 'info' | 'minor' | 'major' | 'critical' | 'blocker';
 
@@ -34,7 +34,7 @@ export function buildGitlab(result: LintResult, ctx: ReporterContext): GitlabIss
     const issue: GitlabIssue = {
       type: 'issue',
       engine_name: 'ddlguard',
-      description: f.message,
+      description: f.size ? `${f.message} (${sizeText(f)})` : f.message,
       check_name: f.rule,
       fingerprint: fp.findings[i]!,
       severity: GITLAB_SEVERITY[f.severity],

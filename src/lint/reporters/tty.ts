@@ -6,7 +6,7 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { Finding, LintError, LintResult, Severity } from '../types.js';
 import type { ReporterContext } from './types.js';
-import { lockText, orderedItems, PARSE_ERROR_ID, reportPath, splitLines, summaryText } from './util.js';
+import { lockText, orderedItems, PARSE_ERROR_ID, reportPath, sizeText, splitLines, summaryText } from './util.js';
 
 const TAB_WIDTH = 4;
 /** Statements longer than this many lines are shown as head ... tail. */
@@ -57,6 +57,8 @@ function renderFinding(f: Finding, file: string, src: string[] | null, s: Style)
   }
   const lock = lockText(f);
   if (lock) out.push(`  ${c.magenta.bold('lock:')} ${lock}`);
+  const size = sizeText(f);
+  if (size) out.push(`  ${c.magenta.bold('size:')} ${size}`);
   if (f.help) out.push(`  ${c.cyan.bold('help:')} ${hang(f.help, 8)}`);
   if (f.suggestion) {
     out.push(`  ${c.green.bold('suggestion:')}`);

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Finding, LintError, LintResult, RuleMeta } from '../types.js';
 import type { ReporterContext } from './types.js';
+import { formatBytes, formatDurationRange, formatRows } from '../../locks/estimate.js';
 
 export const TOOL_NAME = 'ddlguard';
 export const INFORMATION_URI = 'https://github.com/ddlguard/ddlguard';
@@ -157,6 +158,26 @@ export function fingerprints(result: LintResult, ctx: ReporterContext): { findin
   });
   const errors = result.errors.map((e) => next([PARSE_ERROR_ID, reportPath(e.file, ctx.cwd), `message:${e.message}`]));
   return { findings, errors };
+}
+
+const WORK_WORDS: Record<string, string> = {
+  scan: 'scan',
+  'fk-validation': 'foreign key check',
+  'index-build': 'index build',
+  'index-build-concurrent': 'concurrent index build',
+  rewrite: 'rewrite',
+  copy: 'copy',
+  'index-copy': 'index copy',
+  dml: 'update of every row',
+  delete: 'delete of every row',
+};
+
+/** "public.users: 48M rows, 31 GB: rewrite under ACCESS EXCLUSIVE, about 6 min", when a source sized the table. */
+export function sizeText(f: Finding): string | null {
+  if (!f.size) return null;
+  const head = `${f.lock?.relation ?? 'table'}: ${formatRows(f.size.rows)}, ${formatBytes(f.size.bytes)}`;
+  if (!f.estimate) return head;
+  return `${head}: ${WORK_WORDS[f.estimate.work] ?? f.estimate.work}${f.lock ? ` under ${f.lock.mode}` : ''}, ${formatDurationRange(f.estimate)}`;
 }
 
 /** Lock line as the tty shows it: "ACCESS EXCLUSIVE on public.users (blocks reads and writes)". */

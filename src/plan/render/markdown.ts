@@ -2,7 +2,7 @@
 import { createTwoFilesPatch } from 'diff';
 import { describeBlocks } from '../../locks/modes.js';
 import { PHASES, type Plan, type PlanStep } from '../model.js';
-import { describeBlocking } from './sql.js';
+import { describeBlocking } from '../blocking-text.js';
 
 const RISK: Record<PlanStep['risk'], string> = {
   instant: 'instant (catalog only)',
@@ -25,6 +25,7 @@ export function renderMarkdown(plan: Plan, originals: { path: string; text: stri
     out.push('## Blocking steps', '', 'These block the application for as long as their table is big; `ddlguard apply` refuses them unless `--allow-blocking <step>` names them.', '');
     for (const s of blocking) {
       out.push(`- \`${s.id}\`: ${describeBlocking(s.blocking!)}`);
+      if (s.blocking!.estimate) out.push(`  - estimate: ${s.blocking!.estimate.basis}`);
       for (const m of s.blocking!.missing) out.push(`  - not online: ${m}`);
     }
     out.push('');

@@ -10,6 +10,7 @@ import { quoteIdent, quoteLiteral } from '../../sql/quote.js';
 import type { BatchSpec, Plan, PlanStep } from '../model.js';
 import { PHASES } from '../model.js';
 import { dollarTag } from '../../sql/statement-text.js';
+import { describeBlocking } from '../blocking-text.js';
 
 export function renderSql(plan: Plan): string {
   const out: string[] = [];
@@ -36,13 +37,6 @@ function oneLine(s: string): string {
   return s.replace(/\s+/g, ' ');
 }
 
-/** "rewrite of public.accounts under ACCESS EXCLUSIVE (2,000,000 rows, 180 MiB; about 7 s)". */
-export function describeBlocking(b: NonNullable<PlanStep['blocking']>): string {
-  const size = b.size ? `${b.size.rows === null ? 'rows unknown' : `${b.size.rows.toLocaleString('en-US')} rows`}, ${Math.max(1, Math.round(b.size.bytes / 1048576))} MiB` : 'size unknown';
-  const est = b.estimate ? `; about ${Math.max(1, Math.round(b.estimate.ms / 1000))} s (${b.estimate.basis})` : '';
-  return `${b.work} of ${b.schema ? `${b.schema}.${b.name}` : b.name} under ${b.lock} (${size}${est})`;
-}
-
 export function statementTimeoutMs(step: PlanStep): number {
   if (step.guard.kind === 'lock-timeout' && step.risk === 'instant') return Math.max(30_000, step.guard.lockTimeoutMs * 10);
   return 0;
@@ -58,6 +52,7 @@ function renderStep(s: PlanStep, pgVersion: number): string {
   out.push(`-- lock: ${s.lock ? `${s.lock.mode} on ${s.lock.relation}` : 'none'}; risk: ${s.risk}; ${s.guard.kind === 'lock-timeout' ? `guard: lock_timeout ${s.guard.lockTimeoutMs}ms, ${s.guard.retries} retries` : `no guard: ${oneLine(s.guard.reason)}`}`);
   if (s.blocking) {
     out.push(`-- BLOCKING: ${describeBlocking(s.blocking)}`);
+    if (s.blocking.estimate) out.push(`--   estimate: ${oneLine(s.blocking.estimate.basis)}`);
     for (const m of s.blocking.missing) out.push(`--   not online: ${oneLine(m)}`);
   }
   for (const n of s.notes) out.push(`-- note: ${oneLine(n)}`);

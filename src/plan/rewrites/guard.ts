@@ -7,6 +7,7 @@ import type { EffectLock, Effect, StatementEffects } from '../../locks/classify.
 import { blocksApplication, lockStrength } from '../../locks/modes.js';
 import type { PlanStep, StepBlocking } from '../model.js';
 import { lockGuard, type RewriteContext } from '../context.js';
+import { estimateEffect, estimateRecord } from '../../locks/estimate-effect.js';
 
 export function keepStatement(effects: StatementEffects, ctx: RewriteContext, mode: 'guard' | 'simple', why: string[] = []): PlanStep[] {
   const pre = effects.locks.filter((l) => !ctx.isNew(l.relation.key));
@@ -66,13 +67,14 @@ function blockingInfo(ctx: RewriteContext, effect: Effect, lock: EffectLock, tar
   if (small) return null;
   const missing = ctx.reasons.length ? [...ctx.reasons] : [`ddlguard has no online form of ${effect.fact.statement}: run it in a maintenance window or with an online tool (pg_repack, a new table filled in batches)`];
   if (!size) missing.push(`the size of ${lock.relation.display} is unknown (plan with --db or --schema): it is not known to be small`);
+  const est = estimateEffect(effect, ctx.model, ctx.pgVersion, ctx.throughput);
   return {
     schema: table.schema,
     name: table.name,
     lock: lock.mode,
     work: effect.rewrite ? 'rewrite' : 'scan',
     size: size ? { rows: Number.isFinite(size.rows) ? size.rows : null, bytes: size.bytes } : null,
-    estimate: null,
+    estimate: est ? estimateRecord(est) : null,
     missing,
   };
 }
