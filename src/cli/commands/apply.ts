@@ -87,9 +87,10 @@ export async function runApply(args: ApplyArgs): Promise<number> {
   const loaded = await loadCliConfig(args.config);
   const { config } = loaded;
   // The target: --db, DATABASE_URL, then the config's db.
+  // A dry run needs none: it plans from the files alone and connects to nothing.
   const target = resolveSources({ db: args.db }, loaded).db;
-  if (!target) throw new CliError('apply: no database: pass --db <url>, set DATABASE_URL, or set db in the config');
-  const planOpts: Parameters<typeof loadPlanInput>[1] = { config: loaded, db: target };
+  if (!target && !args.dryRun) throw new CliError('apply: no database: pass --db <url>, set DATABASE_URL, or set db in the config');
+  const planOpts: Parameters<typeof loadPlanInput>[1] = { config: loaded, ...(target ? { db: target } : {}) };
   if (args.pgVersion !== undefined) planOpts.pgVersion = args.pgVersion;
   if (args.history) planOpts.history = args.history;
   const plan = await loadPlanInput(args.input, planOpts);
@@ -108,7 +109,7 @@ export async function runApply(args: ApplyArgs): Promise<number> {
   const backfill: Record<string, number> = {};
   if (config.apply?.batchTargetMs !== undefined) backfill.targetBatchMs = config.apply.batchTargetMs;
   const r = await applyPlan(plan, {
-    db: target,
+    ...(target ? { db: target } : {}),
     dryRun: args.dryRun,
     phase,
     yes: args.yes,
