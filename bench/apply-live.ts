@@ -33,7 +33,7 @@ import { runLines, running, type Finished } from './support/process.js';
 import { SessionSampler, type Sample } from './support/sampler.js';
 import { describeTable, diffSchemas } from './support/schema.js';
 import { BenchDatabases, machineLine, openServer, serverLine, type BenchServer } from './support/server.js';
-import { fmtAt, fmtInt, fmtMs, fromWallClock, now, rowHash, sleep, withClient } from './support/util.js';
+import { fmtAt, fmtInt, fmtMs, fromWallClock, now, rowHash, sleep, withClient, tableChecksum, type Checksum } from './support/util.js';
 import { Workload, type LatencyStats, type LoadClient, type QueryRecord } from './support/workload.js';
 
 // ---------------------------------------------------------------- settings
@@ -126,15 +126,7 @@ async function seedTemplate(url: string, rows: number): Promise<void> {
   });
 }
 
-interface Checksum {
-  rows: number;
-  sum: string;
-}
-
-async function actualChecksum(c: pg.Client): Promise<Checksum> {
-  const r = await c.query(`SELECT count(*)::bigint AS n, coalesce(sum(${ROW_HASH}), 0)::text AS s FROM accounts`);
-  return { rows: Number(r.rows[0].n), sum: String(r.rows[0].s) };
-}
+const actualChecksum = (c: pg.Client): Promise<Checksum> => tableChecksum(c, 'accounts', ROW_HASH);
 
 /** The seed plus the workload's successful updates, computed from scratch. */
 async function expectedChecksum(c: pg.Client, rows: number, u: Updates): Promise<Checksum> {

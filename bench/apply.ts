@@ -23,7 +23,7 @@ import { DEFAULT_GUARD } from '../src/apply/guard.js';
 import { DEFAULT_BACKFILL } from '../src/apply/backfill.js';
 import { BenchDatabases, machineLine, openServer, serverLine, type BenchServer } from './support/server.js';
 import { describeTable } from './support/schema.js';
-import { connect, fmtInt, fmtMs, now, rowHash, sleep, withClient } from './support/util.js';
+import { connect, fmtInt, fmtMs, now, rowHash, sleep, withClient, tableChecksum, type Checksum } from './support/util.js';
 import { Workload, type LatencyStats, type LoadClient } from './support/workload.js';
 
 // ---------------------------------------------------------------- settings
@@ -152,15 +152,7 @@ async function seedTemplate(url: string, rows: number): Promise<void> {
   });
 }
 
-interface Checksum {
-  rows: number;
-  sum: string;
-}
-
-async function actualChecksum(c: pg.Client): Promise<Checksum> {
-  const r = await c.query(`SELECT count(*)::bigint AS n, coalesce(sum(${ROW_HASH}), 0)::text AS s FROM accounts`);
-  return { rows: Number(r.rows[0].n), sum: String(r.rows[0].s) };
-}
+const actualChecksum = (c: pg.Client): Promise<Checksum> => tableChecksum(c, 'accounts', ROW_HASH);
 
 /** The seed plus the workload's successful writes, computed from scratch. */
 async function expectedChecksum(c: pg.Client, rows: number, w: Writes): Promise<Checksum> {

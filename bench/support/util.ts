@@ -55,3 +55,14 @@ export function errorKey(err: unknown): string {
 export function rowHash(...exprs: string[]): string {
   return `('x' || left(md5(${exprs.map((e) => `(${e})::text`).join(` || '|' || `)}), 16))::bit(64)::bigint::numeric`;
 }
+
+export interface Checksum {
+  rows: number;
+  sum: string;
+}
+
+/** Row count and the order-independent sum of `rowHashSql` (see rowHash) over a table. */
+export async function tableChecksum(c: pg.Client, table: string, rowHashSql: string): Promise<Checksum> {
+  const r = await c.query(`SELECT count(*)::bigint AS n, coalesce(sum(${rowHashSql}), 0)::text AS s FROM ${table}`);
+  return { rows: Number(r.rows[0].n), sum: String(r.rows[0].s) };
+}

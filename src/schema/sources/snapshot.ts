@@ -21,26 +21,10 @@ import {
 export const SNAPSHOT_FORMAT = 'ddlguard-schema';
 export const SNAPSHOT_VERSION = 1;
 
-export interface SnapshotColumn {
-  name: string;
-  type: TypeRef;
-  notNull: boolean;
-  hasDefault: boolean;
-  defaultVolatile: boolean;
-  generated: 'stored' | 'virtual' | null;
-  identity: boolean;
-}
+/** A column as the file stores it: the model's fields without the origin (the file is the origin). */
+export type SnapshotColumn = Pick<ColumnModel, 'name' | 'type' | 'notNull' | 'hasDefault' | 'defaultVolatile' | 'generated' | 'identity'>;
 
-export interface SnapshotConstraint {
-  name: string;
-  kind: ConstraintModel['kind'];
-  columns: string[];
-  validated: boolean;
-  notNullColumn: string | null;
-  references: string | null;
-  referencesColumns: string[];
-  index: string | null;
-}
+export type SnapshotConstraint = Omit<ConstraintModel, 'origin'>;
 
 export interface SnapshotRelation {
   key: string;
