@@ -1,5 +1,7 @@
 import { effectsOf, ident, lockPhrase, mainLock, onPreExisting, relSql } from '../src/lint/rule-kit.js';
 import type { Rule } from '../src/lint/types.js';
+import { isKnownFunction } from '../src/sql/volatility.js';
+import { SUPPLY_SCHEMA } from '../src/schema/model.js';
 import { addColumnParts } from '../src/sql/statement-text.js';
 import { notNullSteps } from './set-not-null-scan.js';
 
@@ -24,9 +26,12 @@ const rule: Rule = {
   check(ctx) {
     const ids = ctx.pgVersion < 11 ? ['add-column-default-volatile', 'add-column-default'] : ['add-column-default-volatile'];
     return onPreExisting(effectsOf(ctx, ...ids)).map((effect) => {
-      const why = effect.volatileFunction
-        ? `the default calls ${effect.volatileFunction}(), which is volatile (or not known to be stable)`
-        : `before PostgreSQL 11 every DEFAULT is written into each row`;
+      const fn = effect.volatileFunction;
+      const why = !fn
+        ? `before PostgreSQL 11 every DEFAULT is written into each row`
+        : isKnownFunction(fn, ctx.model.functions)
+          ? `the default calls ${fn}(), which is volatile`
+          : `the default calls ${fn}(), which no source defines, so it is taken as volatile (${SUPPLY_SCHEMA} to know its volatility)`;
       const table = relSql(effect);
       const col = ident(effect.column);
       // The type and default as written, when the statement is a single ADD COLUMN.

@@ -2,6 +2,7 @@ import { contractReport, createdThisRelease, judgeContract } from '../src/lint/c
 import { effectsOf, ident, relSql } from '../src/lint/rule-kit.js';
 import type { Rule, RuleReport } from '../src/lint/types.js';
 import { formatType } from '../src/sql/ast.js';
+import { SUPPLY_SCHEMA } from '../src/schema/model.js';
 
 const rule: Rule = {
   meta: {
@@ -29,7 +30,8 @@ const rule: Rule = {
       const to = String(ctx.stmt.node.newname ?? '<new>');
       const t = relSql(effect);
       const type = effect.column ? ctx.model.relations.get(tb.key)?.columns.get(effect.column)?.type : undefined;
-      const typeSql = type && type.name !== 'unknown' ? formatType(type) : `<type of ${effect.column}>`;
+      // Unknown to every source: a placeholder the user fills in, and the suggestion says how to avoid it.
+      const typeSql = type && type.name !== 'unknown' ? formatType(type) : `<type of ${effect.column}: ${SUPPLY_SCHEMA}>`;
       const r: RuleReport = {
         effect,
         message: `Renaming ${effect.column} to ${to} breaks the deployed code that still uses ${effect.column}.`,

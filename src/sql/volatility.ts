@@ -15,6 +15,11 @@ export interface VolatilityVerdict {
   culprit: string | null;
 }
 
+/** True when the function's volatility is known: a built-in on the lists, or a user function a source defined. */
+export function isKnownFunction(fn: string, known: KnownFunctions = new Map()): boolean {
+  return known.has(fn) || VOLATILE.has(fn) || NON_VOLATILE.has(fn);
+}
+
 /**
  * Whether an expression must be evaluated once per row. Unknown functions count
  * as volatile: CREATE FUNCTION defaults to VOLATILE, and a wrong "safe" verdict
