@@ -4,10 +4,11 @@
  *
  *   import { pgUrl, withDatabase } from '../support/db.js';
  *   describe.skipIf(!pgUrl(15))('on PG 15', () => { ... });
+ *   describe.each(availableMajors())('on PG %i', (major) => { ... });
  *   await withDatabase(18, async (url) => { ... });
  */
 import { inject } from 'vitest';
-import { createTestDatabase, type PgMajor } from './postgres.js';
+import { createTestDatabase, PG_MAJORS, type PgMajor } from './postgres.js';
 
 export type { PgMajor } from './postgres.js';
 
@@ -15,6 +16,10 @@ declare module 'vitest' {
   export interface ProvidedContext {
     /** Admin URL (database `postgres`) of the PostgreSQL 18 test server, if any. */
     pg18Url?: string;
+    /** Admin URL (database `postgres`) of the PostgreSQL 17 test server, if any. */
+    pg17Url?: string;
+    /** Admin URL (database `postgres`) of the PostgreSQL 16 test server, if any. */
+    pg16Url?: string;
     /** Admin URL (database `postgres`) of the PostgreSQL 15 test server, if any. */
     pg15Url?: string;
   }
@@ -27,13 +32,15 @@ declare module 'vitest' {
  */
 export function pgUrl(major?: PgMajor): string | undefined {
   if (major === 18) return inject('pg18Url');
+  if (major === 17) return inject('pg17Url');
+  if (major === 16) return inject('pg16Url');
   if (major === 15) return inject('pg15Url');
-  return inject('pg18Url') ?? inject('pg15Url');
+  return inject('pg18Url') ?? inject('pg17Url') ?? inject('pg16Url') ?? inject('pg15Url');
 }
 
-/** The majors that have a server in this run, newest first. */
+/** The majors that have a server in this run, newest first (18, 17, 16, 15 unless DDLGUARD_PG_MAJORS narrows them). */
 export function availableMajors(): PgMajor[] {
-  return ([18, 15] as const).filter((m) => pgUrl(m) !== undefined);
+  return PG_MAJORS.filter((m) => pgUrl(m) !== undefined);
 }
 
 /**

