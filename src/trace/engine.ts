@@ -5,8 +5,11 @@
  *
  * An EngineHost knows how to open the main connection and how to make a
  * throwaway sandbox (a fresh PGlite instance, or a freshly created database on
- * the same server) for statements that cannot run inside the traced
- * transaction.
+ * the same server, empty or copied from a template database): the scratch
+ * database trace commits each file into, or, with --single-transaction, the
+ * place for statements that cannot run inside the traced transaction. Live
+ * sandboxes are tracked so a signal handler can drop them
+ * (disposeLiveSandboxes).
  */
 import { quoteIdentAlways as quoteIdent } from '../sql/quote.js';
 import { connect, redactText, redactUrl as maskUrl, urlSecrets } from '../db/connection.js';
@@ -35,7 +38,42 @@ export interface Sandbox {
   engine: Engine;
   /** A human label ("fresh PGlite instance", "throwaway database x on ..."). */
   label: string;
+  /** The throwaway database's name (servers only). */
+  database?: string;
+  /** Drops the database (servers) or closes the instance. Idempotent. */
   dispose(): Promise<void>;
+}
+
+export interface SandboxOptions {
+  /** Servers: create the database from this template database (CREATE DATABASE ... TEMPLATE) instead of an empty one. */
+  template?: string;
+}
+
+/** Sandboxes created and not yet disposed, so a signal handler can drop them (disposeLiveSandboxes). */
+const live = new Set<Sandbox>();
+
+/**
+ * Disposes every sandbox still alive in this process (throwaway databases are
+ * dropped WITH (FORCE), which ends a statement still running in them). For
+ * SIGINT / SIGTERM handlers; returns the labels of what was disposed.
+ */
+export async function disposeLiveSandboxes(): Promise<string[]> {
+  const all = [...live];
+  await Promise.allSettled(all.map((s) => s.dispose()));
+  return all.map((s) => s.label);
+}
+
+function tracked(sb: Sandbox): Sandbox {
+  let disposing: Promise<void> | undefined;
+  const out: Sandbox = {
+    ...sb,
+    dispose() {
+      disposing ??= sb.dispose().finally(() => live.delete(out));
+      return disposing;
+    },
+  };
+  live.add(out);
+  return out;
 }
 
 export interface EngineHost {
@@ -43,8 +81,8 @@ export interface EngineHost {
   readonly label: string;
   /** Opens the database the user named (PGlite: a fresh in-memory instance). */
   open(): Promise<Engine>;
-  /** A throwaway, empty database of the same engine and version. */
-  sandbox(): Promise<Sandbox>;
+  /** A throwaway database of the same engine and version: empty, or (servers) a copy of a template database. */
+  sandbox(opts?: SandboxOptions): Promise<Sandbox>;
 }
 
 export interface ServerVersion {
@@ -126,9 +164,10 @@ export function pgliteHost(): EngineHost {
     kind: 'pglite',
     label: 'PGlite (in-memory)',
     open: () => PgliteEngine.create(),
-    async sandbox() {
+    async sandbox(opts?: SandboxOptions) {
+      if (opts?.template !== undefined) throw new Error('a template database needs a server (--db); PGlite starts empty');
       const engine = await PgliteEngine.create();
-      return { engine, label: 'a fresh PGlite instance', dispose: () => engine.close() };
+      return tracked({ engine, label: 'a fresh PGlite instance', dispose: () => engine.close() });
     },
   };
 }
@@ -212,40 +251,56 @@ export function serverHost(url: string): EngineHost {
     kind: 'pg',
     label: maskUrl(url),
     open: () => ServerEngine.connect(url),
-    async sandbox() {
+    async sandbox(opts?: SandboxOptions) {
       const name = `ddlguard_trace_${process.pid}_${randomBytes(5).toString('hex')}`;
+      const template = opts?.template;
       const admin = await ServerEngine.connect(url);
       try {
-        await admin.exec(`CREATE DATABASE ${quoteIdent(name)}`);
+        await admin.exec(`CREATE DATABASE ${quoteIdent(name)}${template !== undefined ? ` TEMPLATE ${quoteIdent(template)}` : ''}`);
       } catch (e) {
-        throw maskedError(new Error(`cannot create a throwaway database on ${maskUrl(url)}: ${(e as Error).message}`), secrets);
+        const from = template !== undefined ? ` from template ${template}` : '';
+        throw maskedError(new Error(`cannot create a throwaway database${from} on ${maskUrl(url)}: ${(e as Error).message}`), secrets);
       } finally {
         await admin.close();
       }
       const target = new URL(url);
       target.pathname = `/${name}`;
-      const engine = await ServerEngine.connect(target.toString());
-      return {
+      let engine: ServerEngine;
+      try {
+        engine = await ServerEngine.connect(target.toString());
+      } catch (e) {
+        await dropDatabase(url, name).catch(() => undefined);
+        throw e;
+      }
+      return tracked({
         engine,
-        label: `throwaway database ${name}`,
+        label: `throwaway database ${name}${template !== undefined ? ` (from template ${template})` : ''}`,
+        database: name,
         async dispose() {
-          await engine.close();
-          const c = await ServerEngine.connect(url);
-          try {
-            try {
-              await c.exec(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
-            } catch {
-              // before PostgreSQL 13: end the sessions, then drop
-              await c.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [name]);
-              await c.exec(`DROP DATABASE IF EXISTS ${quoteIdent(name)}`);
-            }
-          } finally {
-            await c.close();
-          }
+          // A statement may still be running on it (a signal mid-trace): do not wait for it to end,
+          // the forced drop terminates its session.
+          await Promise.race([engine.close(), new Promise((r) => setTimeout(r, 1000).unref())]);
+          await dropDatabase(url, name);
         },
-      };
+      });
     },
   };
+}
+
+/** DROP DATABASE ... WITH (FORCE); before PostgreSQL 13: end its sessions, then drop. */
+async function dropDatabase(url: string, name: string): Promise<void> {
+  const c = await ServerEngine.connect(url);
+  try {
+    try {
+      await c.exec(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
+    } catch {
+      // before PostgreSQL 13: end the sessions, then drop
+      await c.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [name]);
+      await c.exec(`DROP DATABASE IF EXISTS ${quoteIdent(name)}`);
+    }
+  } finally {
+    await c.close();
+  }
 }
 
 /** `pglite` (or nothing) selects PGlite; anything else must be a postgres:// URL. */

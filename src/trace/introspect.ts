@@ -1,7 +1,8 @@
 /**
  * Catalog snapshots trace takes before and after each statement: user
- * relations (with relfilenode, to see rewrites), columns, constraints, and the
- * relation locks held by the current backend.
+ * relations (with relfilenode, to see rewrites), columns, constraints, the
+ * relation locks held by the current backend, and the scan counters of every
+ * user relation (pg_stat_get_xact_numscans and friends).
  */
 import { LOCK_MODES, lockStrength, type LockMode } from '../locks/modes.js';
 import type { Engine } from './engine.js';
@@ -15,6 +16,8 @@ export interface RelationSnap {
   relfilenode: string;
   /** For indexes: the table's oid. */
   tableOid: string | null;
+  /** For partitions (tables and indexes): the parent's oid. */
+  parentOid: string | null;
 }
 
 export interface ColumnSnap {
@@ -54,7 +57,8 @@ const USER_NS = `n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast
 
 export const RELATIONS_SQL = `
 SELECT c.oid::text AS oid, n.nspname AS schema, c.relname AS name, c.relkind::text AS relkind,
-       c.relfilenode::text AS relfilenode, i.indrelid::text AS table_oid
+       c.relfilenode::text AS relfilenode, i.indrelid::text AS table_oid,
+       CASE WHEN c.relispartition THEN (SELECT h.inhparent::text FROM pg_catalog.pg_inherits h WHERE h.inhrelid = c.oid LIMIT 1) END AS parent_oid
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_index i ON i.indexrelid = c.oid
@@ -103,6 +107,7 @@ export async function snapshotRelations(engine: Engine): Promise<Map<string, Rel
       relkind: str(r.relkind),
       relfilenode: str(r.relfilenode),
       tableOid: r.table_oid === null || r.table_oid === undefined ? null : str(r.table_oid),
+      parentOid: r.parent_oid === null || r.parent_oid === undefined ? null : str(r.parent_oid),
     });
   }
   return out;
@@ -165,4 +170,61 @@ export function strongestByOid(locks: readonly LockSnap[]): Map<string, LockSnap
 
 export function qualifiedName(r: { schema: string; name: string }): string {
   return `${r.schema}.${r.name}`;
+}
+
+// ---- scan counters -------------------------------------------------------------------
+
+/** One relation's scan counters at a point in time. */
+export interface ScanCounters {
+  /** pg_stat_get_*numscans: sequential scans of a table, index scans of an index. */
+  scans: number;
+  /** pg_stat_get_*tuples_returned: rows read by a table's sequential scans; entries an index's scans returned. */
+  rows: number;
+  /** pg_stat_get_*tuples_fetched: rows fetched by bitmap heap scans (table) or through the index (index scans). */
+  fetched: number;
+  /** pg_stat_get_*blocks_fetched: blocks requested from shared buffers (hits and reads). */
+  blocks: number;
+}
+
+/**
+ * `xact`: this backend's counters not yet flushed to the shared statistics (pg_stat_get_xact_*):
+ * inside a transaction they only grow, so a statement's scans are the difference (exact).
+ * `cumulative`: the shared counters plus this backend's unflushed ones: for statements run
+ * outside a transaction (the backend flushes its counters when idle, at most once a second).
+ * Shared statistics are synchronous only since PostgreSQL 15 (PGlite included); other
+ * sessions of the same database add to them.
+ */
+export type ScanCounterKind = 'xact' | 'cumulative';
+
+const SCAN_RELKINDS = `('r', 'p', 'm', 'i', 'I')`;
+
+function scansSql(kind: ScanCounterKind): string {
+  const col = (fn: string) =>
+    kind === 'xact'
+      ? `pg_catalog.pg_stat_get_xact_${fn}(c.oid)::float8`
+      : `(pg_catalog.pg_stat_get_${fn}(c.oid) + pg_catalog.pg_stat_get_xact_${fn}(c.oid))::float8`;
+  return `
+SELECT c.oid::text AS oid, ${col('numscans')} AS scans, ${col('tuples_returned')} AS rows_read,
+       ${col('tuples_fetched')} AS fetched, ${col('blocks_fetched')} AS blocks
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE ${USER_NS} AND c.relkind IN ${SCAN_RELKINDS}`;
+}
+
+/** The scan counters of every user table, partitioned table, materialized view and index. */
+export async function snapshotScans(engine: Engine, kind: ScanCounterKind): Promise<Map<string, ScanCounters>> {
+  // A fresh read of the shared statistics (stats_fetch_consistency may cache them per transaction).
+  if (kind === 'cumulative') await engine.query('SELECT pg_catalog.pg_stat_clear_snapshot()');
+  const out = new Map<string, ScanCounters>();
+  for (const r of await engine.query(scansSql(kind))) {
+    out.set(str(r.oid), { scans: Number(r.scans ?? 0), rows: Number(r.rows_read ?? 0), fetched: Number(r.fetched ?? 0), blocks: Number(r.blocks ?? 0) });
+  }
+  return out;
+}
+
+/** Whether the engine counts scans at all (track_counts) and can report them outside a transaction. */
+export async function scanSupport(engine: Engine, major: number): Promise<{ counts: boolean; cumulative: boolean }> {
+  const rows = await engine.query<{ v: string }>(`SELECT current_setting('track_counts') AS v`);
+  const counts = String(rows[0]?.v ?? 'off') === 'on';
+  return { counts, cumulative: counts && major >= 15 };
 }
