@@ -81,8 +81,12 @@ interface SeedTable {
   dependsOn: string[];
 }
 
-/** Inserts `rows` rows into every user table; returns warnings for tables that could not be filled. */
-export async function seedTables(engine: Engine, rows: number): Promise<string[]> {
+/**
+ * Inserts `rows` rows into every user table (or only those named in `only`, as
+ * `schema.name`, that are still empty); returns warnings for tables that could
+ * not be filled and the names of those filled.
+ */
+export async function seedTables(engine: Engine, rows: number, only?: ReadonlySet<string>, filled: string[] = []): Promise<string[]> {
   if (!Number.isInteger(rows) || rows <= 0) return [];
   const warnings: string[] = [];
   const tables = await engine.query<{ oid: string; schema: string; name: string }>(`
@@ -93,7 +97,7 @@ export async function seedTables(engine: Engine, rows: number): Promise<string[]
     ORDER BY 2, 3`);
   const deps = await engine.query<{ rel: string; ref: string }>(`
     SELECT conrelid::text AS rel, confrelid::text AS ref FROM pg_catalog.pg_constraint WHERE contype = 'f'`);
-  const list: SeedTable[] = tables.map((t) => ({
+  const list: SeedTable[] = tables.filter((t) => !only || only.has(`${t.schema}.${t.name}`)).map((t) => ({
     oid: String(t.oid),
     schema: String(t.schema),
     name: String(t.name),
@@ -142,11 +146,17 @@ export async function seedTables(engine: Engine, rows: number): Promise<string[]
       exprs.push(`${e}`);
     }
     const target = `${quoteIdent(t.schema)}.${quoteIdent(t.name)}`;
+    if (only) {
+      // Tables a traced file created: fill only those it left empty.
+      const any = await engine.query(`SELECT 1 AS x FROM ${target} LIMIT 1`).catch(() => [{ x: 1 }]);
+      if (any.length > 0) continue;
+    }
     const sql = names.length
       ? `INSERT INTO ${target} (${names.join(', ')}) SELECT ${exprs.join(', ')} FROM pg_catalog.generate_series(1, ${rows}) AS s(g)`
       : `INSERT INTO ${target} SELECT FROM pg_catalog.generate_series(1, ${rows}) AS s(g)`;
     try {
       await engine.exec(sql);
+      filled.push(`${t.schema}.${t.name}`);
     } catch (e) {
       warnings.push(`seed rows: could not fill ${t.schema}.${t.name}: ${(e as Error).message}`);
     }
