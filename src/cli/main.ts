@@ -118,16 +118,26 @@ async function main(argv: string[]): Promise<number> {
     )
     .command(
       'trace [paths..]',
-      'Run migrations on an embedded PostgreSQL (PGlite) or --db and record the real locks, rewrites and durations',
+      'Run migrations on an embedded PostgreSQL (PGlite) or --db and record the real locks, rewrites, scans and durations',
       (y) =>
         y
           .positional('paths', { type: 'string', array: true, default: [] as string[] })
-          .option('db', { type: 'string', describe: 'Trace on this server instead of PGlite (rolled back unless --commit)' })
+          .option('db', { type: 'string', describe: 'Trace on this server instead of PGlite, in a scratch database trace creates and drops' })
           .option('format', { type: 'string', choices: ['tty', 'json', 'markdown'] })
-          .option('history', { type: 'string', array: true, describe: 'Migrations applied first (not traced)' })
+          .option('history', { type: 'string', array: true, describe: 'Migrations applied first (committed, not traced)' })
           .option('seed-rows', { type: 'number', describe: 'Fill pre-existing tables with this many generated rows first' })
-          .option('commit', { type: 'boolean', describe: 'Commit instead of rolling back (throwaway databases only)' })
-          .option('color', { type: 'boolean' }),
+          .option('template', { type: 'string', describe: 'With --db: create the scratch database from this template database (nobody else may be connected to it) instead of an empty one' })
+          .option('assume-in-transaction', { type: 'boolean', describe: 'Run every file in one transaction (--no-assume-in-transaction: every statement on its own) instead of as its framework does' })
+          .option('single-transaction', { type: 'boolean', describe: 'The old mode: all files in one transaction, rolled back (a table created by an earlier file counts as new)' })
+          .option('commit', { type: 'boolean', describe: 'Commit in the --db database itself, without a scratch database (with --single-transaction: commit the one transaction). Throwaway databases only' })
+          .option('color', { type: 'boolean' })
+          .epilogue(
+            [
+              'Each file runs as its migration framework runs it (the transaction decision lint makes): in one transaction for Flyway, dbmate, golang-migrate, Diesel and Prisma; statement by statement for plain SQL, as psql autocommits, with BEGIN ... COMMIT in the file honoured; statement by statement for a file with a statement that cannot run in a transaction (CREATE INDEX CONCURRENTLY ...). Each file is committed, so a table an earlier file created is pre-existing for a later one and its locks are reported.',
+              'The files are committed into a scratch database that is thrown away at the end, also on failure and on SIGINT: an in-memory PGlite, or with --db a database trace creates on that server (empty, or from --template), applies --history and --seed-rows to, and drops.',
+              'Per statement: the locks taken on pre-existing relations (exact inside a transaction; sampled from a second connection for a statement that runs outside one; not observable on PGlite), rewrites, scans ("scanned 2,000,000 rows of public.orders while holding SHARE ROW EXCLUSIVE", from pg_stat_get_xact_numscans and pg_stat_get_xact_tuples_returned before and after it; outside a transaction from the cumulative counters, PostgreSQL 15+ and PGlite), catalog changes, and the failure (SQLSTATE, message).',
+            ].join('\n\n'),
+          ),
       async (args) => setExit(await (await import('./commands/trace.js')).runTrace(args as never)),
     )
     .command('verify <check>', 'Check the data: preflight (rows that would make a migration fail) or compare (two tables or databases)', (y) =>
