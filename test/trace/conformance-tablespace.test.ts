@@ -1,6 +1,7 @@
 /**
  * The two lock facts that need a tablespace (a directory the server's OS user owns), on the
- * embedded PostgreSQL 15 and 18 servers: ALTER TABLE / ALTER INDEX ... SET TABLESPACE.
+ * embedded PostgreSQL servers (15, 16, 17, 18): ALTER TABLE / ALTER INDEX ... SET TABLESPACE.
+ * Locks, rewrite and scan, as test/trace/conformance.test.ts checks them (t holds ROWS rows).
  * Skipped against an external DATABASE_URL (its file system is not ours to write).
  */
 import { chmodSync, chownSync, mkdtempSync, statSync } from 'node:fs';
@@ -9,19 +10,33 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { lockFact } from '../../src/locks/table.js';
 import { ServerEngine } from '../../src/trace/engine.js';
-import { traceMigration } from '../../src/trace/trace.js';
-import { pgUrl, withDatabase, type PgMajor } from '../support/db.js';
+import { tableReads, traceMigration } from '../../src/trace/trace.js';
+import { availableMajors, withDatabase } from '../support/db.js';
 
-const SETUP = `CREATE TABLE t (id int PRIMARY KEY, a int, b text); CREATE INDEX t_b_idx ON t (b);`;
+const ROWS = 500;
+const SETUP = `CREATE TABLE t (id int PRIMARY KEY, a int, b text); CREATE INDEX t_b_idx ON t (b);
+INSERT INTO t SELECT g, g, 'v' || g FROM generate_series(1, ${ROWS}) AS s(g);`;
 const CASES = [
   { id: 'set-tablespace', sql: 'ALTER TABLE t SET TABLESPACE %TS%', relation: 'public.t' },
   { id: 'alter-index-set-tablespace', sql: 'ALTER INDEX t_b_idx SET TABLESPACE %TS%', relation: 'public.t_b_idx' },
 ];
 
-describe.each([18, 15] as PgMajor[])('tablespace lock facts on PostgreSQL %i', (major) => {
+/**
+ * Disagreements with src/locks/table.ts (reported, not fixed here), per fact and aspect;
+ * the case runs as `it.fails` until the table is fixed.
+ */
+const KNOWN_DISAGREEMENTS: Record<string, { aspect: 'scan'; why: string }> = {
+  'set-tablespace': {
+    aspect: 'scan',
+    why: 'claimed scan: true; observed 0 scans and 0 rows of t (500 rows) and no block read through shared buffers: SET TABLESPACE copies the files block by block, it reads no row',
+  },
+};
+
+describe.each(availableMajors())('tablespace lock facts on PostgreSQL %i', (major) => {
   const external = Boolean(process.env.DATABASE_URL);
   for (const c of CASES) {
-    it.skipIf(!pgUrl(major) || external)(`${c.id}`, async () => {
+    const known = KNOWN_DISAGREEMENTS[c.id];
+    it.skipIf(external)(`${c.id} (locks, rewrite, scan)`, async () => {
       await withDatabase(major, async (url) => {
         const admin = await ServerEngine.connect(url);
         const dataDir = (await admin.query<{ d: string }>(`SELECT current_setting('data_directory') AS d`))[0]!.d;
@@ -40,6 +55,13 @@ describe.each([18, 15] as PgMajor[])('tablespace lock facts on PostgreSQL %i', (
           expect(s.locks.find((l) => l.relation === c.relation)?.mode).toBe(claimed.mode);
           const rewritten = s.rewrites.some((w) => w.how === 'rewrite' && w.relation === c.relation);
           expect(rewritten).toBe(fact.rewrite);
+          // The scan: t read in full (scan: true) or no row of it read (scan: false).
+          expect(s.scansObserved).toBe('exact');
+          const read = tableReads(s).get('public.t') ?? { scans: 0, rows: 0, indexScans: 0 };
+          const agrees = fact.scan ? read.scans + read.indexScans >= 1 && read.rows >= ROWS : read.rows === 0;
+          const check = () => expect(agrees, `scan claimed ${fact.scan}; observed ${JSON.stringify(read)}; ${JSON.stringify(s.scans)}`).toBe(true);
+          if (known?.aspect === 'scan') expect(check).toThrow();
+          else check();
         } finally {
           await admin.exec(`DROP TABLE IF EXISTS t`);
           await admin.exec(`DROP TABLESPACE IF EXISTS ${ts}`).catch(() => undefined);
