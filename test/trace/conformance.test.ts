@@ -35,6 +35,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lockStrength } from '../../src/locks/modes.js';
 import { lockFact, LOCK_FACTS, type LockTarget } from '../../src/locks/table.js';
 import { PgliteEngine, ServerEngine, type Engine } from '../../src/trace/engine.js';
+import { scanTarget } from '../../src/trace/scan-targets.js';
 import { tableReads, traceMigration, type TracedStatement } from '../../src/trace/trace.js';
 import { pgUrl, withDatabase, type PgMajor } from '../support/db.js';
 
@@ -117,14 +118,11 @@ const TARGET_OVERRIDES: Record<string, Partial<Record<LockTarget, string>>> = {
   'create-view': { table: 'public.v' },
 };
 
-/** The relations a `scan: true` fact must read in full (see the header); default: its `table` target. */
+/** The relations a `scan: true` fact must read in full (see the header and src/trace/scan-targets.ts). */
 export function scanTargets(id: string): string[] {
-  const f = LOCK_FACTS.find((x) => x.id === id)!;
-  const targets = f.variants.flatMap((v) => v.locks.map((l) => l.target));
-  if (id.startsWith('refresh-materialized-view')) return ['public.t']; // the view's query reads t
-  if (targets.includes('default-partition')) return [TARGETS['default-partition']];
-  if (targets.includes('partition')) return [TARGETS.partition];
-  return [TARGET_OVERRIDES[id]?.table ?? TARGETS.table];
+  const t = scanTarget(LOCK_FACTS.find((x) => x.id === id)!);
+  if (t === 'query') return ['public.t']; // mv's query reads t
+  return [t === 'table' ? (TARGET_OVERRIDES[id]?.table ?? TARGETS.table) : TARGETS[t]];
 }
 
 type EngineName = 'pglite' | 'pg15' | 'pg16' | 'pg17' | 'pg18';
@@ -155,8 +153,6 @@ const KNOWN_DISAGREEMENTS: Record<string, Partial<Record<Aspect, { engines: Engi
     },
   },
 };
-
-const ALL: EngineName[] = ['pglite', 'pg15', 'pg16', 'pg17', 'pg18'];
 
 const RESET = `
 DROP SCHEMA IF EXISTS s2 CASCADE;
@@ -357,7 +353,6 @@ afterAll(() => {
   writeFileSync(path.join(tmpdir(), 'ddlguard-conformance.json'), JSON.stringify({ timings, rows }, null, 1));
 });
 
-void ALL;
 casesFor('pglite', () => true);
 casesFor('pg15', () => pgUrl(15) !== undefined);
 casesFor('pg16', () => pgUrl(16) !== undefined);

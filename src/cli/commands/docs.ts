@@ -3,6 +3,7 @@ import path from 'node:path';
 import { ALL_RULES } from '../../../rules/index.js';
 import { ruleDoc } from '../../lint/rule-doc.js';
 import { LOCK_FACTS } from '../../locks/table.js';
+import { scanTargetWords } from '../../trace/scan-targets.js';
 
 /** Write docs/rules/<id>.md and the README rule table from the rule metadata. */
 export async function runGenDocs(args: { out?: string }): Promise<number> {
@@ -28,13 +29,16 @@ export function lockTableDoc(): string {
     for (const v of f.variants) {
       const versions = v.since !== undefined && v.until !== undefined ? `${v.since}-${v.until}` : v.since !== undefined ? `${v.since}+` : v.until !== undefined ? `<= ${v.until}` : 'all';
       const locks = v.unsupported ? 'not supported' : v.locks.map((l) => `${l.mode}${l.target === 'table' ? '' : ` (${l.target})`}`).join(', ') || 'none';
-      rows.push(`| \`${f.id}\` | ${f.statement.replace(/\|/g, '\\|')} | ${versions} | ${locks} | ${v.rewrite ? 'yes' : 'no'} | ${v.scan ? 'yes' : 'no'} | ${v.transactional === false ? 'no' : 'yes'} | ${(v.note ?? '').replace(/\|/g, '\\|')} |`);
+      const scan = v.unsupported ? '-' : v.scan ? `yes: ${scanTargetWords(f)}` : 'no';
+      rows.push(`| \`${f.id}\` | ${f.statement.replace(/\|/g, '\\|')} | ${versions} | ${locks} | ${v.rewrite ? 'yes' : 'no'} | ${scan} | ${v.transactional === false ? 'no' : 'yes'} | ${(v.note ?? '').replace(/\|/g, '\\|')} |`);
     }
   }
   return [
     '# Lock knowledge table',
     '',
-    'Generated from `src/locks/table.ts` (`node dist/src/cli/main.js gen-docs`). Every rule and the planner read these facts; the conformance suite (`test/trace/conformance*.test.ts`) runs a sample of each on PGlite and on PostgreSQL 15 and 18 and fails when the server disagrees.',
+    'Generated from `src/locks/table.ts` (`node dist/src/cli/main.js gen-docs`). Every rule and the planner read these facts; the conformance suite (`test/trace/conformance*.test.ts`) runs a sample of each on PGlite and on PostgreSQL 15, 16, 17 and 18 and fails when the server disagrees (a known disagreement is listed there until the fact is fixed).',
+    '',
+    '**scan** says what the statement reads in full while it holds the lock. The suite checks it with the counters `ddlguard trace` reports (`pg_stat_get_xact_numscans` and `pg_stat_get_xact_tuples_returned` before and after the statement, plus the rows fetched through an index): on tables holding rows, a `yes` must read every row of that relation, a `no` must read no row of the relations the fact locks. A foreign key\'s validation reads the referenced table too, in full or by key as the planner chooses; that part is reported, not checked.',
     '',
     '| fact | statement | PostgreSQL | locks | rewrite | scan | in a transaction | note |',
     '|---|---|---|---|---|---|---|---|',
