@@ -13,6 +13,8 @@ import { availableMajors, pgUrl, withDatabase } from '../support/db.js';
 const HISTORY = [{ path: 'fixtures/trace/history/001_schema.sql', text: readFileSync('fixtures/trace/history/001_schema.sql', 'utf8') }];
 const FILES = [{ path: 'fixtures/trace/migrations/002_changes.sql', text: readFileSync('fixtures/trace/migrations/002_changes.sql', 'utf8') }];
 
+const CLI = path.resolve(__dirname, '../../dist/src/cli/main.js');
+
 const locksOf = (s: TracedStatement) => s.locks.map((l) => `${l.relation}=${l.mode}`);
 /** Tables read, as `relation:rows` (sequential rows plus rows fetched through an index). */
 const readsOf = (s: TracedStatement) => [...tableReads(s)].map(([rel, r]) => `${rel}:${r.rows}`).sort();
@@ -269,6 +271,63 @@ describe('traceMigration on PGlite', () => {
   });
 });
 
+describe('the result shape (formatVersion 1) the differential generator reads', () => {
+  it('has the documented fields, per file, statement and scan', async () => {
+    const r = await traceMigration(
+      [
+        { path: '001.sql', text: INIT },
+        { path: '002.sql', text: `${CHANGE}\nALTER TABLE nope ADD COLUMN x int;` },
+      ],
+      { engine: 'pglite', assumeInTransaction: true },
+    );
+    expect(Object.keys(r).sort()).toEqual(
+      ['committed', 'engine', 'error', 'files', 'formatVersion', 'historyStatements', 'mode', 'scratch', 'seedRows', 'statements', 'warnings', 'workspace'].sort(),
+    );
+    expect(r.formatVersion).toBe(1);
+    expect(Object.keys(r.files[0]!).sort()).toEqual(['framework', 'outcome', 'path', 'seeded', 'transaction', 'why']);
+    expect(r.files.map((f) => `${f.transaction}:${f.outcome}`)).toEqual(['file:committed', 'file:rolled back']);
+    const check = r.statements[4]!;
+    expect(Object.keys(check).sort()).toEqual(
+      [
+        'columns', 'constraints', 'created', 'dropped', 'durationMs', 'error', 'failure', 'file', 'held', 'index', 'kind', 'line',
+        'locks', 'locksObserved', 'note', 'renamed', 'rewrites', 'run', 'scans', 'scansObserved', 'text', 'transaction',
+      ].sort(),
+    );
+    expect(Object.keys(check.scans[0]!).sort()).toEqual(['blocks', 'fetched', 'kind', 'lock', 'name', 'partitionOf', 'relation', 'rows', 'scans', 'schema', 'table']);
+    expect(Object.keys(r.statements[2]!.locks[0]!).sort()).toEqual(['granted', 'kind', 'mode', 'name', 'previous', 'relation', 'schema']);
+    // --assume-in-transaction: the plain file runs in one transaction; its failure rolls it all back.
+    expect(check.run).toBe('transaction');
+    expect(r.statements[5]!.failure).toEqual({ sqlstate: '42P01', message: 'relation "nope" does not exist' });
+    expect(r.committed).toBe(false);
+  });
+
+  it('--no-assume-in-transaction runs a Flyway file statement by statement', async () => {
+    const r = await traceMigration([{ path: 'V1__init.sql', text: INIT }, { path: 'V2__change.sql', text: CHANGE }], { engine: 'pglite', assumeInTransaction: false });
+    expect(r.files.map((f) => f.transaction)).toEqual(['statements', 'statements']);
+    expect(r.statements.slice(2).map((s) => locksOf(s)[0])).toEqual(['public.orders=ACCESS EXCLUSIVE', 'public.orders=ACCESS EXCLUSIVE', 'public.orders=ACCESS EXCLUSIVE']);
+  });
+});
+
+describe('the trace command line', () => {
+  it('--help explains the per-file mode, the scratch database and scans', async () => {
+    const out = await new Promise<string>((resolve, reject) => {
+      const child = spawn(process.execPath, [CLI, 'trace', '--help'], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let text = '';
+      child.stdout.on('data', (d) => (text += String(d)));
+      child.on('error', reject);
+      child.on('exit', () => resolve(text));
+    });
+    for (const flag of ['--single-transaction', '--template', '--assume-in-transaction', '--commit', '--seed-rows']) expect(out).toContain(flag);
+    expect(out.replace(/\s+/g, ' ')).toMatch(/Each file runs as its migration framework runs it/);
+    expect(out.replace(/\s+/g, ' ')).toMatch(/scratch database that is thrown away at the end, also on failure and on SIGINT/);
+    expect(out.replace(/\s+/g, ' ')).toMatch(/pg_stat_get_xact_numscans/);
+  });
+
+  it('refuses --template without a server', async () => {
+    await expect(runTrace({ paths: ['fixtures/trace/migrations'], template: 'x' })).rejects.toThrow(/--template: needs --db/);
+  });
+});
+
 describe('secrets', () => {
   it('masks passwords in URLs and messages', () => {
     expect(maskUrl('postgres://u:s3cret@h:5432/db')).toBe('postgres://u:***@h:5432/db');
@@ -289,8 +348,6 @@ describe('secrets', () => {
     expect(out.join('')).not.toContain('hunter2secret');
   });
 });
-
-const CLI = path.resolve(__dirname, '../../dist/src/cli/main.js');
 
 /** Databases trace (in process `pid`) created on a server and left behind. */
 async function leftovers(url: string, pid = process.pid): Promise<string[]> {
