@@ -57,9 +57,9 @@ export function scanPhrases(s: Pick<TracedStatement, 'scans'>): string[] {
   return out;
 }
 
-/** Tables read block by block without a counted scan (VACUUM, ANALYZE, inserts). */
+/** Tables whose blocks were requested without a counted scan (VACUUM, ANALYZE, inserts). */
 function blockReads(s: TracedStatement): string[] {
-  return s.scans.filter((x) => x.kind !== 'index' && x.scans === 0 && x.rows === 0 && x.blocks > 0).map((x) => `${x.relation} ${plural(x.blocks, 'block')}`);
+  return s.scans.filter((x) => x.kind !== 'index' && x.scans === 0 && x.rows === 0 && x.blocks > 0).map((x) => `${x.relation} ${count(x.blocks)}`);
 }
 
 function scanLine(s: TracedStatement): string {
@@ -141,7 +141,7 @@ export function renderTty(r: TraceResult, opts: RenderOptions = {}): string {
         if (p.length === 0) lines.push('  scans:    none of pre-existing relations');
         for (const x of p) lines.push(`  scans:    ${x}`);
         const b = blockReads(s);
-        if (b.length) lines.push(dim(`  blocks:   ${b.join(', ')} read without a counted scan`));
+        if (b.length) lines.push(dim(`  blocks:   ${b.join(', ')} (buffer requests, no scan counted)`));
       }
     }
     for (const ch of changes(s)) lines.push(`  change:   ${ch}`);
