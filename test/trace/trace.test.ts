@@ -372,6 +372,23 @@ describe.skipIf(!pgUrl(18) && !pgUrl(15))('PGlite and a real server agree', () =
     const cic = server.statements.at(-1)!;
     expect(locksOf(cic)).toEqual(['public.orders=SHARE UPDATE EXCLUSIVE']);
   });
+
+  it('--single-transaction too (the CONCURRENTLY statement in a sandbox after a replay)', async () => {
+    const opts = { history: HISTORY, seedRows: 20, mode: 'single-transaction' as const };
+    const lite = await traceMigration(FILES, { engine: 'pglite', ...opts });
+    const major = pgUrl(18) ? 18 : 15;
+    const server = await withDatabase(major, async (url) => {
+      const r = await traceMigration(FILES, { engine: url, ...opts });
+      expect(await leftovers(url)).toEqual([]);
+      return r;
+    });
+    expect(server.error).toBeNull();
+    expect(server.committed).toBe(false);
+    expect(essence(server)).toEqual(essence(lite));
+    const cic = server.statements.at(-1)!;
+    expect(cic.run).toBe('sandbox');
+    expect(cic.scans.find((x) => x.relation === 'public.orders')).toMatchObject({ scans: 2, rows: 40 });
+  });
 });
 
 describe.each(availableMajors())('the scratch database on PostgreSQL %i', (major) => {
