@@ -322,6 +322,8 @@ export function validateFleet(value: unknown, opts: { file?: string; displayFile
     else if (!Array.isArray(raw.waves) || raw.waves.length === 0) c.report(['waves'], 'value', `expected a non-empty list of waves, got ${describeValue(raw.waves)}`);
     else {
       const seen = new Map<string, number>();
+      /** Index in the file of each accepted wave (an invalid one is left out of spec.waves). */
+      const index = new Map<WaveSpec, number>();
       raw.waves.forEach((w, i) => {
         const p: KeyPath = ['waves', i];
         const o = c.object(p, w, WAVE_KEYS, ['name']);
@@ -351,18 +353,22 @@ export function validateFleet(value: unknown, opts: { file?: string; displayFile
           const b = c.bool([...p, 'pause'], o.pause);
           if (b !== undefined) gates.pause = b;
         }
-        if (name !== undefined && select) spec.waves.push({ name, select, gates, at: c.at(p) });
+        if (name !== undefined && select) {
+          const wave: WaveSpec = { name, select, gates, at: c.at(p) };
+          index.set(wave, i);
+          spec.waves.push(wave);
+        }
       });
       const percents = spec.waves.flatMap((w) => ('percent' in w.select ? [{ w, n: w.select.percent }] : []));
       for (let k = 1; k < percents.length; k++) {
         if (percents[k]!.n < percents[k - 1]!.n) {
-          const i = spec.waves.indexOf(percents[k]!.w);
+          const i = index.get(percents[k]!.w)!;
           c.report(['waves', i, 'percent'], 'value', `percentages are cumulative (the share of all targets done once the wave ends): ${percents[k]!.n} after ${percents[k - 1]!.n}`);
         }
       }
       for (const { name, i } of pauseNames) {
         const wave = spec.waves.find((w) => w.name === name);
-        if (!wave) c.report(['gates', 'pause', i], 'value', `no wave named "${name}"${hint(didYouMean(name, spec.waves.map((w) => w.name)))}`);
+        if (!wave) c.report(['gates', 'pause', i], 'value', `no wave named "${name}"${hint(didYouMean(name, [...seen.keys()]))}`);
         else if (wave.gates.pause === undefined) wave.gates.pause = true;
       }
     }
