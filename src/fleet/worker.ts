@@ -154,8 +154,8 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerResult> {
       redactor.add(url);
       const logger = output.targetLogger(tag, (e: ApplyEvent) => {
         if (e.event === 'step.start' && typeof e.step === 'string') void control.setCurrentStep(runId, claim, e.step).catch(() => {});
-        if (e.event === 'step.failed' && typeof e.sqlstate === 'string') sqlstate = e.sqlstate;
-        if (e.event === 'apply.error' && typeof e.sqlstate === 'string') sqlstate = e.sqlstate;
+        // A SQLSTATE, not a driver's error code (ECONNREFUSED is in the message already).
+        if ((e.event === 'step.failed' || e.event === 'apply.error') && typeof e.sqlstate === 'string' && /^[0-9A-Z]{5}$/.test(e.sqlstate)) sqlstate = e.sqlstate;
       });
       const applyOpts: ApplyOptions = {
         db: url,
