@@ -12,7 +12,7 @@ import { ConfigError, type ConfigIssue } from '../config/errors.js';
 import { describeValue, didYouMean, formatKeyPath, type KeyPath } from '../config/validate.js';
 import { durationToMs, isDuration } from '../sql/duration.js';
 import { SourceText } from '../sql/source.js';
-import { DEFAULT_GATES, type FleetApplyConfig, type FleetSpec, type Gates, type PasswordPolicy, type SchemasSpec, type SourceSpec, type TargetSpec, type WaveSpec } from './types.js';
+import { DEFAULT_GATES, type FleetApplyConfig, type FleetSpec, type Gates, type PasswordPolicy, type SchemasSpec, type TargetSpec, type WaveSpec } from './types.js';
 
 export const FLEET_KEYS = ['run', 'control', 'targets', 'schemas', 'targetsQuery', 'waves', 'concurrency', 'gates', 'lease', 'passwords', 'apply'] as const;
 const TARGET_KEYS = ['name', 'url', 'schema', 'searchPath'] as const;
@@ -447,4 +447,3 @@ export function waveGates(spec: Pick<FleetSpec, 'gates'>, wave: Pick<WaveSpec, '
   return { ...spec.gates, pause: false, ...wave.gates };
 }
 
-export type { SourceSpec };

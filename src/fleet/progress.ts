@@ -28,6 +28,8 @@ export interface FleetOutput {
   targetLogger(tag: TargetTag, onEvent?: (e: ApplyEvent) => void): ApplyLogger;
   /** The waves as they stand (a live block on a terminal; a line now and then otherwise). */
   progress(header: string, waves: readonly WaveProgress[]): void;
+  /** Whether progress would show now (so the worker reads it from the control database only then). */
+  progressDue(): boolean;
   /** Removes the live block. */
   end(): void;
 }
@@ -72,8 +74,19 @@ export function renderWaves(waves: readonly WaveProgress[], width = 24): string[
   });
 }
 
+let stdoutGuarded = false;
+/** A reader that went away (`| head`) must not kill a worker in the middle of its targets: it keeps working, unheard. */
+function ignoreClosedStdout(): void {
+  if (stdoutGuarded) return;
+  stdoutGuarded = true;
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') throw err;
+  });
+}
+
 export function createFleetOutput(opts: OutputOptions): FleetOutput {
   const red = opts.redactor;
+  if (!opts.write) ignoreClosedStdout();
   const write = opts.write ?? ((l: string) => process.stdout.write(l));
   const json = opts.format === 'json';
   const tty = opts.tty ?? (!json && !opts.write && Boolean(process.stderr.isTTY));
@@ -138,6 +151,10 @@ export function createFleetOutput(opts: OutputOptions): FleetOutput {
       lastSummary = now;
       lastSummaryText = text;
       write(`${text}\n`);
+    },
+    progressDue() {
+      if (json) return false;
+      return tty || Date.now() - lastSummary >= summaryEvery;
     },
     end() {
       clear();

@@ -247,7 +247,8 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerResult> {
   const showProgress = async (header: RunRecord, force = false) => {
     if (progressMs <= 0) return;
     const now = Date.now();
-    if (!force && now - lastProgress < progressMs) return;
+    if (!force && (now - lastProgress < progressMs || !output.progressDue())) return;
+    if (force && !output.progressDue()) return;
     lastProgress = now;
     const w = await control.progress(runId);
     const cur = w[header.currentWave];
@@ -324,6 +325,17 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerResult> {
 
   /** Evaluates the gates of a wave this worker took: failures, checks, soak, checks again. */
   async function evaluateGate(gate: WaveRecord): Promise<void> {
+    // Checks may take a while: keep the gate meanwhile.
+    const keep = setInterval(() => void control.renewGate(runId, gate.wave, worker, leaseMs).catch(() => {}), Math.max(250, Math.floor(leaseMs / 3)));
+    keep.unref?.();
+    try {
+      await gateOf(gate);
+    } finally {
+      clearInterval(keep);
+    }
+  }
+
+  async function gateOf(gate: WaveRecord): Promise<void> {
     const g = gate.gates;
     const name = gate.name;
     const targets = await control.loadTargets(runId, gate.wave);
