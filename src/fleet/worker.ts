@@ -106,16 +106,28 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerResult> {
   let stopped = false;
   let stopRunningSeen = false;
   const tasks = new Map<string, Task>();
+  // A target that ends while the loop is busy must still cut the next nap short.
   let wake: (() => void) | null = null;
+  let nudged = false;
   const nudge = () => {
+    nudged = true;
     wake?.();
     wake = null;
   };
   const nap = (ms: number) =>
     new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, ms);
+      if (nudged) {
+        nudged = false;
+        resolve();
+        return;
+      }
+      const t = setTimeout(() => {
+        wake = null;
+        resolve();
+      }, ms);
       wake = () => {
         clearTimeout(t);
+        nudged = false;
         resolve();
       };
     });

@@ -67,7 +67,7 @@ describe.skipIf(!pgUrl())('fleet gates and the run life cycle', () => {
     return file;
   }
 
-  it('pauses after a wave until `fleet continue`', async () => {
+  it('pauses after a wave until `fleet continue`; a worker with --wait idles through the pause', async () => {
     const urls = await tenants('pause', 3);
     const file = fleet('pause', urls, `waves:\n  - { name: canary, targets: [t1] }\n  - { name: rest, percent: 100 }\ngates: { pause: [canary] }\n`);
     const planFile = writeJson(dir, 'pause-plan.json', checkPlan('pause-plan'));
@@ -80,9 +80,22 @@ describe.skipIf(!pgUrl())('fleet gates and the run life cycle', () => {
     expect(st.value).toBe(7);
     expect(st.out).toMatch(/fleet run pause: paused - paused after wave canary/);
     expect(st.out).toMatch(/next: `ddlguard fleet continue --control '[^']*' --run pause` starts the next wave/);
-    const r2 = await capture(() => runFleetContinue({ control, run: 'pause', format: 'json', pollMs: 100 }));
-    expect(r2.value, r2.out.slice(-2000)).toBe(0);
-    expect(events(r2.out).filter((e) => e.event === 'target.start').map((e) => e.target).sort()).toEqual(['t2', 't3']);
+    // A worker started with --wait idles through the pause; `continue --detach` only flips the run, the worker does the rest.
+    const r2 = await capture(async () => {
+      const waiting = runFleetWorker({ control, run: 'pause', wait: true, format: 'json', pollMs: 100, workerId: 'waiter' });
+      await sleep(500);
+      const before = await query(control, `SELECT count(*)::int AS n FROM ddlguard.fleet_target WHERE run_id = 'pause' AND status <> 'pending' AND target <> 't1'`);
+      const cont = await runFleetContinue({ control, run: 'pause', detach: true });
+      return { before: before[0]!.n, cont, worker: await waiting };
+    });
+    expect(r2.value.before).toBe(0);
+    expect(r2.value.cont).toBe(0);
+    expect(r2.value.worker, r2.out.slice(-2000)).toBe(0);
+    expect(r2.out).toMatch(/run pause: passed the pause after wave canary: wave rest starts/);
+    expect(events(r2.out).filter((e) => e.event === 'target.start').map((e) => [e.target, e.worker]).sort()).toEqual([
+      ['t2', 'waiter'],
+      ['t3', 'waiter'],
+    ]);
     for (const o of [r1.out, st.out, r2.out]) expect(o).not.toContain(SECRET);
   }, 60_000);
 
