@@ -9,7 +9,8 @@ import path from 'node:path';
 import type { Document, LineCounter } from 'yaml';
 import YAML from 'yaml';
 import { ConfigError, type ConfigIssue } from '../config/errors.js';
-import { describeValue, didYouMean, formatKeyPath, type KeyPath } from '../config/validate.js';
+import { describeValue as describeRaw, didYouMean, formatKeyPath, type KeyPath } from '../config/validate.js';
+import { redactText } from '../db/connection.js';
 import { durationToMs, isDuration } from '../sql/duration.js';
 import { SourceText } from '../sql/source.js';
 import { DEFAULT_GATES, type FleetApplyConfig, type FleetSpec, type Gates, type PasswordPolicy, type SchemasSpec, type TargetSpec, type WaveSpec } from './types.js';
@@ -28,6 +29,8 @@ export const DEFAULT_LEASE_MS = 60_000;
 
 type Locator = (path: KeyPath, target: 'key' | 'value') => { line: number; column: number } | undefined;
 
+/** A value as messages quote it, with any URL's password masked (a misplaced URL must not be echoed whole). */
+const describeValue = (v: unknown): string => redactText(describeRaw(v));
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const hint = (s: string | undefined): string => (s === undefined ? '' : ` (did you mean ${s}?)`);
 
