@@ -389,12 +389,13 @@ export class ControlDb {
     });
   }
 
-  /** Extends the leases of this worker's claims; returns the targets whose claim it lost. */
+  /** Extends the leases of this worker's claims (and ties them to this session, after a reconnect); returns the targets whose claim it lost. */
   async renew(runId: string, worker: string, claims: ReadonlyArray<{ target: string; claims: number }>, leaseMs: number): Promise<string[]> {
     if (claims.length === 0) return [];
     return this.run(async (c) => {
       const r = await c.query(
-        `UPDATE ${CONTROL_SCHEMA}.fleet_target t SET lease_until = now() + make_interval(secs => $3 / 1000.0)
+        `UPDATE ${CONTROL_SCHEMA}.fleet_target t SET lease_until = now() + make_interval(secs => $3 / 1000.0),
+                worker_pid = pg_backend_pid(), worker_backend_start = (SELECT a.backend_start FROM pg_catalog.pg_stat_activity a WHERE a.pid = pg_backend_pid())
            FROM unnest($4::text[], $5::int[]) AS x(target, claims)
           WHERE t.run_id = $1 AND t.target = x.target AND t.claims = x.claims AND t.worker = $2 AND t.status = 'running'
           RETURNING t.target`,

@@ -274,48 +274,51 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerResult> {
     for (;;) {
       try {
         header = (await control.loadRun(runId)) ?? header;
+        if (header.stopRunning && !stopRunningSeen) {
+          stopRunningSeen = true;
+          if (tasks.size) output.emit({ event: 'worker.stopping', worker, reason: 'fleet abort --stop-running', message: `run aborted: the ${tasks.size} running targets stop after their current batch or step` });
+          stopAll('fleet abort --stop-running');
+        }
+        const open = header.status === 'running' && !header.abortRequested && !stopped;
+        if (open) {
+          // More failures in the wave than its gate allows: start no more of it, halt once the running ones end.
+          const wave = waves[header.currentWave];
+          const counts = wave ? await control.waveCounts(runId, header.currentWave) : null;
+          const overLimit = Boolean(wave && counts && counts.failed > allowedFailures(wave.gates.maxFailed, counts.total));
+          if (overLimit && counts!.pending > 0 && !overLimitSeen.has(header.currentWave)) {
+            overLimitSeen.add(header.currentWave);
+            output.emit({ event: 'wave.over-limit', run: runId, wave: wave!.name, failed: counts!.failed, pending: counts!.pending, message: `wave ${wave!.name}: ${counts!.failed} targets failed, more than its gate allows; its ${counts!.pending} pending targets are not started, the rollout halts once the running ones end` });
+          }
+          const claims = await control.claim(runId, worker, concurrency - tasks.size, leaseMs, overLimit);
+          for (const c of claims) start(c);
+          if (tasks.size === 0 && claims.length === 0) {
+            const gate = await control.takeGate(runId, worker, leaseMs, overLimit);
+            if (gate) {
+              await evaluateGate(gate);
+              await showProgress(header, true);
+              controlErrors = 0;
+              continue;
+            }
+          }
+        } else if (tasks.size === 0) {
+          if (!stopped && o.waitWhilePaused && (header.status === 'paused' || header.status === 'halted')) {
+            await showProgress(header);
+            await nap(pollMs);
+            continue;
+          }
+          break;
+        }
+        await showProgress(header);
         controlErrors = 0;
       } catch (err) {
+        // The control database went away (or a query failed): running targets go on; retry, then give up.
+        if (err instanceof FleetError) throw err;
         if (++controlErrors > 5) throw new FleetError(`lost the control database ${redactor.url(control.url)}: ${redactor.text(redactError(err).message)}`, 1);
         output.emit({ event: 'control.error', worker, error: redactor.text(redactError(err).message), message: `control database: ${redactor.text(redactError(err).message)}; reconnecting` });
         await sleep(Math.min(10_000, 500 * 2 ** controlErrors));
         await control.reconnect().catch(() => {});
         continue;
       }
-      if (header.stopRunning && !stopRunningSeen) {
-        stopRunningSeen = true;
-        if (tasks.size) output.emit({ event: 'worker.stopping', worker, reason: 'fleet abort --stop-running', message: `run aborted: the ${tasks.size} running targets stop after their current batch or step` });
-        stopAll('fleet abort --stop-running');
-      }
-      const open = header.status === 'running' && !header.abortRequested && !stopped;
-      if (open) {
-        // More failures in the wave than its gate allows: start no more of it, halt once the running ones end.
-        const wave = waves[header.currentWave];
-        const counts = wave ? await control.waveCounts(runId, header.currentWave) : null;
-        const overLimit = Boolean(wave && counts && counts.failed > allowedFailures(wave.gates.maxFailed, counts.total));
-        if (overLimit && counts!.pending > 0 && !overLimitSeen.has(header.currentWave)) {
-          overLimitSeen.add(header.currentWave);
-          output.emit({ event: 'wave.over-limit', run: runId, wave: wave!.name, failed: counts!.failed, pending: counts!.pending, message: `wave ${wave!.name}: ${counts!.failed} targets failed, more than its gate allows; its ${counts!.pending} pending targets are not started, the rollout halts once the running ones end` });
-        }
-        const claims = await control.claim(runId, worker, concurrency - tasks.size, leaseMs, overLimit);
-        for (const c of claims) start(c);
-        if (tasks.size === 0 && claims.length === 0) {
-          const gate = await control.takeGate(runId, worker, leaseMs, overLimit);
-          if (gate) {
-            await evaluateGate(gate);
-            await showProgress(header, true);
-            continue;
-          }
-        }
-      } else if (tasks.size === 0) {
-        if (!stopped && o.waitWhilePaused && (header.status === 'paused' || header.status === 'halted')) {
-          await showProgress(header);
-          await nap(pollMs);
-          continue;
-        }
-        break;
-      }
-      await showProgress(header);
       await nap(pollMs);
     }
   } finally {
