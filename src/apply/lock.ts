@@ -1,7 +1,13 @@
 /**
  * One applier per database: a session-level advisory lock. A second apply
  * either waits for it or exits naming the holder.
+ *
+ * A target inside a database (a tenant schema, `ApplyOptions.stateKey`) takes the
+ * database's lock in share mode plus an exclusive lock of its own key: appliers of
+ * different keys run side by side, two of the same key exclude each other, and a
+ * plain apply (exclusive) excludes them all.
  */
+import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { ApplyError } from '../db/connection.js';
 import { sleep } from './guard.js';
@@ -9,6 +15,14 @@ import { sleep } from './guard.js';
 /** 'ddlg' and 1: the two-key advisory lock every ddlguard applier takes. */
 export const LOCK_KEY1 = 0x64646c67;
 export const LOCK_KEY2 = 1;
+/** Second key of the transaction lock taken while the state schema is created. */
+export const STATE_DDL_KEY2 = 0;
+
+/** The second lock key of a state key: a 32-bit hash, never LOCK_KEY2 or STATE_DDL_KEY2. */
+export function stateLockKey(stateKey: string): number {
+  const h = createHash('sha256').update(stateKey).digest().readInt32BE(0);
+  return h === LOCK_KEY2 || h === STATE_DDL_KEY2 ? h + 2 : h;
+}
 
 export interface LockHolder {
   pid: number;
@@ -19,13 +33,15 @@ export interface LockHolder {
   state: string | null;
 }
 
-export async function lockHolder(client: pg.Client): Promise<LockHolder | null> {
+/** Who holds the applier lock (with `stateKey`: the key's lock, or the database's in exclusive mode). */
+export async function lockHolder(client: pg.Client, stateKey?: string): Promise<LockHolder | null> {
+  const keyed = stateKey === undefined ? '' : ` AND (l.mode = 'ExclusiveLock' OR l.objid = $3::int::oid)`;
   const r = await client.query(
     `SELECT a.pid, a.application_name, host(a.client_addr) AS client, a.client_port, a.usename, a.backend_start, a.state
        FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-      WHERE l.locktype = 'advisory' AND l.classid = $1::int::oid AND l.objid = $2::int::oid AND l.objsubid = 2
-        AND l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
-    [LOCK_KEY1, LOCK_KEY2],
+      WHERE l.locktype = 'advisory' AND l.classid = $1::int::oid AND l.objid ${stateKey === undefined ? '= $2::int::oid' : 'IN ($2::int::oid, $3::int::oid)'} AND l.objsubid = 2
+        AND l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())${keyed}`,
+    stateKey === undefined ? [LOCK_KEY1, LOCK_KEY2] : [LOCK_KEY1, LOCK_KEY2, stateLockKey(stateKey)],
   );
   const row = r.rows[0] as Record<string, unknown> | undefined;
   if (!row) return null;
@@ -50,9 +66,17 @@ export class ApplierBusyError extends ApplyError {
   }
 }
 
-async function tryLock(client: pg.Client): Promise<boolean> {
-  const r = await client.query('SELECT pg_try_advisory_lock($1::int, $2::int) AS ok', [LOCK_KEY1, LOCK_KEY2]);
-  return Boolean(r.rows[0]?.ok);
+async function tryLock(client: pg.Client, stateKey?: string): Promise<boolean> {
+  if (stateKey === undefined) {
+    const r = await client.query('SELECT pg_try_advisory_lock($1::int, $2::int) AS ok', [LOCK_KEY1, LOCK_KEY2]);
+    return Boolean(r.rows[0]?.ok);
+  }
+  const db = await client.query('SELECT pg_try_advisory_lock_shared($1::int, $2::int) AS ok', [LOCK_KEY1, LOCK_KEY2]);
+  if (!db.rows[0]?.ok) return false;
+  const own = await client.query('SELECT pg_try_advisory_lock($1::int, $2::int) AS ok', [LOCK_KEY1, stateLockKey(stateKey)]);
+  if (own.rows[0]?.ok) return true;
+  await client.query('SELECT pg_advisory_unlock_shared($1::int, $2::int)', [LOCK_KEY1, LOCK_KEY2]);
+  return false;
 }
 
 /**
@@ -63,21 +87,27 @@ async function tryLock(client: pg.Client): Promise<boolean> {
 export async function acquireApplierLock(
   client: pg.Client,
   monitor: pg.Client,
-  opts: { wait?: boolean; timeoutMs?: number; pollMs?: number; onWait?: (h: LockHolder | null) => void; stopping?: () => boolean },
+  opts: { wait?: boolean; timeoutMs?: number; pollMs?: number; onWait?: (h: LockHolder | null) => void; stopping?: () => boolean; stateKey?: string | undefined },
 ): Promise<void> {
-  if (await tryLock(client)) return;
-  if (!opts.wait) throw new ApplierBusyError(await lockHolder(monitor));
-  opts.onWait?.(await lockHolder(monitor));
+  const key = opts.stateKey;
+  if (await tryLock(client, key)) return;
+  if (!opts.wait) throw new ApplierBusyError(await lockHolder(monitor, key));
+  opts.onWait?.(await lockHolder(monitor, key));
   const started = Date.now();
   for (;;) {
     await sleep(opts.pollMs ?? 250);
-    if (await tryLock(client)) return;
+    if (await tryLock(client, key)) return;
     if (opts.stopping?.() || (opts.timeoutMs !== undefined && Date.now() - started > opts.timeoutMs)) {
-      throw new ApplierBusyError(await lockHolder(monitor));
+      throw new ApplierBusyError(await lockHolder(monitor, key));
     }
   }
 }
 
-export async function releaseApplierLock(client: pg.Client): Promise<void> {
-  await client.query('SELECT pg_advisory_unlock($1::int, $2::int)', [LOCK_KEY1, LOCK_KEY2]).catch(() => {});
+export async function releaseApplierLock(client: pg.Client, stateKey?: string): Promise<void> {
+  if (stateKey === undefined) {
+    await client.query('SELECT pg_advisory_unlock($1::int, $2::int)', [LOCK_KEY1, LOCK_KEY2]).catch(() => {});
+    return;
+  }
+  await client.query('SELECT pg_advisory_unlock($1::int, $2::int)', [LOCK_KEY1, stateLockKey(stateKey)]).catch(() => {});
+  await client.query('SELECT pg_advisory_unlock_shared($1::int, $2::int)', [LOCK_KEY1, LOCK_KEY2]).catch(() => {});
 }

@@ -23,6 +23,7 @@ import { checkBlocking, describeBlockingStep, describeRefusal } from './blocking
 import { createLogger, type ApplyLogger, type LogFormat } from './log.js';
 import { abortRequested, ensureStateSchema, loadPlanState, markPlan, markStep, planHash, registerPlan, stateExists, PlanChangedError } from './state.js';
 import type { Phase, Plan, PlanStep, StepBatch } from './types.js';
+import { quoteIdentAlways } from '../sql/quote.js';
 
 export type PhaseOption = Phase | 'all';
 
@@ -51,6 +52,19 @@ export interface ApplyOptions {
   allowBlocking?: string[];
   /** Rates for the duration estimates of blocking steps (config `estimates`). */
   throughput?: import('../locks/estimate.js').Throughput;
+  /**
+   * The session's search_path on every connection apply opens, set before anything runs
+   * (schema per tenant: the tenant's schema first). The plan's unqualified names, its done
+   * checks and its `to_regclass` calls then resolve in that schema. Default: the server's.
+   */
+  searchPath?: string[];
+  /**
+   * Where this target's progress is kept in the `ddlguard` schema (the `plan_id` of its
+   * rows), default the plan id. With a key, the applier lock is per key: the database's lock
+   * is held in share mode plus an exclusive lock of the key, so targets of different keys in
+   * one database (tenant schemas) run side by side and never share a step's state.
+   */
+  stateKey?: string;
 }
 
 export type ApplyStatus = 'done' | 'failed' | 'interrupted' | 'busy' | 'refused' | 'blocked' | 'dry-run';
@@ -177,6 +191,8 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions = {}): Promise<Ap
   opts.signal?.addEventListener('abort', onAbort);
   if (opts.signal?.aborted) stopRequested = true;
 
+  /** The rows of this target's progress in the ddlguard schema. */
+  const key = opts.stateKey ?? plan.id;
   let url: string;
   let work: pg.Client | undefined;
   let monitor: pg.Client | undefined;
@@ -186,6 +202,15 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions = {}): Promise<Ap
     url = resolveDbUrl(opts.db);
     work = await connect(url);
     monitor = await connect(url, { applicationName: 'ddlguard-monitor' });
+    if (opts.searchPath) {
+      const path = opts.searchPath.map(quoteIdentAlways).join(', ');
+      for (const c of [work, monitor]) await c.query(`SELECT pg_catalog.set_config('search_path', $1, false)`, [path]);
+      // Without its schema, unqualified names would fall through to the next one on the path.
+      const first = opts.searchPath[0];
+      if (first !== undefined && !(await work.query('SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1) AS ok', [first])).rows[0]?.ok) {
+        throw new ApplyError(`schema ${quoteIdentAlways(first)} (first on the search_path) does not exist in this database`);
+      }
+    }
     const workPid = Number((await work.query('SELECT pg_backend_pid() AS pid')).rows[0].pid);
 
     try {
@@ -194,6 +219,7 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions = {}): Promise<Ap
         timeoutMs: opts.waitTimeoutMs,
         stopping: () => stopRequested,
         onWait: (h) => log.emit({ event: 'applier.waiting', holder: h, message: `waiting for another applier to finish: ${describeHolder(h)}` }),
+        stateKey: opts.stateKey,
       });
     } catch (err) {
       if (err instanceof ApplierBusyError) {
@@ -204,9 +230,10 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions = {}): Promise<Ap
     }
 
     // Consent before anything runs: blocking rewrites and scans on tables that are not small.
-    const recorded = (await stateExists(work)) ? await loadPlanState(work, plan.id) : null;
+    const recorded = (await stateExists(work)) ? await loadPlanState(work, key) : null;
     const doneBefore = new Set(recorded?.steps.filter((s) => s.status === 'done').map((s) => s.stepId) ?? []);
-    const verdict = await checkBlocking(work, plan, sel.steps.filter((s) => !doneBefore.has(s.id)), opts.allowBlocking, opts.throughput);
+    const toCheck = sel.steps.filter((s) => !doneBefore.has(s.id));
+    const verdict = await checkBlocking(work, plan, opts.searchPath ? await onSearchPath(work, toCheck) : toCheck, opts.allowBlocking, opts.throughput);
     if (verdict.refused.length) {
       const message = describeRefusal(verdict);
       log.emit({ event: 'apply.blocked', planId: plan.id, steps: verdict.refused.map((b) => ({ step: b.step.id, table: `${b.schema}.${b.name}`, lock: b.lock, work: b.work, size: b.size, estimate: b.estimate, missing: b.missing })), message });
@@ -221,7 +248,7 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions = {}): Promise<Ap
     await ensureStateSchema(work);
     let state;
     try {
-      state = await registerPlan(work, plan);
+      state = await registerPlan(work, plan, key);
     } catch (err) {
       if (err instanceof PlanChangedError) {
         log.emit({ event: 'apply.refused', planId: plan.id, message: err.message });
@@ -245,6 +272,8 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions = {}): Promise<Ap
       planId: plan.id,
       planHash: state.planHash,
       db: redactUrl(url),
+      ...(opts.stateKey !== undefined ? { stateKey: key } : {}),
+      ...(opts.searchPath ? { searchPath: opts.searchPath } : {}),
       steps: sel.steps.map((s) => s.id),
       message: `applying plan ${plan.id} (${sel.steps.length} of ${plan.steps.length} steps) to ${redactUrl(url)}`,
     });
@@ -270,7 +299,7 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions = {}): Promise<Ap
       if (stopRequested) return true;
       if (Date.now() - lastAbortCheck > 500) {
         lastAbortCheck = Date.now();
-        if (await abortRequested(monitor!, plan.id)) requestStop('ddlguard abort');
+        if (await abortRequested(monitor!, key)) requestStop('ddlguard abort');
       }
       return stopRequested;
     };
@@ -283,7 +312,7 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions = {}): Promise<Ap
       guard: g,
       url,
       stopping: () => stopRequested,
-      planId: plan.id,
+      planId: key,
       backfill: bf,
       stopCheck,
     };
@@ -296,7 +325,7 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions = {}): Promise<Ap
         continue;
       }
       if (await stopCheck()) {
-        await markPlan(work, plan.id, 'stopped');
+        await markPlan(work, key, 'stopped');
         log.emit({ event: 'apply.stopped', planId: plan.id, message: `stopped before ${step.id}; re-run to continue` });
         return result('interrupted', { ran, alreadyDone, notSelected });
       }
@@ -304,20 +333,20 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions = {}): Promise<Ap
         const outcome = await runStep(ctx, plan, step, st?.lastKey ?? null, st?.rowsDone ?? 0, i, sel.steps.length);
         if (outcome === 'already-done') alreadyDone.push(step.id);
         else if (outcome === 'stopped') {
-          await markPlan(work, plan.id, 'stopped');
+          await markPlan(work, key, 'stopped');
           log.emit({ event: 'apply.stopped', planId: plan.id, message: `stopped during ${step.id} after a committed batch; re-run to continue` });
           return result('interrupted', { ran, alreadyDone, notSelected });
         } else ran.push(step.id);
       } catch (err) {
         const e = err instanceof StopRequested ? err : redactError(err, url);
         if (err instanceof StopRequested) {
-          await markStep(work, plan.id, step, 'pending').catch(() => {});
-          await markPlan(work, plan.id, 'stopped').catch(() => {});
+          await markStep(work, key, step, 'pending').catch(() => {});
+          await markPlan(work, key, 'stopped').catch(() => {});
           log.emit({ event: 'apply.stopped', planId: plan.id, message: `stopped while ${step.id} waited for its lock; re-run to continue` });
           return result('interrupted', { ran, alreadyDone, notSelected });
         }
-        await markStep(work, plan.id, step, 'failed', e.message).catch(() => {});
-        await markPlan(work, plan.id, 'failed').catch(() => {});
+        await markStep(work, key, step, 'failed', e.message).catch(() => {});
+        await markPlan(work, key, 'failed').catch(() => {});
         log.emit({
           event: 'step.failed',
           step: step.id,
@@ -330,9 +359,9 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions = {}): Promise<Ap
         return result('failed', { ran, alreadyDone, notSelected, failedStep: step.id, error: e.message });
       }
     }
-    const finalState = await loadPlanState(work, plan.id);
+    const finalState = await loadPlanState(work, key);
     const allDone = finalState?.steps.every((s) => s.status === 'done') ?? false;
-    await markPlan(work, plan.id, allDone ? 'done' : 'partial');
+    await markPlan(work, key, allDone ? 'done' : 'partial');
     log.emit({ event: 'apply.done', planId: plan.id, ran, alreadyDone, message: `plan ${plan.id}: ${ran.length} step(s) run, ${alreadyDone.length} already done${allDone ? '; plan complete' : ''}` });
     return result('done', { ran, alreadyDone, notSelected });
   } catch (err) {
@@ -345,10 +374,46 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions = {}): Promise<Ap
       process.off('SIGTERM', onSignal);
     }
     opts.signal?.removeEventListener('abort', onAbort);
-    if (work) await releaseApplierLock(work);
+    if (work) await releaseApplierLock(work, opts.stateKey);
     await closeQuietly(work);
     await closeQuietly(monitor);
   }
+}
+
+/**
+ * With a search_path (a tenant schema), the tables the blocking check sizes are the ones the
+ * step's unqualified SQL reaches: the plan names them in the schema its planner resolved them
+ * in (e.g. public). A table named in a schema the step's SQL does not write out is looked up by
+ * name on the session's search_path (the first schema on it when it does not exist yet).
+ */
+async function onSearchPath(client: pg.Client, steps: PlanStep[]): Promise<PlanStep[]> {
+  const out: PlanStep[] = [];
+  for (const s of steps) {
+    const t = s.blocking ?? s.table;
+    if (!t || !t.schema || mentionsQualified(s.sql, t.schema, t.name)) {
+      out.push(s);
+      continue;
+    }
+    const r = await client.query(
+      `SELECT coalesce((SELECT n.nspname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                         WHERE c.oid = pg_catalog.to_regclass(pg_catalog.quote_ident($1))), pg_catalog.current_schema()) AS schema`,
+      [t.name],
+    );
+    const schema = String(r.rows[0]?.schema ?? t.schema);
+    out.push({
+      ...s,
+      ...(s.blocking ? { blocking: { ...s.blocking, schema } } : {}),
+      ...(s.table ? { table: { ...s.table, schema } } : {}),
+    });
+  }
+  return out;
+}
+
+/** Whether `sql` writes out `schema.name` (quoted or not). */
+function mentionsQualified(sql: string, schema: string, name: string): boolean {
+  const esc = (x: string) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const id = (x: string) => `(?:"${esc(x.replace(/"/g, '""'))}"|${esc(x)})`;
+  return new RegExp(`(?<![\\w$])${id(schema)}\\s*\\.\\s*${id(name)}(?![\\w$])`, 'i').test(sql);
 }
 
 async function isDone(client: pg.Client, step: PlanStep): Promise<boolean> {
@@ -380,22 +445,22 @@ async function runStep(
   // Backfill: resumable from the committed cursor.
   if (step.batch) {
     if (lastKey === null && (await isDone(work, step))) {
-      await markStep(work, plan.id, step, 'done');
+      await markStep(work, ctx.planId, step, 'done');
       log.emit({ event: 'step.skip', step: step.id, reason: 'doneCheck', message: `${tag}: already done (done check)` });
       return 'already-done';
     }
-    await markStep(work, plan.id, step, 'running');
+    await markStep(work, ctx.planId, step, 'running');
     log.emit({ event: 'step.start', step: step.id, phase: step.phase, message: `${tag}: ${describeStep(step, g, ctx.userMaxLockTimeoutMs)}` });
     const t0 = Date.now();
     const r = await runBackfill({ ...ctx, guard: { ...g, maxLockTimeoutMs } }, step as PlanStep & { batch: StepBatch }, { lastKey, rowsDone }, maxRetries);
     if (r.status === 'stopped') return 'stopped';
-    await markStep(work, plan.id, step, 'done');
+    await markStep(work, ctx.planId, step, 'done');
     log.emit({ event: 'step.done', step: step.id, ms: Date.now() - t0, rowsScanned: r.rowsScanned, rowsUpdated: r.rowsUpdated, batches: r.batches, message: `${tag}: done in ${Date.now() - t0} ms (${r.rowsUpdated} rows updated in ${r.batches} batches)` });
     return 'ran';
   }
 
   if (await isDone(work, step)) {
-    await markStep(work, plan.id, step, 'done');
+    await markStep(work, ctx.planId, step, 'done');
     log.emit({ event: 'step.skip', step: step.id, reason: 'doneCheck', message: `${tag}: already done (done check)` });
     return 'already-done';
   }
@@ -421,7 +486,7 @@ async function runStep(
   let attempts: number;
   if (step.transaction === 'none') {
     await cleanup();
-    await markStep(work, plan.id, step, 'running');
+    await markStep(work, ctx.planId, step, 'running');
     try {
       ({ attempts } = await withLockRetries(
         guardCtx,
@@ -438,7 +503,7 @@ async function runStep(
       await cleanup().catch(() => {});
       throw err;
     }
-    await markStep(work, plan.id, step, 'done');
+    await markStep(work, ctx.planId, step, 'done');
   } else {
     ({ attempts } = await withLockRetries(
       guardCtx,
@@ -447,7 +512,7 @@ async function runStep(
       (lt) =>
         runInTransaction(work, { lockTimeoutMs: lt, statementTimeoutMs: step.guard.kind === 'none' ? 0 : g.statementTimeoutMs }, async (c) => {
           await c.query(step.sql);
-          await markStep(c, plan.id, step, 'done');
+          await markStep(c, ctx.planId, step, 'done');
         }),
     ));
   }

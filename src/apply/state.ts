@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { ApplyError } from '../db/connection.js';
+import { LOCK_KEY1, STATE_DDL_KEY2 } from './lock.js';
 import type { Plan, PlanStep } from './types.js';
 
 export const STATE_SCHEMA = 'ddlguard';
@@ -88,6 +89,9 @@ export async function ensureStateSchema(client: pg.Client): Promise<void> {
   await client.query('BEGIN');
   try {
     await client.query(`SET LOCAL lock_timeout = '5s'`);
+    // Appliers of several tenant schemas of one database may get here at once: serialise them
+    // (CREATE ... IF NOT EXISTS run concurrently can fail on the catalog's unique indexes).
+    await client.query('SELECT pg_advisory_xact_lock($1::int, $2::int)', [LOCK_KEY1, STATE_DDL_KEY2]);
     await client.query(DDL);
     await client.query('COMMIT');
   } catch (err) {
@@ -107,24 +111,27 @@ export class PlanChangedError extends ApplyError {
   }
 }
 
-/** Records the plan (or checks it against the recorded hash) and its steps. */
-export async function registerPlan(client: pg.Client, plan: Plan): Promise<PlanState> {
+/**
+ * Records the plan (or checks it against the recorded hash) and its steps, under `key`:
+ * the plan id, or a target's state key (a tenant schema of the database: `ApplyOptions.stateKey`).
+ */
+export async function registerPlan(client: pg.Client, plan: Plan, key: string = plan.id): Promise<PlanState> {
   const hash = planHash(plan);
-  const existing = await loadPlanState(client, plan.id);
-  if (existing && existing.planHash !== hash) throw new PlanChangedError(plan.id, existing.planHash, hash, existing.status);
+  const existing = await loadPlanState(client, key);
+  if (existing && existing.planHash !== hash) throw new PlanChangedError(key, existing.planHash, hash, existing.status);
   await client.query('BEGIN');
   try {
     await client.query(
       `INSERT INTO ${STATE_SCHEMA}.apply_plan (plan_id, plan_hash, step_count) VALUES ($1, $2, $3)
        ON CONFLICT (plan_id) DO UPDATE SET updated_at = now(), abort_requested = false,
          status = CASE WHEN ${STATE_SCHEMA}.apply_plan.status = 'done' THEN 'done' ELSE 'running' END`,
-      [plan.id, hash, plan.steps.length],
+      [key, hash, plan.steps.length],
     );
     for (const [i, s] of plan.steps.entries()) {
       await client.query(
         `INSERT INTO ${STATE_SCHEMA}.apply_step (plan_id, step_id, ordinal, phase) VALUES ($1, $2, $3, $4)
          ON CONFLICT (plan_id, step_id) DO NOTHING`,
-        [plan.id, s.id, i, s.phase],
+        [key, s.id, i, s.phase],
       );
     }
     await client.query('COMMIT');
@@ -132,7 +139,7 @@ export async function registerPlan(client: pg.Client, plan: Plan): Promise<PlanS
     await client.query('ROLLBACK').catch(() => {});
     throw err;
   }
-  return (await loadPlanState(client, plan.id))!;
+  return (await loadPlanState(client, key))!;
 }
 
 function iso(v: unknown): string | null {

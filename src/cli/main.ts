@@ -101,9 +101,60 @@ async function main(argv: string[]): Promise<number> {
           .option('pg-version', { type: 'number', describe: 'PostgreSQL major, when planning migration files' })
           .option('history', { type: 'string', array: true, describe: 'Migrations already applied (when planning migration files)' })
           .option('allow-blocking', { type: 'string', array: true, describe: 'Run these step ids (or all) although they block the application on a table that is not small' })
-          .option('config', { type: 'string', describe: 'Config file (default: ddlguard.config.{json,yaml} found upwards)' }),
+          .option('config', { type: 'string', describe: 'Config file (default: ddlguard.config.{json,yaml} found upwards)' })
+          .option('fleet', { type: 'string', describe: 'Fleet file (YAML or JSON): apply to every target it names, in waves with gates (docs/fleet.md)' })
+          .option('control', { type: 'string', describe: 'With --fleet: the control database that records the run (default: the fleet file\'s control, else the first target\'s database)' })
+          .option('run', { type: 'string', describe: 'With --fleet: the run id (default: the plan id; the same id resumes the run)' })
+          .option('concurrency', { type: 'number', describe: 'With --fleet: targets applied at once by this process (default: the fleet file\'s concurrency)' })
+          .option('detach', { type: 'boolean', describe: 'With --fleet: record the run and exit; `ddlguard fleet worker` processes apply it' })
+          .option('verbose', { type: 'boolean', describe: 'With --fleet: print every target\'s apply log too' }),
       async (args) => setExit(await (await import('./commands/apply.js')).runApply(args as never)),
     )
+    .command('fleet <action>', 'Fleet rollouts recorded in a control database: worker, status, continue, abort', (y) => {
+      const common = <T>(z: import('yargs').Argv<T>) =>
+        z
+          .option('control', { type: 'string', describe: 'The control database URL' })
+          .option('fleet', { type: 'string', describe: 'A fleet file, for its control database (and its target URLs)' })
+          .option('run', { type: 'string', describe: 'The run id (default: the newest run)' })
+          .option('format', { type: 'string', choices: ['text', 'json'] });
+      return y
+        .command(
+          'worker',
+          'Claim and apply targets of a run until it is done, paused, halted or aborted (start as many as you like, anywhere)',
+          (z) =>
+            common(z)
+              .option('concurrency', { type: 'number', describe: 'Targets applied at once (default: the run\'s)' })
+              .option('wait', { type: 'boolean', describe: 'Stay while the run is paused or halted, until it is continued, aborted or done' })
+              .option('worker-id', { type: 'string', describe: 'Name of this worker in the records (default host:pid:random)' })
+              .option('verbose', { type: 'boolean' }),
+          async (args) => setExit(await (await import('./commands/fleet.js')).runFleetWorker(args as never)),
+        )
+        .command(
+          'status',
+          'A run per wave and per target: states, failures with their errors, time spent',
+          (z) => common(z).option('all', { type: 'boolean', describe: 'List every target, however many' }),
+          async (args) => setExit(await (await import('./commands/fleet.js')).runFleetStatus(args as never)),
+        )
+        .command(
+          'continue',
+          'Pass a pause or a fixed gate (failed targets are re-queued) and work on the run here',
+          (z) =>
+            common(z)
+              .option('skip-gate', { type: 'boolean', describe: 'Pass a failed gate as it is (recorded on the wave)' })
+              .option('detach', { type: 'boolean', describe: 'Only change the run; workers elsewhere do the work' })
+              .option('concurrency', { type: 'number' })
+              .option('wait', { type: 'boolean', describe: 'Stay while the run is paused or halted' })
+              .option('verbose', { type: 'boolean' }),
+          async (args) => setExit(await (await import('./commands/fleet.js')).runFleetContinue(args as never)),
+        )
+        .command(
+          'abort',
+          'Stop claiming new targets of a run (running ones finish, or stop with --stop-running)',
+          (z) => common(z).option('stop-running', { type: 'boolean', describe: 'Also stop running targets after their current batch or step' }),
+          async (args) => setExit(await (await import('./commands/fleet.js')).runFleetAbort(args as never)),
+        )
+        .demandCommand(1, 'Give an action: worker, status, continue or abort.');
+    })
     .command(
       'status',
       'Show the progress of plans applied to a database',

@@ -39,6 +39,8 @@ export interface ApplyArgs {
   history?: string[];
   /** Step ids (or `all`) allowed to block the application on a table that is not small. */
   allowBlocking?: string[];
+  /** A fleet file: apply to every target in waves (src/cli/commands/fleet.ts). */
+  fleet?: string;
 }
 
 function logFormat(format: string | undefined): LogFormat {
@@ -82,6 +84,7 @@ export async function loadPlanInput(input: string[], opts: { pgVersion?: number;
 }
 
 export async function runApply(args: ApplyArgs): Promise<number> {
+  if (args.fleet !== undefined) return (await import('./fleet.js')).runApplyFleet(args as import('./fleet.js').FleetApplyArgs);
   const format = logFormat(args.format);
   const phase = phaseOption(args.phase);
   const loaded = await loadCliConfig(args.config);
