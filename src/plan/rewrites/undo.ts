@@ -49,6 +49,11 @@ const LOST_BY_FACT: Record<string, string> = {
   'enum-add-value': 'PostgreSQL cannot remove a value from an enum',
 };
 
+/** What is lost once a step whose work is this lock fact has run, when the fact loses something. */
+export function lostByFact(fact: string): string | null {
+  return LOST_BY_FACT[fact] ?? null;
+}
+
 export function stepUndo(step: UndoableStep): StepUndo {
   if (step.irreversible) {
     const note = (step.notes ?? []).find((n) => n.startsWith(NO_ROLLBACK_NOTE));
@@ -67,4 +72,16 @@ export function rollbackHorizon<S extends UndoableStep>(steps: readonly S[]): { 
     if (u.kind === 'impossible') return { step: s, why: u.why };
   }
   return null;
+}
+
+/**
+ * Rewrites whose new columns a trigger keeps in step with the original one (a shadow column
+ * of ALTER COLUMN TYPE, the new name of RENAME COLUMN): dropping them in a rollback loses
+ * nothing written since, the original column has it all.
+ */
+const SYNCED_COPY_REWRITES = new Set(['alter-column-type', 'rename-column']);
+
+/** True when the step's rollback drops only what a trigger kept as a copy of data that stays. */
+export function keepsDataOnRollback(step: { rewrite?: string }): boolean {
+  return step.rewrite !== undefined && SYNCED_COPY_REWRITES.has(step.rewrite);
 }
