@@ -329,3 +329,33 @@ export async function loadRecordedPlan(client: pg.Client, planId: string): Promi
   const v = (r.rows[0] as { plan_json: unknown } | undefined)?.plan_json;
   return v ? (v as Plan) : null;
 }
+
+/** Up to which step a plan recorded here can still be rolled back, from each step's recorded undo kind. */
+export interface StateHorizon {
+  /** False for state recorded before ddlguard noted how steps are undone. */
+  known: boolean;
+  /** The first step that cannot be undone, and what is lost after it. */
+  until: { step: string; why: string } | null;
+  /** The last step that cannot be undone and has run (then rollback refuses; `--to` it undoes the steps after it). */
+  passed: { step: string; why: string } | null;
+}
+
+export function stateHorizon(p: PlanState): StateHorizon {
+  const known = p.steps.length === 0 || p.steps.some((s) => s.undo !== null);
+  let until: StateHorizon['until'] = null;
+  let passed: StateHorizon['passed'] = null;
+  for (const s of p.steps) {
+    if (s.undo !== 'impossible') continue;
+    const h = { step: s.stepId, why: s.undoReason ?? 'it cannot be undone' };
+    until ??= h;
+    if ((s.status === 'done' && !s.foundDone) || s.status === 'running') passed = h;
+  }
+  return { known, until, passed };
+}
+
+export function describeHorizon(h: StateHorizon): string {
+  if (!h.known) return 'rollback: not known (recorded by an older ddlguard; `ddlguard rollback --dry-run` tells)';
+  if (h.passed) return `rollback no longer possible: ${h.passed.step} has run (${h.passed.why}); \`ddlguard rollback --to ${h.passed.step}\` undoes the steps after it`;
+  if (h.until) return `rollback possible until ${h.until.step}: after it, ${h.until.why}`;
+  return 'rollback possible for every step';
+}
