@@ -107,6 +107,8 @@ export interface RollbackResult {
   exitCode: number;
   /** Steps undone in this run (their rollback ran, or they needed none). */
   rolledBack: string[];
+  /** Kept steps (`to` and before) that a later step's rollback undid as well (their done check no longer holds). */
+  alsoRolledBack?: string[];
   /** Steps left as they are, with why. */
   skipped: Array<{ step: string; reason: string }>;
   /** The steps that cannot be undone and have run (status `irreversible`). */
@@ -500,14 +502,45 @@ export async function rollbackTarget(
       return result('failed', { rolledBack, skipped, failedStep: a.step.id, error: e.message });
     }
   }
+  const alsoRolledBack = opts.to ? await recheckKept(work, plan, state, opts.to, log) : [];
   await markPlan(work, plan.id, 'rolled-back');
   log.emit({
     event: 'rollback.done',
     planId: plan.id,
     rolledBack,
-    message: `plan ${plan.id}: ${rolledBack.length} step(s) rolled back${opts.to ? `; ${opts.to} and the steps before it are kept` : ''}`,
+    alsoRolledBack,
+    message: `plan ${plan.id}: ${rolledBack.length} step(s) rolled back${opts.to ? `; ${alsoRolledBack.length ? `${alsoRolledBack.join(', ')} rolled back too; the steps before` : `${opts.to} and the steps before it`} are kept` : ''}`,
   });
-  return result('rolled-back', { rolledBack, skipped });
+  return result('rolled-back', { rolledBack, alsoRolledBack, skipped });
+}
+
+/**
+ * A rollback can take away more than its own step did: dropping a constraint made USING
+ * INDEX drops the index an earlier step built. After a rollback `--to` a step, the kept
+ * steps are checked newest first: one whose done check no longer holds is marked rolled back
+ * too (apply runs it again), until one still holds (or has no done check).
+ */
+async function recheckKept(work: pg.Client, plan: Plan, state: PlanState, to: string, log: ApplyLogger): Promise<string[]> {
+  const byId = new Map(state.steps.map((s) => [s.stepId, s]));
+  const kept = plan.steps.slice(0, plan.steps.findIndex((s) => s.id === to) + 1).reverse();
+  const out: string[] = [];
+  for (const step of kept) {
+    const st = byId.get(step.id);
+    if (!st || st.status !== 'done' || st.foundDone || !step.doneCheck) break;
+    let holds: boolean;
+    try {
+      const r = await work.query({ text: step.doneCheck, rowMode: 'array' });
+      const v = (r.rows[0] as unknown[] | undefined)?.[0];
+      holds = v === true || v === 't';
+    } catch {
+      break;
+    }
+    if (holds) break;
+    await markRolledBack(work, plan.id, step.id);
+    out.push(step.id);
+    log.emit({ event: 'step.rolled-back-too', action: 'rollback', step: step.id, message: `${step.id}: rolled back too: a later step's rollback removed what it did (its done check no longer holds); apply runs it again` });
+  }
+  return out;
 }
 
 /** The plan to roll back with: the given one when it is the one applied, else (when allowed) the recorded one. */
