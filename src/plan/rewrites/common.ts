@@ -264,4 +264,27 @@ export function copyDefaultSql(table: RelName, from: string, to: string): string
   ].join('\n');
 }
 
+/**
+ * Undoes a VALIDATE CONSTRAINT: the constraint is dropped and added again NOT VALID, from its
+ * definition as the catalog holds it (`pg_get_constraintdef`), in one short transaction and
+ * without a scan. Does nothing when the constraint is missing or already NOT VALID, so it can run again.
+ */
+export function unvalidateSql(table: RelName, name: string): string {
+  const t = regclass(table);
+  const n = quoteLiteral(name);
+  return [
+    'DO $ddlg$',
+    'DECLARE ddlg_def text;',
+    'BEGIN',
+    '  SELECT pg_catalog.pg_get_constraintdef(c.oid) INTO ddlg_def FROM pg_catalog.pg_constraint c',
+    `   WHERE c.conrelid = ${t} AND c.conname = ${n} AND c.convalidated;`,
+    '  IF ddlg_def IS NOT NULL THEN',
+    `    EXECUTE pg_catalog.format('ALTER TABLE %s DROP CONSTRAINT %I', ${t}, ${n});`,
+    `    EXECUTE pg_catalog.format('ALTER TABLE %s ADD CONSTRAINT %I %s NOT VALID', ${t}, ${n}, ddlg_def);`,
+    '  END IF;',
+    'END',
+    '$ddlg$',
+  ].join('\n');
+}
+
 export { lockGuard };
