@@ -93,7 +93,7 @@ export function notNullSteps(ctx: RewriteContext, table: RelName, column: string
         relation: table.key,
         guard: { kind: 'none', reason: 'VALIDATE scans under SHARE UPDATE EXCLUSIVE: reads and writes continue (statement_timeout 0)' },
         doneCheck: done(validated),
-        rollback: `ALTER TABLE ${t} ALTER COLUMN ${c} DROP NOT NULL`,
+        rollback: unvalidateSql(table, name),
       }),
     ];
   }
@@ -117,6 +117,7 @@ export function notNullSteps(ctx: RewriteContext, table: RelName, column: string
       relation: table.key,
       guard: { kind: 'none', reason: 'VALIDATE scans under SHARE UPDATE EXCLUSIVE: reads and writes continue (statement_timeout 0)' },
       doneCheck: done(anyOf(isNotNull, constraintCheck(table, check, true))),
+      rollback: unvalidateSql(table, check),
     }),
     ctx.step({
       label: `not-null-${label}-set`,
