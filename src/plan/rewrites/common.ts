@@ -288,4 +288,28 @@ export function unvalidateSql(table: RelName, name: string): string {
   ].join('\n');
 }
 
+/**
+ * Undoes a DETACH PARTITION: attaches the partition again with its bound (no scan: the CHECK
+ * that DETACH ... CONCURRENTLY left proves it), then drops that CHECK (a CHECK whose
+ * definition is the partition constraint, other than the ones the partition had before).
+ */
+export function reattachSql(parent: { schema: string | null; name: string }, part: { schema: string | null; name: string }, bound: string, checksBefore: string[]): string {
+  const p = regclass(part);
+  const keep = checksBefore.length ? `ARRAY[${checksBefore.map(quoteLiteral).join(', ')}]::text[]` : 'ARRAY[]::text[]';
+  return [
+    `ALTER TABLE ${qrel(parent)} ATTACH PARTITION ${qrel(part)} ${bound};`,
+    'DO $ddlg$',
+    'DECLARE ddlg_con text;',
+    'BEGIN',
+    '  FOR ddlg_con IN SELECT c.conname FROM pg_catalog.pg_constraint c',
+    `     WHERE c.conrelid = ${p} AND c.contype = 'c' AND c.conname <> ALL (${keep})`,
+    "       AND pg_catalog.pg_get_constraintdef(c.oid) = 'CHECK (' || pg_catalog.pg_get_partition_constraintdef(c.conrelid) || ')'",
+    '  LOOP',
+    `    EXECUTE pg_catalog.format('ALTER TABLE %s DROP CONSTRAINT %I', ${p}, ddlg_con);`,
+    '  END LOOP;',
+    'END',
+    '$ddlg$',
+  ].join('\n');
+}
+
 export { lockGuard };
