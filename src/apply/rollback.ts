@@ -423,6 +423,13 @@ export async function rollbackTarget(
   }
   const todo = decision.actions.filter((a) => a.kind !== 'skip');
   if (todo.length === 0) {
+    if (ROLLBACK_UNDER_WAY.has(state.status)) {
+      // An interrupted rollback that had undone every step: finish its bookkeeping.
+      const alsoRolledBack = opts.to ? await recheckKept(work, plan, state, opts.to, log) : [];
+      await markPlan(work, plan.id, 'rolled-back');
+      log.emit({ event: 'rollback.done', planId: plan.id, rolledBack: [], alsoRolledBack, message: `plan ${plan.id}: the interrupted rollback had undone every step; marked rolled back` });
+      return result('rolled-back', { alsoRolledBack, skipped });
+    }
     log.emit({ event: 'rollback.nothing', planId: plan.id, db, message: `plan ${plan.id} on ${db}: nothing to roll back${opts.to ? ` after ${opts.to}` : ''}` });
     return result('nothing', { skipped });
   }
@@ -542,6 +549,9 @@ async function recheckKept(work: pg.Client, plan: Plan, state: PlanState, to: st
   }
   return out;
 }
+
+/** Plan statuses a rollback leaves while (or when) it did not finish. */
+const ROLLBACK_UNDER_WAY = new Set(['rolling-back', 'rollback-stopped', 'rollback-failed']);
 
 /** The plan to roll back with: the given one when it is the one applied, else (when allowed) the recorded one. */
 async function planAsApplied(work: pg.Client, given: Plan, state: PlanState, opts: RollbackOptions, log: ApplyLogger): Promise<Plan | null> {
