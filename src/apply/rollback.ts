@@ -56,6 +56,7 @@ import {
   markRolledBack,
   markRollingBack,
   planHash,
+  startRollback,
   stateExists,
   type PlanState,
   type StepState,
@@ -438,7 +439,7 @@ export async function rollbackTarget(
   }
 
   await ensureStateSchema(work);
-  await markPlan(work, plan.id, 'rolling-back');
+  await startRollback(work, plan.id);
   log.emit({
     event: 'rollback.start',
     planId: plan.id,

@@ -311,6 +311,11 @@ export async function markRolledBack(client: pg.Client, planId: string, stepId: 
   );
 }
 
+/** A rollback of the plan starts: an earlier `ddlguard abort` request is forgotten, as apply's start forgets it. */
+export async function startRollback(client: pg.Client, planId: string): Promise<void> {
+  await client.query(`UPDATE ${STATE_SCHEMA}.apply_plan SET status = 'rolling-back', abort_requested = false, updated_at = now() WHERE plan_id = $1`, [planId]);
+}
+
 /** A rollback that is not one transaction has started; a crash leaves this, and the (idempotent) rollback runs again. */
 export async function markRollingBack(client: pg.Client, planId: string, stepId: string): Promise<void> {
   await client.query(`UPDATE ${STATE_SCHEMA}.apply_step SET status = 'rolling-back', error = NULL WHERE plan_id = $1 AND step_id = $2`, [planId, stepId]);
