@@ -23,7 +23,16 @@
  * A rollback of one transaction records `rolled-back` in that transaction. One that runs
  * outside a transaction (`DROP INDEX CONCURRENTLY`) or in several parts (a VALIDATE runs on
  * its own, as apply runs it) is marked `rolling-back` first and `rolled-back` after its last
- * part. A rolled-back step is pending for apply again (a backfill starts over).
+ * part. A rolled-back step is pending for apply again (a backfill starts over). The plan
+ * reads `rolling-back` while it runs, then `rolled-back` (or `rollback-stopped` /
+ * `rollback-failed`).
+ *
+ * `to` keeps that step and the ones before it. Afterwards a kept step whose done check no
+ * longer holds (a later rollback took its work away: dropping a constraint made USING INDEX
+ * drops the index) is marked rolled back too, so state and catalog agree.
+ *
+ * rollbackPlan connects, takes the applier lock and calls rollbackTarget, which works on one
+ * target's connections and state: a fleet rollout calls either per target.
  */
 import type pg from 'pg';
 import { ApplyError, closeQuietly, connect, redactError, redactUrl, resolveDbUrl } from '../db/connection.js';
@@ -131,7 +140,7 @@ export interface RollbackPart {
 }
 
 export type RollbackAction =
-  | { kind: 'run'; step: PlanStep; parts: RollbackPart[]; partial: boolean; dataLoss: string[] }
+  | { kind: 'run'; step: PlanStep; parts: RollbackPart[]; partial: boolean; resumed: boolean; dataLoss: string[] }
   | { kind: 'nothing'; step: PlanStep; why: string }
   | { kind: 'skip'; step: PlanStep; why: string }
   | { kind: 'refuse'; step: PlanStep; why: string; partial: boolean };
@@ -255,7 +264,7 @@ export function decideRollback(plan: Plan, state: PlanState | null, to?: string)
     } else {
       const { parts, drops } = splitRollback(step.rollback!, plan.pgVersion);
       const keeps = keepsDataOnRollback(step as PlanStep & { rewrite?: string });
-      actions.push({ kind: 'run', step, parts, partial: partial || st.status === 'rolling-back', dataLoss: keeps ? [] : drops });
+      actions.push({ kind: 'run', step, parts, partial, resumed: st.status === 'rolling-back', dataLoss: keeps ? [] : drops });
     }
   }
   return {
@@ -300,6 +309,7 @@ export function describePart(step: PlanStep, part: RollbackPart, g: GuardOptions
 function describeRun(a: Extract<RollbackAction, { kind: 'run' }>, g: GuardOptions, userMax?: number): string {
   const parts = a.parts.map((p, i) => `${a.parts.length > 1 ? `part ${i + 1}: ` : ''}${describePart(a.step, p, g, userMax)}`);
   if (a.partial) parts.push('the step ran part way: its rollback is idempotent and removes what there is');
+  if (a.resumed) parts.push('an earlier rollback of it was interrupted: it runs again (it is idempotent)');
   if (a.dataLoss.length) parts.push(`DROPS DATA: ${a.dataLoss.join(', ')}`);
   return parts.join('; ');
 }
