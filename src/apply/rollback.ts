@@ -326,6 +326,8 @@ export interface RollbackTarget {
   monitor: pg.Client;
   /** For the log (redacted) and error redaction. */
   url: string;
+  /** The id the target's state is recorded under (default: the plan's id), for rollouts that key state per target. */
+  stateId?: string;
 }
 
 /** Rolls back `plan` on one database. Never throws for database errors: they are reported (redacted) in the result and the log. */
@@ -408,12 +410,13 @@ export async function rollbackTarget(
   const { work, monitor } = t;
   const g: GuardOptions = { ...DEFAULT_GUARD, ...opts.guard };
   const db = redactUrl(t.url);
-  const state = (await stateExists(work)) ? await loadPlanState(work, given.id) : null;
+  const key = t.stateId ?? given.id;
+  const state = (await stateExists(work)) ? await loadPlanState(work, key) : null;
   if (!state) {
     log.emit({ event: 'rollback.nothing', planId: given.id, db, message: `plan ${given.id} has no recorded progress on ${db}: nothing to roll back` });
     return result('nothing');
   }
-  const plan = await planAsApplied(work, given, state, opts, log);
+  const plan = await planAsApplied(work, key, given, state, opts, log);
   if (!plan) {
     const message = `plan "${given.id}" is not the plan that was applied (recorded hash ${state.planHash}, this plan ${planHash(given)}): roll back with the plan.json that was applied`;
     log.emit({ event: 'rollback.refused', planId: given.id, reason: 'plan-changed', message });
@@ -436,8 +439,8 @@ export async function rollbackTarget(
   if (todo.length === 0) {
     if (ROLLBACK_UNDER_WAY.has(state.status)) {
       // An interrupted rollback that had undone every step: finish its bookkeeping.
-      const alsoRolledBack = opts.to ? await recheckKept(work, plan, state, opts.to, log) : [];
-      await markPlan(work, plan.id, 'rolled-back');
+      const alsoRolledBack = opts.to ? await recheckKept(work, key, plan, state, opts.to, log) : [];
+      await markPlan(work, key, 'rolled-back');
       log.emit({ event: 'rollback.done', planId: plan.id, rolledBack: [], alsoRolledBack, message: `plan ${plan.id}: the interrupted rollback had undone every step; marked rolled back` });
       return result('rolled-back', { alsoRolledBack, skipped });
     }
@@ -449,7 +452,7 @@ export async function rollbackTarget(
   }
 
   await ensureStateSchema(work);
-  await startRollback(work, plan.id);
+  await startRollback(work, key);
   log.emit({
     event: 'rollback.start',
     planId: plan.id,
@@ -468,7 +471,7 @@ export async function rollbackTarget(
     if (stop.stopping()) return true;
     if (Date.now() - lastAbortCheck > 500) {
       lastAbortCheck = Date.now();
-      if (await abortRequested(monitor, plan.id)) stop.requestStop('ddlguard abort');
+      if (await abortRequested(monitor, key)) stop.requestStop('ddlguard abort');
     }
     return stop.stopping();
   };
@@ -481,12 +484,12 @@ export async function rollbackTarget(
       continue;
     }
     if (await stopCheck()) {
-      await markPlan(work, plan.id, 'rollback-stopped');
+      await markPlan(work, key, 'rollback-stopped');
       log.emit({ event: 'rollback.stopped', planId: plan.id, message: `stopped before rolling back ${a.step.id}; re-run to continue` });
       return result('interrupted', { rolledBack, skipped });
     }
     if (a.kind === 'nothing') {
-      await markRolledBack(work, plan.id, a.step.id);
+      await markRolledBack(work, key, a.step.id);
       rolledBack.push(a.step.id);
       log.emit({ event: 'step.done', action: 'rollback', step: a.step.id, ran: false, message: `${tag}: ${a.why}` });
       continue;
@@ -495,18 +498,18 @@ export async function rollbackTarget(
     const t0 = Date.now();
     log.emit({ event: 'step.start', action: 'rollback', step: a.step.id, sql: a.step.rollback, message: `${tag}: ${oneLine(a.step.rollback, 160)}\n    ${describeRun(a, g, opts.guard?.maxLockTimeoutMs)}` });
     try {
-      const attempts = await runRollback(ctx, plan.id, a, opts.guard?.maxLockTimeoutMs);
+      const attempts = await runRollback(ctx, key, a, opts.guard?.maxLockTimeoutMs);
       rolledBack.push(a.step.id);
       log.emit({ event: 'step.done', action: 'rollback', step: a.step.id, ran: true, ms: Date.now() - t0, attempts, message: `${tag}: rolled back in ${Date.now() - t0} ms${attempts > 1 ? ` after ${attempts} attempts` : ''}` });
     } catch (err) {
       if (err instanceof StopRequested) {
-        await markPlan(work, plan.id, 'rollback-stopped').catch(() => {});
+        await markPlan(work, key, 'rollback-stopped').catch(() => {});
         log.emit({ event: 'rollback.stopped', planId: plan.id, message: `stopped while rolling back ${a.step.id} waited for its lock; re-run to continue` });
         return result('interrupted', { rolledBack, skipped });
       }
       const e = redactError(err, t.url);
-      await markRollbackFailed(work, plan.id, a.step.id, e.message).catch(() => {});
-      await markPlan(work, plan.id, 'rollback-failed').catch(() => {});
+      await markRollbackFailed(work, key, a.step.id, e.message).catch(() => {});
+      await markPlan(work, key, 'rollback-failed').catch(() => {});
       log.emit({
         event: 'step.failed',
         action: 'rollback',
@@ -520,14 +523,14 @@ export async function rollbackTarget(
       return result('failed', { rolledBack, skipped, failedStep: a.step.id, error: e.message });
     }
   }
-  const alsoRolledBack = opts.to ? await recheckKept(work, plan, state, opts.to, log) : [];
-  await markPlan(work, plan.id, 'rolled-back');
+  const alsoRolledBack = opts.to ? await recheckKept(work, key, plan, state, opts.to, log) : [];
+  await markPlan(work, key, 'rolled-back');
   log.emit({
     event: 'rollback.done',
     planId: plan.id,
     rolledBack,
     alsoRolledBack,
-    message: `plan ${plan.id}: ${rolledBack.length} step(s) rolled back${opts.to ? `; ${alsoRolledBack.length ? `${alsoRolledBack.join(', ')} rolled back too; the steps before` : `${opts.to} and the steps before it`} are kept` : ''}`,
+    message: `plan ${plan.id}: ${rolledBack.length} step(s) rolled back${opts.to ? `; ${alsoRolledBack.length ? `${alsoRolledBack.join(', ')} rolled back too; the steps before ${alsoRolledBack[alsoRolledBack.length - 1]}` : `${opts.to} and the steps before it`} are kept` : ''}`,
   });
   return result('rolled-back', { rolledBack, alsoRolledBack, skipped });
 }
@@ -538,7 +541,7 @@ export async function rollbackTarget(
  * steps are checked newest first: one whose done check no longer holds is marked rolled back
  * too (apply runs it again), until one still holds (or has no done check).
  */
-async function recheckKept(work: pg.Client, plan: Plan, state: PlanState, to: string, log: ApplyLogger): Promise<string[]> {
+async function recheckKept(work: pg.Client, key: string, plan: Plan, state: PlanState, to: string, log: ApplyLogger): Promise<string[]> {
   const byId = new Map(state.steps.map((s) => [s.stepId, s]));
   const kept = plan.steps.slice(0, plan.steps.findIndex((s) => s.id === to) + 1).reverse();
   const out: string[] = [];
@@ -554,7 +557,7 @@ async function recheckKept(work: pg.Client, plan: Plan, state: PlanState, to: st
       break;
     }
     if (holds) break;
-    await markRolledBack(work, plan.id, step.id);
+    await markRolledBack(work, key, step.id);
     out.push(step.id);
     log.emit({ event: 'step.rolled-back-too', action: 'rollback', step: step.id, message: `${step.id}: rolled back too: a later step's rollback removed what it did (its done check no longer holds); apply runs it again` });
   }
@@ -565,10 +568,10 @@ async function recheckKept(work: pg.Client, plan: Plan, state: PlanState, to: st
 const ROLLBACK_UNDER_WAY = new Set(['rolling-back', 'rollback-stopped', 'rollback-failed']);
 
 /** The plan to roll back with: the given one when it is the one applied, else (when allowed) the recorded one. */
-async function planAsApplied(work: pg.Client, given: Plan, state: PlanState, opts: RollbackOptions, log: ApplyLogger): Promise<Plan | null> {
+async function planAsApplied(work: pg.Client, key: string, given: Plan, state: PlanState, opts: RollbackOptions, log: ApplyLogger): Promise<Plan | null> {
   if (planHash(given) === state.planHash) return given;
   if (!opts.useRecordedPlan) return null;
-  const recorded = await loadRecordedPlan(work, given.id);
+  const recorded = await loadRecordedPlan(work, key);
   if (!recorded || planHash(recorded) !== state.planHash) return null;
   log.emit({ event: 'rollback.recorded-plan', planId: given.id, message: `the migration files plan differently now that the database has changed: rolling back with plan ${given.id} as it was applied (recorded in the state)` });
   return recorded;
@@ -618,7 +621,7 @@ async function dryRun(given: Plan, opts: RollbackOptions, log: ApplyLogger): Pro
     let applied: Plan | null = null;
     try {
       state = (await stateExists(c)) ? await loadPlanState(c, given.id) : null;
-      if (state) applied = await planAsApplied(c, given, state, opts, log);
+      if (state) applied = await planAsApplied(c, given.id, given, state, opts, log);
     } finally {
       await closeQuietly(c);
     }
