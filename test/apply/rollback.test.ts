@@ -283,6 +283,26 @@ describe.skipIf(!pgUrl())('rollback on a real server', () => {
     });
   });
 
+  it('rolls back state recorded by an older ddlguard (without the rollback columns), adding them first', async () => {
+    await withDatabase(undefined, async (url) => {
+      const c = await client(url);
+      try {
+        await c.query('CREATE TABLE t (id int PRIMARY KEY)');
+        const p = plan('old', [step('add-a', 'ALTER TABLE t ADD COLUMN a int', { rollback: 'ALTER TABLE t DROP COLUMN IF EXISTS a' })]);
+        await applyPlan(p, { db: url, logger: memoryLogger() });
+        await c.query('ALTER TABLE ddlguard.apply_step DROP COLUMN found_done, DROP COLUMN undo, DROP COLUMN undo_reason; ALTER TABLE ddlguard.apply_plan DROP COLUMN plan_json');
+        const log = memoryLogger();
+        const r = await rollbackPlan(p, { db: url, logger: log, yes: true });
+        expect(r.status, r.error).toBe('rolled-back');
+        expect(log.events.some((e) => e.event === 'rollback.old-state')).toBe(true);
+        expect(await columns(c, 't')).toEqual(['id']);
+        expect((await states(c, 'old'))[0]).toMatchObject({ status: 'rolled-back', found_done: false });
+      } finally {
+        await c.end();
+      }
+    });
+  });
+
   it('dry run: prints each rollback with how it runs, changes nothing; without a database, as if every step had run', async () => {
     await withDatabase(undefined, async (url) => {
       const c = await client(url);
