@@ -21,7 +21,7 @@ import {
 import { ApplierBusyError, acquireApplierLock, describeHolder, releaseApplierLock } from './lock.js';
 import { checkBlocking, describeBlockingStep, describeRefusal } from './blocking.js';
 import { createLogger, type ApplyLogger, type LogFormat } from './log.js';
-import { abortRequested, ensureStateSchema, loadPlanState, markPlan, markStep, planHash, registerPlan, stateExists, PlanChangedError } from './state.js';
+import { abortRequested, ensureStateSchema, loadPlanState, markFoundDone, markPlan, markStep, planHash, registerPlan, stateExists, PlanChangedError } from './state.js';
 import type { Phase, Plan, PlanStep, StepBatch } from './types.js';
 import { quoteIdentAlways } from '../sql/quote.js';
 
@@ -445,7 +445,7 @@ async function runStep(
   // Backfill: resumable from the committed cursor.
   if (step.batch) {
     if (lastKey === null && (await isDone(work, step))) {
-      await markStep(work, ctx.planId, step, 'done');
+      await markFoundDone(work, ctx.planId, step);
       log.emit({ event: 'step.skip', step: step.id, reason: 'doneCheck', message: `${tag}: already done (done check)` });
       return 'already-done';
     }
@@ -460,7 +460,7 @@ async function runStep(
   }
 
   if (await isDone(work, step)) {
-    await markStep(work, ctx.planId, step, 'done');
+    await markFoundDone(work, ctx.planId, step);
     log.emit({ event: 'step.skip', step: step.id, reason: 'doneCheck', message: `${tag}: already done (done check)` });
     return 'already-done';
   }

@@ -9,10 +9,15 @@ import type pg from 'pg';
 import { ApplyError } from '../db/connection.js';
 import { LOCK_KEY1, STATE_DDL_KEY2 } from './lock.js';
 import type { Plan, PlanStep } from './types.js';
+import { stepUndo, type UndoKind } from '../plan/rewrites/undo.js';
 
 export const STATE_SCHEMA = 'ddlguard';
 
-export type StepStatus = 'pending' | 'running' | 'done' | 'failed';
+/**
+ * `rolling-back`: a rollback of several parts (or one outside a transaction) has started;
+ * `rolled-back`: undone by `ddlguard rollback` (apply runs it again).
+ */
+export type StepStatus = 'pending' | 'running' | 'done' | 'failed' | 'rolling-back' | 'rolled-back';
 
 export interface StepState {
   stepId: string;
@@ -24,6 +29,15 @@ export interface StepState {
   error: string | null;
   startedAt: string | null;
   finishedAt: string | null;
+  /**
+   * Marked done because its done check held before ddlguard ever started it: ddlguard ran
+   * nothing, so a rollback leaves it as it is.
+   */
+  foundDone: boolean;
+  /** How the step is undone (recorded with the plan; null in state written before rollback existed). */
+  undo: UndoKind | null;
+  /** For `impossible`: what is lost once it has run. */
+  undoReason: string | null;
 }
 
 export interface PlanState {
@@ -64,6 +78,17 @@ CREATE TABLE IF NOT EXISTS ${STATE_SCHEMA}.apply_step (
   PRIMARY KEY (plan_id, step_id)
 );`;
 
+/**
+ * Columns for rollback, added to state tables of any age: the plan as applied (so a rollback
+ * runs exactly its rollbacks), whether a step was only found done, and how each step is undone.
+ */
+const ROLLBACK_COLUMNS: ReadonlyArray<readonly [table: string, column: string, type: string]> = [
+  ['apply_plan', 'plan_json', 'jsonb'],
+  ['apply_step', 'found_done', 'boolean NOT NULL DEFAULT false'],
+  ['apply_step', 'undo', 'text'],
+  ['apply_step', 'undo_reason', 'text'],
+];
+
 /** Hash of what the plan executes (steps' ids, phases, SQL, modes, batches, done checks). Source positions are ignored. */
 export function planHash(plan: Plan): string {
   const exec = plan.steps.map((s) => ({
@@ -85,7 +110,7 @@ export async function stateExists(client: pg.Client): Promise<boolean> {
 }
 
 export async function ensureStateSchema(client: pg.Client): Promise<void> {
-  if (await stateExists(client)) return;
+  if ((await stateExists(client)) && (await missingRollbackColumns(client)).length === 0) return;
   await client.query('BEGIN');
   try {
     await client.query(`SET LOCAL lock_timeout = '5s'`);
@@ -93,11 +118,25 @@ export async function ensureStateSchema(client: pg.Client): Promise<void> {
     // (CREATE ... IF NOT EXISTS run concurrently can fail on the catalog's unique indexes).
     await client.query('SELECT pg_advisory_xact_lock($1::int, $2::int)', [LOCK_KEY1, STATE_DDL_KEY2]);
     await client.query(DDL);
+    for (const [table, column, type] of ROLLBACK_COLUMNS) {
+      await client.query(`ALTER TABLE ${STATE_SCHEMA}.${table} ADD COLUMN IF NOT EXISTS ${column} ${type}`);
+    }
     await client.query('COMMIT');
   } catch (err) {
     await client.query('ROLLBACK').catch(() => {});
     throw err;
   }
+}
+
+async function missingRollbackColumns(client: pg.Client): Promise<string[]> {
+  const r = await client.query(
+    `SELECT t.table_name || '.' || t.column_name AS c
+       FROM unnest($1::text[], $2::text[]) AS t(table_name, column_name)
+      WHERE NOT EXISTS (SELECT 1 FROM information_schema.columns i
+                         WHERE i.table_schema = '${STATE_SCHEMA}' AND i.table_name = t.table_name AND i.column_name = t.column_name)`,
+    [ROLLBACK_COLUMNS.map((c) => c[0]), ROLLBACK_COLUMNS.map((c) => c[1])],
+  );
+  return r.rows.map((x: { c: string }) => x.c);
 }
 
 export class PlanChangedError extends ApplyError {
@@ -133,7 +172,10 @@ export async function registerPlan(client: pg.Client, plan: Plan, key: string = 
          ON CONFLICT (plan_id, step_id) DO NOTHING`,
         [key, s.id, i, s.phase],
       );
+      const u = stepUndo(s);
+      await client.query(`UPDATE ${STATE_SCHEMA}.apply_step SET undo = $3, undo_reason = $4 WHERE plan_id = $1 AND step_id = $2`, [plan.id, s.id, u.kind, u.why || null]);
     }
+    await client.query(`UPDATE ${STATE_SCHEMA}.apply_plan SET plan_json = $2 WHERE plan_id = $1`, [plan.id, JSON.stringify(plan)]);
     await client.query('COMMIT');
   } catch (err) {
     await client.query('ROLLBACK').catch(() => {});
@@ -169,6 +211,9 @@ export async function loadPlanState(client: pg.Client, planId: string): Promise<
       error: (r.error as string | null) ?? null,
       startedAt: iso(r.started_at),
       finishedAt: iso(r.finished_at),
+      foundDone: Boolean(r.found_done),
+      undo: (r.undo as UndoKind | null | undefined) ?? null,
+      undoReason: (r.undo_reason as string | null | undefined) ?? null,
     })),
   };
 }
@@ -230,7 +275,7 @@ export async function requestAbort(client: pg.Client, planId?: string): Promise<
   if (!(await stateExists(client))) return [];
   const r = await client.query(
     `UPDATE ${STATE_SCHEMA}.apply_plan SET abort_requested = true, updated_at = now()
-      WHERE status = 'running' AND ($1::text IS NULL OR plan_id = $1) RETURNING plan_id`,
+      WHERE status IN ('running', 'rolling-back') AND ($1::text IS NULL OR plan_id = $1) RETURNING plan_id`,
     [planId ?? null],
   );
   return r.rows.map((x: { plan_id: string }) => x.plan_id);
@@ -241,4 +286,88 @@ export async function resetPlan(client: pg.Client, planId: string): Promise<bool
   if (!(await stateExists(client))) return false;
   const r = await client.query(`DELETE FROM ${STATE_SCHEMA}.apply_plan WHERE plan_id = $1`, [planId]);
   return (r.rowCount ?? 0) > 0;
+}
+
+// ---- rollback --------------------------------------------------------------
+
+/**
+ * A step whose done check held: done. It counts as found done (ddlguard ran nothing) when
+ * ddlguard had not started it (pending, or rolled back); a step left running or failed may
+ * have been done by the interrupted run, so a rollback undoes it.
+ */
+export async function markFoundDone(client: pg.Client, planId: string, step: PlanStep | string): Promise<void> {
+  const id = typeof step === 'string' ? step : step.id;
+  await client.query(
+    `UPDATE ${STATE_SCHEMA}.apply_step
+        SET found_done = status IN ('pending', 'rolled-back'), status = 'done', error = NULL, finished_at = now()
+      WHERE plan_id = $1 AND step_id = $2`,
+    [planId, id],
+  );
+}
+
+/**
+ * Undone: apply runs it again from the start (a backfill's cursor is forgotten). In the
+ * rollback's own transaction when it has one, so the two commit together.
+ */
+export async function markRolledBack(client: pg.Client, planId: string, stepId: string): Promise<void> {
+  await client.query(
+    `UPDATE ${STATE_SCHEMA}.apply_step
+        SET status = 'rolled-back', error = NULL, found_done = false, last_key = NULL, rows_done = 0, rows_updated = 0, finished_at = now()
+      WHERE plan_id = $1 AND step_id = $2`,
+    [planId, stepId],
+  );
+}
+
+/** A rollback of the plan starts: an earlier `ddlguard abort` request is forgotten, as apply's start forgets it. */
+export async function startRollback(client: pg.Client, planId: string): Promise<void> {
+  await client.query(`UPDATE ${STATE_SCHEMA}.apply_plan SET status = 'rolling-back', abort_requested = false, updated_at = now() WHERE plan_id = $1`, [planId]);
+}
+
+/** A rollback that is not one transaction has started; a crash leaves this, and the (idempotent) rollback runs again. */
+export async function markRollingBack(client: pg.Client, planId: string, stepId: string): Promise<void> {
+  await client.query(`UPDATE ${STATE_SCHEMA}.apply_step SET status = 'rolling-back', error = NULL WHERE plan_id = $1 AND step_id = $2`, [planId, stepId]);
+}
+
+/** The rollback of a step failed: the step keeps its status (it is still applied, or rolling back), with the error. */
+export async function markRollbackFailed(client: pg.Client, planId: string, stepId: string, error: string): Promise<void> {
+  await client.query(`UPDATE ${STATE_SCHEMA}.apply_step SET error = $3 WHERE plan_id = $1 AND step_id = $2`, [planId, stepId, `rollback failed: ${error}`]);
+}
+
+/** The plan as it was applied, when the state recorded it (state written by this version and later). */
+export async function loadRecordedPlan(client: pg.Client, planId: string): Promise<Plan | null> {
+  if (!(await stateExists(client))) return null;
+  if ((await missingRollbackColumns(client)).includes('apply_plan.plan_json')) return null;
+  const r = await client.query(`SELECT plan_json FROM ${STATE_SCHEMA}.apply_plan WHERE plan_id = $1`, [planId]);
+  const v = (r.rows[0] as { plan_json: unknown } | undefined)?.plan_json;
+  return v ? (v as Plan) : null;
+}
+
+/** Up to which step a plan recorded here can still be rolled back, from each step's recorded undo kind. */
+export interface StateHorizon {
+  /** False for state recorded before ddlguard noted how steps are undone. */
+  known: boolean;
+  /** The first step that cannot be undone, and what is lost after it. */
+  until: { step: string; why: string } | null;
+  /** The last step that cannot be undone and has run (then rollback refuses; `--to` it undoes the steps after it). */
+  passed: { step: string; why: string } | null;
+}
+
+export function stateHorizon(p: PlanState): StateHorizon {
+  const known = p.steps.length === 0 || p.steps.some((s) => s.undo !== null);
+  let until: StateHorizon['until'] = null;
+  let passed: StateHorizon['passed'] = null;
+  for (const s of p.steps) {
+    if (s.undo !== 'impossible') continue;
+    const h = { step: s.stepId, why: s.undoReason ?? 'it cannot be undone' };
+    until ??= h;
+    if ((s.status === 'done' && !s.foundDone) || s.status === 'running') passed = h;
+  }
+  return { known, until, passed };
+}
+
+export function describeHorizon(h: StateHorizon): string {
+  if (!h.known) return 'rollback: not known (recorded by an older ddlguard; `ddlguard rollback --dry-run` tells)';
+  if (h.passed) return `rollback no longer possible: ${h.passed.step} has run (${h.passed.why}); \`ddlguard rollback --to ${h.passed.step}\` undoes the steps after it`;
+  if (h.until) return `rollback possible until ${h.until.step}: after it, ${h.until.why}`;
+  return 'rollback possible for every step';
 }

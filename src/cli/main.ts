@@ -156,6 +156,26 @@ async function main(argv: string[]): Promise<number> {
         .demandCommand(1, 'Give an action: worker, status, continue or abort.');
     })
     .command(
+      'rollback [input..]',
+      'Undo the steps of a plan that ran on a database, newest first, under the same lock guard (refuses once a step that cannot be undone has run)',
+      (y) =>
+        y
+          .positional('input', { type: 'string', array: true, default: [] as string[] })
+          .option('db', { type: 'string', describe: 'Database URL (default DATABASE_URL)' })
+          .option('dry-run', { type: 'boolean', describe: 'Print what would be rolled back (reads the state with --db), touch nothing' })
+          .option('to', { type: 'string', describe: 'Keep this step and the ones before it: undo only the steps after it' })
+          .option('yes', { type: 'boolean', describe: 'Confirm rollbacks that drop data written since their step ran (a column or table the plan added)' })
+          .option('format', { type: 'string', choices: ['text', 'json'] })
+          .option('wait', { type: 'boolean', describe: 'Wait for another applier instead of exiting' })
+          .option('kill-blockers-after', { type: 'string', describe: 'Terminate idle-in-transaction blockers after this long (e.g. 30s); off by default', coerce: durationMs })
+          .option('lock-timeout-max', { type: 'string', describe: 'Largest lock_timeout the guard grows to (e.g. 5s)', coerce: durationMs })
+          .option('statement-timeout', { type: 'string', describe: 'statement_timeout for guarded rollbacks (e.g. 60s)', coerce: durationMs })
+          .option('pg-version', { type: 'number', describe: 'PostgreSQL major, when planning migration files' })
+          .option('history', { type: 'string', array: true, describe: 'Migrations applied before the plan (when planning migration files)' })
+          .option('config', { type: 'string', describe: 'Config file (default: ddlguard.config.{json,yaml} found upwards)' }),
+      async (args) => setExit(await (await import('./commands/rollback.js')).runRollback(args as never)),
+    )
+    .command(
       'status',
       'Show the progress of plans applied to a database',
       (y) => y.option('db', { type: 'string' }).option('plan', { type: 'string' }).option('format', { type: 'string', choices: ['text', 'json'] }),

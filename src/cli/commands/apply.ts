@@ -13,7 +13,7 @@ import { closeQuietly, connect, redactError, redactUrl, resolveDbUrl } from '../
 import { describeHolder, lockHolder } from '../../apply/lock.js';
 import { createLogger, type LogFormat } from '../../apply/log.js';
 import { applyPlan, validatePlan, type PhaseOption } from '../../apply/runner.js';
-import { listPlans, loadPlanState, requestAbort, resetPlan } from '../../apply/state.js';
+import { describeHorizon, listPlans, loadPlanState, requestAbort, resetPlan, stateHorizon } from '../../apply/state.js';
 import type { Plan } from '../../apply/types.js';
 import type { LoadedConfig } from '../../config/index.js';
 import { configMs, configThroughput, loadCliConfig } from '../config.js';
@@ -141,7 +141,8 @@ export async function runStatus(args: StatusArgs): Promise<number> {
     const holder = await lockHolder(client);
     const plans = args.plan ? [await loadPlanState(client, args.plan)].filter((p) => p !== null) : await listPlans(client);
     if (format === 'json') {
-      process.stdout.write(`${JSON.stringify({ event: 'status', db: redactUrl(url), applier: holder, plans })}\n`);
+      const withHorizon = plans.map((p) => ({ ...p, rollback: stateHorizon(p) }));
+      process.stdout.write(`${JSON.stringify({ event: 'status', db: redactUrl(url), applier: holder, plans: withHorizon })}\n`);
     } else {
       const out: string[] = [`database ${redactUrl(url)}`];
       out.push(holder ? `applier running: ${describeHolder(holder)}` : 'no applier running');
@@ -149,9 +150,17 @@ export async function runStatus(args: StatusArgs): Promise<number> {
       for (const p of plans) {
         const done = p.steps.filter((s) => s.status === 'done').length;
         out.push(`plan ${p.planId} (hash ${p.planHash}): ${p.status}, ${done}/${p.steps.length} steps done${p.abortRequested ? ', abort requested' : ''}`);
+        out.push(`  ${describeHorizon(stateHorizon(p))}`);
         for (const s of p.steps) {
-          const extra = [s.lastKey !== null ? `last key ${s.lastKey}, ${s.rowsDone} rows` : '', s.error ? `error: ${s.error}` : ''].filter(Boolean).join('; ');
-          out.push(`  ${s.status.padEnd(8)} ${s.stepId}${extra ? `  (${extra})` : ''}`);
+          const extra = [
+            s.foundDone ? 'found done: ddlguard ran nothing' : '',
+            s.lastKey !== null ? `last key ${s.lastKey}, ${s.rowsDone} rows` : '',
+            s.undo === 'impossible' ? 'cannot be rolled back' : '',
+            s.error ? `error: ${s.error}` : '',
+          ]
+            .filter(Boolean)
+            .join('; ');
+          out.push(`  ${s.status.padEnd(12)} ${s.stepId}${extra ? `  (${extra})` : ''}`);
         }
       }
       process.stdout.write(`${out.join('\n')}\n`);

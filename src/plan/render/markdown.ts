@@ -1,8 +1,9 @@
-/** A reviewable Markdown plan: phases, steps with lock / duration risk / rollback, and a diff of the original vs the planned SQL. */
+/** A reviewable Markdown plan: phases, steps with lock / duration risk / rollback, up to which step rollback is possible, and a diff of the original vs the planned SQL. */
 import { createTwoFilesPatch } from 'diff';
 import { describeBlocks } from '../../locks/modes.js';
 import { PHASES, type Plan, type PlanStep } from '../model.js';
 import { describeBlocking } from '../blocking-text.js';
+import { rollbackHorizon, stepUndo } from '../rewrites/undo.js';
 
 const RISK: Record<PlanStep['risk'], string> = {
   instant: 'instant (catalog only)',
@@ -35,6 +36,15 @@ export function renderMarkdown(plan: Plan, originals: { path: string; text: stri
     for (const n of plan.notes) out.push(n.file ? `- \`${n.file}:${n.line}\`: ${n.message}` : `- ${n.message}`);
     out.push('');
   }
+  const horizon = rollbackHorizon(plan.steps);
+  out.push('## Rollback', '');
+  if (horizon) {
+    out.push(
+      `\`ddlguard rollback\` is possible until \`${horizon.step.id}\` runs: after it, ${horizon.why}. ` +
+        `Once it has run, \`ddlguard rollback --to ${horizon.step.id}\` still undoes the steps after it.`,
+      '',
+    );
+  } else out.push('Every step can be rolled back with `ddlguard rollback`.', '');
   for (const phase of PHASES) {
     const steps = plan.steps.filter((s) => s.phase === phase);
     if (!steps.length) continue;
@@ -46,7 +56,8 @@ export function renderMarkdown(plan: Plan, originals: { path: string; text: stri
       out.push(`- duration risk: ${RISK[s.risk]}`);
       out.push(`- transaction: ${s.transaction === 'none' ? 'none (must run outside a transaction block)' : 'its own'}`);
       out.push(`- guard: ${s.guard.kind === 'lock-timeout' ? `lock_timeout ${s.guard.lockTimeoutMs} ms, ${s.guard.retries} retries` : s.guard.reason}`);
-      out.push(`- rollback: ${s.rollback ? `\`${s.rollback.replace(/\n/g, ' ')}\`` : s.irreversible ? '**irreversible**' : 'none needed'}`);
+      const undo = stepUndo(s);
+      out.push(`- rollback: ${undo.kind === 'impossible' ? `**irreversible**: ${undo.why}` : s.rollback ? `\`${s.rollback.replace(/\n/g, ' ')}\`` : 'none needed'}`);
       if (s.batch) out.push(`- batches: ${s.batch.batchSize} rows by \`${s.batch.keyColumns.join(', ')}\``);
       for (const n of s.notes) out.push(`- note: ${n}`);
       out.push('', '```sql', s.sql + ';', '```', '');

@@ -93,7 +93,7 @@ export function notNullSteps(ctx: RewriteContext, table: RelName, column: string
         relation: table.key,
         guard: { kind: 'none', reason: 'VALIDATE scans under SHARE UPDATE EXCLUSIVE: reads and writes continue (statement_timeout 0)' },
         doneCheck: done(validated),
-        rollback: `ALTER TABLE ${t} ALTER COLUMN ${c} DROP NOT NULL`,
+        rollback: unvalidateSql(table, name),
       }),
     ];
   }
@@ -117,6 +117,7 @@ export function notNullSteps(ctx: RewriteContext, table: RelName, column: string
       relation: table.key,
       guard: { kind: 'none', reason: 'VALIDATE scans under SHARE UPDATE EXCLUSIVE: reads and writes continue (statement_timeout 0)' },
       doneCheck: done(anyOf(isNotNull, constraintCheck(table, check, true))),
+      rollback: unvalidateSql(table, check),
     }),
     ctx.step({
       label: `not-null-${label}-set`,
@@ -259,6 +260,53 @@ export function copyDefaultSql(table: RelName, from: string, to: string): string
     '  IF ddlg_default IS NOT NULL THEN',
     `    EXECUTE pg_catalog.format('ALTER TABLE %s ALTER COLUMN %I SET DEFAULT %s', ${regclass(table)}, ${quoteLiteral(to)}, ddlg_default);`,
     '  END IF;',
+    'END',
+    '$ddlg$',
+  ].join('\n');
+}
+
+/**
+ * Undoes a VALIDATE CONSTRAINT: the constraint is dropped and added again NOT VALID, from its
+ * definition as the catalog holds it (`pg_get_constraintdef`), in one short transaction and
+ * without a scan. Does nothing when the constraint is missing or already NOT VALID, so it can run again.
+ */
+export function unvalidateSql(table: RelName, name: string): string {
+  const t = regclass(table);
+  const n = quoteLiteral(name);
+  return [
+    'DO $ddlg$',
+    'DECLARE ddlg_def text;',
+    'BEGIN',
+    '  SELECT pg_catalog.pg_get_constraintdef(c.oid) INTO ddlg_def FROM pg_catalog.pg_constraint c',
+    `   WHERE c.conrelid = ${t} AND c.conname = ${n} AND c.convalidated;`,
+    '  IF ddlg_def IS NOT NULL THEN',
+    `    EXECUTE pg_catalog.format('ALTER TABLE %s DROP CONSTRAINT %I', ${t}, ${n});`,
+    `    EXECUTE pg_catalog.format('ALTER TABLE %s ADD CONSTRAINT %I %s NOT VALID', ${t}, ${n}, ddlg_def);`,
+    '  END IF;',
+    'END',
+    '$ddlg$',
+  ].join('\n');
+}
+
+/**
+ * Undoes a DETACH PARTITION: attaches the partition again with its bound (no scan: the CHECK
+ * that DETACH ... CONCURRENTLY left proves it), then drops that CHECK (a CHECK whose
+ * definition is the partition constraint, other than the ones the partition had before).
+ */
+export function reattachSql(parent: { schema: string | null; name: string }, part: { schema: string | null; name: string }, bound: string, checksBefore: string[]): string {
+  const p = regclass(part);
+  const keep = checksBefore.length ? `ARRAY[${checksBefore.map(quoteLiteral).join(', ')}]::text[]` : 'ARRAY[]::text[]';
+  return [
+    `ALTER TABLE ${qrel(parent)} ATTACH PARTITION ${qrel(part)} ${bound};`,
+    'DO $ddlg$',
+    'DECLARE ddlg_con text;',
+    'BEGIN',
+    '  FOR ddlg_con IN SELECT c.conname FROM pg_catalog.pg_constraint c',
+    `     WHERE c.conrelid = ${p} AND c.contype = 'c' AND c.conname <> ALL (${keep})`,
+    "       AND pg_catalog.pg_get_constraintdef(c.oid) = 'CHECK (' || pg_catalog.pg_get_partition_constraintdef(c.conrelid) || ')'",
+    '  LOOP',
+    `    EXECUTE pg_catalog.format('ALTER TABLE %s DROP CONSTRAINT %I', ${p}, ddlg_con);`,
+    '  END LOOP;',
     'END',
     '$ddlg$',
   ].join('\n');

@@ -2,7 +2,7 @@
 import { columnRefs, stringValue } from '../../sql/ast.js';
 import { derivedName, quoteIdent } from '../../sql/quote.js';
 import { constraintCheck, qrel, relationModel, type RelName, type RewriteContext, type Rewrite } from '../context.js';
-import { alterTarget, singleAlterCmd } from './common.js';
+import { alterTarget, singleAlterCmd, unvalidateSql } from './common.js';
 
 /** The name PostgreSQL gives an unnamed CHECK / FOREIGN KEY (table_col_check, table_cols_fkey). */
 export function defaultConstraintName(table: RelName, con: any): string {
@@ -53,7 +53,7 @@ export const constraintNotValid: Rewrite = (stmt, _effects, ctx) => {
       relation: table.key,
       guard: { kind: 'none', reason: 'VALIDATE scans under SHARE UPDATE EXCLUSIVE: reads and writes continue (statement_timeout 0)' },
       doneCheck: constraintCheck(table, name, true),
-      rollback: `ALTER TABLE ${t} DROP CONSTRAINT IF EXISTS ${quoteIdent(name)}`,
+      rollback: unvalidateSql(table, name),
       notes: ['fails if existing rows violate the constraint; fix the data and rerun this step'],
     }),
   ];

@@ -8,6 +8,7 @@ import { blocksApplication, lockStrength } from '../../locks/modes.js';
 import type { PlanStep, StepBlocking } from '../model.js';
 import { lockGuard, type RewriteContext } from '../context.js';
 import { estimateEffect, estimateRecord } from '../../locks/estimate-effect.js';
+import { inverseOf } from './inverse.js';
 
 export function keepStatement(effects: StatementEffects, ctx: RewriteContext, mode: 'guard' | 'simple', why: string[] = []): PlanStep[] {
   const pre = effects.locks.filter((l) => !ctx.isNew(l.relation.key));
@@ -21,6 +22,8 @@ export function keepStatement(effects: StatementEffects, ctx: RewriteContext, mo
     notes.push(`kept as written: ${effect.fact.statement} holds ${strongestLock?.mode} on ${strongestLock?.relation.display} for the whole ${effect.rewrite ? 'rewrite' : 'scan'}`);
   }
   const destructive = ctx.stmt.kind === 'DropStmt' || effects.effects.some((e) => e.fact.id === 'drop-column');
+  // How to undo it; a drop is irreversible (what it lost is said by its lock fact).
+  const inverse = destructive ? null : inverseOf(ctx, mode === 'simple' || ctx.rewrite === 'small-table');
   const step = ctx.step({
     label: labelFor(ctx),
     phase: destructive ? 'contract' : 'expand',
@@ -32,8 +35,9 @@ export function keepStatement(effects: StatementEffects, ctx: RewriteContext, mo
       mode === 'guard' && blocking
         ? lockGuard(ctx)
         : { kind: 'none', reason: mode === 'simple' ? 'only touches relations created in this migration' : pre.length ? `its locks do not block reads or writes` : 'takes no lock on a pre-existing relation' },
-    irreversible: destructive,
-    notes,
+    irreversible: destructive || Boolean(inverse?.irreversible),
+    rollback: inverse?.rollback ?? null,
+    notes: [...notes, ...(inverse?.notes ?? [])],
   });
   if (effect === undefined || !step.lock) step.lock = strongestLock ? { mode: strongestLock.mode, relation: strongestLock.relation.display } : null;
   else if (strongestLock) step.lock = { mode: strongestLock.mode, relation: strongestLock.relation.display };
