@@ -106,7 +106,6 @@ export const NOT_ESTIMATED: Readonly<Record<string, string>> = {
   'refresh-materialized-view-concurrently': "runs the view's query and diffs it against the current contents",
   'insert-select': 'the cost is that of its SELECT, not of the target table',
   vacuum: 'its work is the dead rows and the pages not yet all-visible, not the table size (nothing on a clean table, several passes over heap and indexes after a mass UPDATE)',
-  analyze: 'reads a fixed-size sample (300 x default_statistics_target rows and pages), not the whole table',
 };
 
 /**
