@@ -35,6 +35,11 @@ export interface LockFactVariant {
   rewrite: boolean;
   /** The table is read in full while the lock is held (validation, index build). */
   scan: boolean;
+  /**
+   * Fails at the first row of a non-empty table (the check it scans for cannot pass): the scan
+   * reads nothing (empty table) or stops at once, so it never holds the lock for long.
+   */
+  failsOnRows?: boolean;
   /** May run inside a transaction block. */
   transactional?: boolean;
   /** Not available on this version (the statement errors). */
@@ -116,7 +121,13 @@ export const LOCK_FACTS: readonly LockFact[] = [
     { locks: [on(AE)], rewrite: true, scan: true, note: 'the domain\'s constraints must be checked for every existing row, so the table is rewritten' },
   ], 'ALTER TABLE t ADD COLUMN c posint'),
   fact('add-column-not-null', 'ALTER TABLE ... ADD COLUMN ... NOT NULL (no default)', ALTER_TABLE, [
-    { locks: [on(AE)], rewrite: false, scan: true, note: 'checks every row for NULL: fails on any non-empty table' },
+    {
+      locks: [on(AE)],
+      rewrite: false,
+      scan: true,
+      failsOnRows: true,
+      note: 'the new column is NULL in every row, so the NOT NULL check fails at the first row of a non-empty table (PostgreSQL 15-18, PGlite: "contains null values"); on an empty table it is one scan of nothing',
+    },
   ], 'ALTER TABLE t ADD COLUMN c int NOT NULL'),
   fact('add-column-serial', 'ALTER TABLE ... ADD COLUMN ... serial / bigserial', ALTER_TABLE, [
     { locks: [on(AE)], rewrite: true, scan: true, note: 'nextval() is volatile: every row is rewritten' },
@@ -410,6 +421,7 @@ export interface ResolvedFact {
   locks: LockEffect[];
   rewrite: boolean;
   scan: boolean;
+  failsOnRows: boolean;
   transactional: boolean;
   unsupported: boolean;
   note: string | null;
@@ -429,6 +441,7 @@ export function lockFact(id: FactId, pgVersion: number): ResolvedFact {
     locks: v.locks,
     rewrite: v.rewrite,
     scan: v.scan,
+    failsOnRows: v.failsOnRows ?? false,
     transactional: v.transactional ?? true,
     unsupported: v.unsupported ?? false,
     note: v.note ?? null,
