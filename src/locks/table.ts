@@ -31,7 +31,11 @@ export interface LockFactVariant {
   /** Last major version this variant applies to (inclusive). */
   until?: number;
   locks: LockEffect[];
-  /** The table (and its indexes) is rewritten: duration proportional to size. */
+  /**
+   * The relation the statement works on gets new storage (a new relfilenode, which is what
+   * conformance checks): the table and its indexes, or for REINDEX and ALTER INDEX the index
+   * alone. Duration proportional to its size, except where a note says the new storage is empty.
+   */
   rewrite: boolean;
   /** The table is read in full while the lock is held (validation, index build). */
   scan: boolean;
@@ -89,11 +93,16 @@ export const LOCK_FACTS: readonly LockFact[] = [
     { locks: [on(SUE), on(SUE, 'index')], rewrite: false, scan: false, transactional: false },
   ], 'DROP INDEX CONCURRENTLY t_b_idx'),
   fact('reindex', 'REINDEX INDEX | TABLE', 'https://www.postgresql.org/docs/current/sql-reindex.html', [
-    { locks: [on(SHARE), on(AE, 'index')], rewrite: true, scan: true, note: 'rebuilds the index; writes wait, and reads that would use the index wait too' },
+    {
+      locks: [on(SHARE), on(AE, 'index')],
+      rewrite: true,
+      scan: true,
+      note: "rebuilds the index into new storage: the index's relfilenode changes, the table's does not, and the table is read once (PostgreSQL 15-18, PGlite); writes wait, and reads that would use the index wait too",
+    },
   ], 'REINDEX INDEX t_b_idx'),
   fact('reindex-concurrently', 'REINDEX ... CONCURRENTLY', 'https://www.postgresql.org/docs/current/sql-reindex.html', [
     { until: 11, locks: [], rewrite: false, scan: false, unsupported: true, note: 'REINDEX CONCURRENTLY needs PostgreSQL 12' },
-    { since: 12, locks: [on(SUE), on(SUE, 'index')], rewrite: true, scan: true, transactional: false },
+    { since: 12, locks: [on(SUE), on(SUE, 'index')], rewrite: true, scan: true, transactional: false, note: 'builds a new index beside the old one and swaps them: the index gets new storage, the table does not' },
   ], 'REINDEX INDEX CONCURRENTLY t_b_idx'),
   fact('alter-index-rename', 'ALTER INDEX ... RENAME', 'https://www.postgresql.org/docs/current/sql-alterindex.html', [
     { until: 11, locks: [on(AE, 'index')], rewrite: false, scan: false },
