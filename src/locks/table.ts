@@ -305,9 +305,12 @@ export const LOCK_FACTS: readonly LockFact[] = [
   fact('replica-identity', 'ALTER TABLE ... REPLICA IDENTITY', ALTER_TABLE, [
     { locks: [on(AE)], rewrite: false, scan: false },
   ], 'ALTER TABLE t REPLICA IDENTITY FULL'),
-  fact('inherit', 'ALTER TABLE ... INHERIT / NO INHERIT', ALTER_TABLE, [
-    { locks: [on(AE)], rewrite: false, scan: false },
+  fact('inherit', 'ALTER TABLE ... INHERIT', ALTER_TABLE, [
+    { locks: [on(AE), on(SUE, 'parent')], rewrite: false, scan: false, note: "catalog only (the child's columns and constraints are compared, no rows are read); SHARE UPDATE EXCLUSIVE on the new parent" },
   ], 'ALTER TABLE t INHERIT t_parent'),
+  fact('no-inherit', 'ALTER TABLE ... NO INHERIT', ALTER_TABLE, [
+    { locks: [on(AE), on('ACCESS SHARE', 'parent')], rewrite: false, scan: false, note: 'catalog only; ACCESS SHARE on the parent' },
+  ], 'ALTER TABLE t NO INHERIT t_parent'),
   fact('alter-table-other', 'ALTER TABLE (other subcommands)', ALTER_TABLE, [
     { locks: [on(AE)], rewrite: false, scan: false, note: 'assumed ACCESS EXCLUSIVE, the level of most ALTER TABLE forms' },
   ]),

@@ -67,6 +67,7 @@ const SETUP_EXTRA: Record<string, string | { replace: string }> = {
   'drop-view': `CREATE VIEW v AS SELECT id FROM t;`,
   'create-view': `CREATE VIEW v AS SELECT id FROM t;`,
   'enum-add-value': `CREATE TYPE e AS ENUM ('a');`,
+  'no-inherit': `CREATE TABLE t_parent (id int, a int, b text); ALTER TABLE t INHERIT t_parent;`,
 };
 
 /** Which relation each lock target means in the setup schema. */
@@ -83,6 +84,8 @@ const TARGET_OVERRIDES: Record<string, Partial<Record<LockTarget, string>>> = {
   'refresh-materialized-view-concurrently': { table: 'public.mv' },
   'drop-view': { table: 'public.v' },
   'create-view': { table: 'public.v' },
+  inherit: { parent: 'public.t_parent' },
+  'no-inherit': { parent: 'public.t_parent' },
 };
 
 /** Seed rows per fact, where an empty table would hide the behaviour (sampled VACUUM locks). */
