@@ -108,9 +108,12 @@ export const LOCK_FACTS: readonly LockFact[] = [
     { until: 11, locks: [on(AE, 'index')], rewrite: false, scan: false },
     { since: 12, locks: [on(SUE, 'index')], rewrite: false, scan: false },
   ], 'ALTER INDEX t_b_idx RENAME TO t_b_idx2'),
-  fact('alter-index-set', 'ALTER INDEX ... SET (storage parameter) | SET STATISTICS', 'https://www.postgresql.org/docs/current/sql-alterindex.html', [
-    { locks: [on(SUE, 'index')], rewrite: false, scan: false },
+  fact('alter-index-set', 'ALTER INDEX ... SET / RESET (storage parameter) | ALTER COLUMN ... SET STATISTICS', 'https://www.postgresql.org/docs/current/sql-alterindex.html', [
+    { locks: [on(SUE, 'index')], rewrite: false, scan: false, note: 'fillfactor, deduplicate_items and the statistics target (btree, hash, GiST fillfactor); the index is not rebuilt' },
   ], 'ALTER INDEX t_b_idx SET (fillfactor = 80)'),
+  fact('alter-index-set-exclusive', 'ALTER INDEX ... SET (fastupdate | gin_pending_list_limit | buffering | pages_per_range | autosummarize)', 'https://www.postgresql.org/docs/current/sql-createindex.html#SQL-CREATEINDEX-STORAGE-PARAMETERS', [
+    { locks: [on(AE, 'index')], rewrite: false, scan: false, note: 'the GIN, GiST and BRIN parameters take ACCESS EXCLUSIVE on the index (traced: fastupdate, gin_pending_list_limit, buffering, pages_per_range, autosummarize), so queries that plan on the table wait' },
+  ], 'ALTER INDEX t_j_idx SET (fastupdate = off)'),
   fact('alter-index-set-tablespace', 'ALTER INDEX ... SET TABLESPACE', 'https://www.postgresql.org/docs/current/sql-alterindex.html', [
     { locks: [on(AE, 'index')], rewrite: true, scan: false, note: 'copies the index files' },
   ]),

@@ -67,6 +67,7 @@ const SETUP_EXTRA: Record<string, string | { replace: string }> = {
   'drop-view': `CREATE VIEW v AS SELECT id FROM t;`,
   'create-view': `CREATE VIEW v AS SELECT id FROM t;`,
   'enum-add-value': `CREATE TYPE e AS ENUM ('a');`,
+  'alter-index-set-exclusive': `ALTER TABLE t ADD COLUMN j int[]; CREATE INDEX t_j_idx ON t USING gin (j);`,
   'no-inherit': `CREATE TABLE t_parent (id int, a int, b text); ALTER TABLE t INHERIT t_parent;`,
 };
 
@@ -84,6 +85,7 @@ const TARGET_OVERRIDES: Record<string, Partial<Record<LockTarget, string>>> = {
   'refresh-materialized-view-concurrently': { table: 'public.mv' },
   'drop-view': { table: 'public.v' },
   'create-view': { table: 'public.v' },
+  'alter-index-set-exclusive': { index: 'public.t_j_idx' },
   inherit: { parent: 'public.t_parent' },
   'no-inherit': { parent: 'public.t_parent' },
 };
