@@ -51,6 +51,8 @@ export interface LockFactVariant {
    * reads nothing (empty table) or stops at once, so it never holds the lock for long.
    */
   failsOnRows?: boolean;
+  /** The new storage `rewrite` reports is empty (nothing is read or copied): it takes no time. */
+  emptyRewrite?: boolean;
   /** May run inside a transaction block. */
   transactional?: boolean;
   /** Not available on this version (the statement errors). */
@@ -415,7 +417,7 @@ export const LOCK_FACTS: readonly LockFact[] = [
     { locks: [on(AE)], rewrite: true, scan: true, note: 'reads of the view wait for the whole refresh' },
   ], 'REFRESH MATERIALIZED VIEW mv'),
   fact('refresh-materialized-view-with-no-data', 'REFRESH MATERIALIZED VIEW ... WITH NO DATA', 'https://www.postgresql.org/docs/current/sql-refreshmaterializedview.html', [
-    { locks: [on(AE)], rewrite: true, scan: false, note: 'the view gets new, empty storage (nothing is read or copied) and is left unpopulated: reading it fails until the next REFRESH' },
+    { locks: [on(AE)], rewrite: true, scan: false, emptyRewrite: true, note: 'the view gets new, empty storage (nothing is read or copied) and is left unpopulated: reading it fails until the next REFRESH' },
   ], 'REFRESH MATERIALIZED VIEW mv WITH NO DATA'),
   fact('create-materialized-view', 'CREATE MATERIALIZED VIEW (WITH DATA)', 'https://www.postgresql.org/docs/current/sql-creatematerializedview.html', [
     { locks: [], rewrite: false, scan: true, note: "runs the query, reading the tables it names under ACCESS SHARE (only ACCESS EXCLUSIVE waits)" },
@@ -592,6 +594,7 @@ export interface ResolvedFact {
   rewrite: boolean;
   scan: boolean;
   failsOnRows: boolean;
+  emptyRewrite: boolean;
   transactional: boolean;
   unsupported: boolean;
   note: string | null;
@@ -612,6 +615,7 @@ export function lockFact(id: FactId, pgVersion: number): ResolvedFact {
     rewrite: v.rewrite,
     scan: v.scan,
     failsOnRows: v.failsOnRows ?? false,
+    emptyRewrite: v.emptyRewrite ?? false,
     transactional: v.transactional ?? true,
     unsupported: v.unsupported ?? false,
     note: v.note ?? null,
