@@ -50,7 +50,7 @@ const rule: Rule = {
   check(ctx) {
     return onPreExisting(effectsOf(ctx, 'create-index')).map((effect) => {
       const rel = effect.table ? ctx.model.relations.get(effect.table.key) : undefined;
-      if (rel?.kind === 'partitioned-table' && ctx.stmt.node.relation?.inh !== false) {
+      if (rel?.kind === 'partitioned-table') {
         // CONCURRENTLY is not supported on a partitioned table: build per partition, then attach.
         const parts = [...rel.partitions];
         const name = String(ctx.stmt.node.idxname ?? `${rel.name}_idx`);
