@@ -532,7 +532,8 @@ class Classifier {
         else if (cmd.subtype === 'AT_AttachPartition') {
           const q = qnameFromRangeVar(cmd.def?.PartitionCmd?.name);
           const child = this.ctx.model.index(q);
-          const partition = child ? this.relationByKey(child.table) : this.unknownTableOfIndex(q);
+          // The lock is on the partition's index; planning any query on the partition waits for it.
+          const partition = child ? { ...this.relationByKey(child.table), display: `${child.table} (its index ${child.name})` } : this.unknownTableOfIndex(q);
           this.add('alter-index-attach-partition', owner, { node: cmd, targets: { 'partition-index': partition } });
         } else {
           const params: string[] = (cmd.def?.List?.items ?? []).map((d: any) => String(d?.DefElem?.defname ?? '').toLowerCase());

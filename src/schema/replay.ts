@@ -61,8 +61,14 @@ export function replayStatement(model: SchemaModel, stmt: ParsedStatement, origi
       // CREATE OR REPLACE VIEW keeps the view and changes what it reads (and may add columns at the end).
       if (existing) {
         if (n.replace) {
+          const names = outputColumns(model, n.query);
+          const aliases: string[] = (n.aliases ?? []).map(stringValue);
+          const next = names ? names.map((c, i) => aliases[i] ?? c) : null;
+          const before = existing.columns.size > 0 && !existing.placeholder ? [...existing.columns.keys()] : existing.outputColumns;
+          // PostgreSQL refuses a replacement that drops, renames or reorders columns: the view stays as it was.
+          if (next && before && before.some((c, i) => next[i] !== c)) return;
           existing.dependsOn = queryDependencies(model, n.query);
-          setOutputColumns(existing, outputColumns(model, n.query), (n.aliases ?? []).map(stringValue));
+          setOutputColumns(existing, names, aliases);
         }
         return;
       }
