@@ -1225,9 +1225,11 @@ export function outputColumns(model: SchemaModel, query: any): string[] | null {
     if (star) {
       const fields = rt.val.ColumnRef.fields;
       const qual = fields.length > 1 ? fields.slice(0, -1).map(stringValue) : null;
-      const source = qual ? from.find((f) => f?.RangeVar && (f.RangeVar.alias?.aliasname ?? f.RangeVar.relname) === qual[qual.length - 1]) : from.length === 1 ? from[0] : undefined;
-      const rel = source?.RangeVar ? model.relation(qnameFromRangeVar(source.RangeVar)) : undefined;
-      if (!rel || rel.placeholder || rel.columns.size === 0 || (!qual && !source?.RangeVar)) return null;
+      // `t.*` names one relation of the FROM list (joins included); a bare `*` only a single, unjoined one.
+      const rvs = fromRangeVars(from);
+      const source = qual ? rvs.find((rv) => (rv.alias?.aliasname ?? rv.relname) === qual[qual.length - 1]) : from.length === 1 && from[0]?.RangeVar ? from[0].RangeVar : undefined;
+      const rel = source ? model.relation(qnameFromRangeVar(source)) : undefined;
+      if (!rel || rel.placeholder || rel.columns.size === 0) return null;
       out.push(...rel.columns.keys());
       continue;
     }
@@ -1235,6 +1237,20 @@ export function outputColumns(model: SchemaModel, query: any): string[] | null {
     if (name === null) return null;
     out.push(name);
   }
+  return out;
+}
+
+/** The RangeVars of a FROM list, through joins (not into subqueries). */
+function fromRangeVars(from: any[]): any[] {
+  const out: any[] = [];
+  const visit = (n: any) => {
+    if (n?.RangeVar) out.push(n.RangeVar);
+    else if (n?.JoinExpr) {
+      visit(n.JoinExpr.larg);
+      visit(n.JoinExpr.rarg);
+    }
+  };
+  for (const f of from) visit(f);
   return out;
 }
 
