@@ -19,7 +19,7 @@ const rule: Rule = {
       description:
         'Once row level security is enabled, a role that is not the owner, a superuser or BYPASSRLS sees only the rows a permissive policy for it allows, and with no policy at all it sees none: SELECT returns nothing and UPDATE / DELETE change nothing, without an error. FORCE ROW LEVEL SECURITY subjects the owner too, which is often the role the application connects as. Create the policies first (they have no effect until row security is enabled), for every role that reads or writes the table, then enable it.',
       bad: 'ALTER TABLE documents ENABLE ROW LEVEL SECURITY;',
-      good: "CREATE POLICY documents_tenant ON documents FOR ALL TO app USING (tenant_id = current_setting('app.tenant_id')::bigint);\nALTER TABLE documents ENABLE ROW LEVEL SECURITY;",
+      good: "-- first the policy (for every role: TO PUBLIC is the default), then row security\nCREATE POLICY documents_tenant ON documents USING (tenant_id = current_setting('app.tenant_id')::bigint);\nALTER TABLE documents ENABLE ROW LEVEL SECURITY;",
       links: ['https://www.postgresql.org/docs/current/ddl-rowsecurity.html', 'https://www.postgresql.org/docs/current/sql-createpolicy.html', 'https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-DESC-ENABLE-ROW-LEVEL-SECURITY'],
     },
   },
