@@ -18,7 +18,7 @@ const rule: Rule = {
   check(ctx) {
     if (!ctx.tx.inTransaction) return [];
     // ALTER TYPE ... ADD VALUE before PostgreSQL 12 has its own rule (enum-value-in-transaction).
-    const bad = ctx.effects.effects.filter((e) => !e.fact.transactional && e.fact.id !== 'enum-add-value');
+    const bad = ctx.effects.effects.filter((e) => !e.fact.transactional && e.fact.id !== 'enum-add-value' && e.fact.id !== 'enum-add-value-before');
     if (bad.length === 0) return [];
     const e = bad[0]!;
     const where = ctx.stmt.inDoBlock !== null ? 'a DO block' : ctx.tx.explicit ? 'an explicit transaction block' : 'the transaction the migration runner wraps the file in';

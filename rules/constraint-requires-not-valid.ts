@@ -18,7 +18,8 @@ import {
 import { effectsOf, ident, lockPhrase, mainLock, onPreExisting, relSql } from '../src/lint/rule-kit.js';
 import { addColumnParts } from '../src/sql/statement-text.js';
 import type { Rule, RuleContext, RuleReport } from '../src/lint/types.js';
-import { qnameFromRangeVar, stringValue, walk } from '../src/sql/ast.js';
+import { qnameFromList, qnameFromRangeVar, stringValue, walk } from '../src/sql/ast.js';
+import { createdHere, listed } from './_drops.js';
 import { identifierBytes, MAX_IDENTIFIER_BYTES, quoteIdent } from '../src/sql/quote.js';
 
 /**
@@ -126,17 +127,18 @@ const rule: Rule = {
     id: 'constraint-requires-not-valid',
     category: 'blocking',
     defaultSeverity: 'error',
-    summary: 'Adding a CHECK or FOREIGN KEY to an existing table validates every row while holding the lock.',
-    lock: 'ACCESS EXCLUSIVE (CHECK) / SHARE ROW EXCLUSIVE on both tables (FOREIGN KEY)',
+    summary: 'Adding a CHECK or FOREIGN KEY to an existing table (or a constraint to a domain in use, or ENFORCED to a foreign key) validates every row while holding the lock.',
+    lock: 'ACCESS EXCLUSIVE (CHECK, ENFORCED) / SHARE ROW EXCLUSIVE on both tables (FOREIGN KEY) / SHARE on every table of the domain',
     fixable: true,
     docs: {
       description:
-        'ADD CONSTRAINT ... CHECK scans the whole table under ACCESS EXCLUSIVE (no reads or writes); ADD FOREIGN KEY scans it under SHARE ROW EXCLUSIVE on both tables (no writes to either). Add the constraint NOT VALID, which only checks new rows and needs the lock briefly, then VALIDATE CONSTRAINT in a separate transaction: validation takes SHARE UPDATE EXCLUSIVE, so reads and writes continue.',
+        'ADD CONSTRAINT ... CHECK scans the whole table under ACCESS EXCLUSIVE (no reads or writes); ADD FOREIGN KEY scans it under SHARE ROW EXCLUSIVE on both tables (no writes to either). Add the constraint NOT VALID, which only checks new rows and needs the lock briefly, then VALIDATE CONSTRAINT in a separate transaction: validation takes SHARE UPDATE EXCLUSIVE, so reads and writes continue. The same holds for ALTER DOMAIN ... ADD CONSTRAINT and SET NOT NULL, which check every column of the domain in every table under SHARE (writes wait): add the constraint NOT VALID (validating it later still takes SHARE, see validate-domain-constraint). On PostgreSQL 18, ALTER CONSTRAINT ... ENFORCED validates a foreign key under ACCESS EXCLUSIVE: re-add it NOT VALID and VALIDATE it instead.',
       bad: 'ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id);',
       good: 'ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;\n-- in a separate transaction:\nALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk;',
       links: [
         'https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-DESC-ADD-TABLE-CONSTRAINT',
         'https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-NOTES',
+        'https://www.postgresql.org/docs/current/sql-alterdomain.html',
       ],
     },
   },
@@ -173,8 +175,64 @@ const rule: Rule = {
         })(),
       });
     }
+    out.push(...domainReports(ctx), ...enforcedReports(ctx));
     return out;
   },
 };
+
+/** ALTER DOMAIN ... ADD CONSTRAINT (validated) / SET NOT NULL: one report for the statement, naming every table scanned. */
+function domainReports(ctx: RuleContext): RuleReport[] {
+  const effects = effectsOf(ctx, 'alter-domain-add-constraint', 'alter-domain-set-not-null');
+  const first = effects[0];
+  if (!first) return [];
+  const n = ctx.stmt.node;
+  const m = ctx.model;
+  const q = qnameFromList(n.typeName ?? []);
+  const key = m.resolveKey(q, (k) => m.domains.has(k));
+  const domain = m.domains.get(key);
+  if (domain && createdHere(ctx, domain.origin)) return [];
+  const tables = effects.filter((e) => e.table?.preExisting);
+  // A known domain no known table uses: nothing is scanned.
+  if (domain && tables.length === 0) return [];
+  const dsql = q.schema ? `${ident(q.schema)}.${ident(q.name)}` : ident(q.name);
+  const setNotNull = first.fact.id === 'alter-domain-set-not-null';
+  const what = setNotNull ? 'SET NOT NULL' : 'ADD CONSTRAINT';
+  const scanned = tables.length
+    ? `scans ${listed(tables.map((e) => e.table!.display))} while holding ${lockPhrase(mainLock(tables[0]!))}${tables.length > 1 ? ' on each' : ''}`
+    : `scans every table with a column of ${q.name} under SHARE (ddlguard knows none: its schema sources may not cover them)`;
+  const name = n.def?.Constraint?.conname ?? `${q.name}_${setNotNull ? 'not_null' : 'check'}`;
+  const add = setNotNull ? `ALTER DOMAIN ${dsql} ADD CONSTRAINT ${ident(name)} CHECK (VALUE IS NOT NULL) NOT VALID;` : /\bCONSTRAINT\b/i.test(ctx.stmt.text) ? `${ctx.stmt.text} NOT VALID;` : `ALTER DOMAIN ${dsql} ADD CONSTRAINT ${ident(name)} ${ctx.stmt.text.replace(/^[\s\S]*?\bADD\s+/i, '')} NOT VALID;`;
+  return [
+    {
+      effect: tables[0] ?? first,
+      ...(tables.length ? {} : { severity: 'warning' as const }),
+      message: `ALTER DOMAIN ${q.name} ${what} checks every value of the domain: it ${scanned}, so writes wait until every row is checked.`,
+      help: 'Add it NOT VALID: new and updated values are checked at once and no table is scanned. Validating it later still scans under SHARE (see validate-domain-constraint), or prove the existing rows with a table CHECK per column instead.',
+      suggestion: `${add}
+-- existing rows: ALTER DOMAIN ${dsql} VALIDATE CONSTRAINT ${ident(name)}; (scans under SHARE: writes wait) or a CHECK per table column, added NOT VALID and validated`,
+    },
+  ];
+}
+
+/** ALTER CONSTRAINT ... ENFORCED (PostgreSQL 18): validates the foreign key under ACCESS EXCLUSIVE. */
+function enforcedReports(ctx: RuleContext): RuleReport[] {
+  return onPreExisting(effectsOf(ctx, 'alter-constraint-enforced'))
+    .filter((e) => !e.fact.unsupported)
+    .map((effect) => {
+      const t = relSql(effect);
+      const con = effect.constraint ? ctx.model.relations.get(effect.table!.key)?.constraints.get(effect.constraint) : undefined;
+      const name = ident(effect.constraint);
+      const ref = con?.references ? `${con.references.startsWith('public.') ? ident(con.references.slice(7)) : con.references}${con.referencesColumns.length ? ` (${con.referencesColumns.map(ident).join(', ')})` : ''}` : '<table> (<columns>)';
+      const fk = con?.kind === 'foreign-key' ? `FOREIGN KEY (${con.columns.map(ident).join(', ')}) REFERENCES ${ref}` : 'FOREIGN KEY (...) REFERENCES ...';
+      return {
+        effect,
+        message: `ALTER CONSTRAINT ${effect.constraint ?? ''} ENFORCED validates every row of ${effect.table!.display} against the referenced table while holding ${lockPhrase(mainLock(effect))}.`,
+        help: 'Re-add the foreign key NOT VALID in one statement (checked for new rows at once), then VALIDATE CONSTRAINT in a separate transaction, which does not block reads or writes.',
+        suggestion: `ALTER TABLE ${t} DROP CONSTRAINT ${name}, ADD CONSTRAINT ${name} ${fk} NOT VALID;
+-- then, in a separate transaction:
+ALTER TABLE ${t} VALIDATE CONSTRAINT ${name};`,
+      };
+    });
+}
 
 export default rule;

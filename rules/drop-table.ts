@@ -18,6 +18,8 @@ const rule: Rule = {
     },
   },
   check(ctx) {
+    // DROP TABLE ... CASCADE is drop-cascade's (an error naming everything the cascade reaches).
+    if (ctx.stmt.node.behavior === 'DROP_CASCADE') return [];
     const out: RuleReport[] = [];
     const all = effectsOf(ctx, 'drop-table', 'drop-table-with-foreign-keys');
     all.forEach((effect, i) => {

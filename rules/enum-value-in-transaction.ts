@@ -18,7 +18,7 @@ const rule: Rule = {
   },
   check(ctx) {
     if (ctx.pgVersion >= 12 || !ctx.tx.inTransaction) return [];
-    return effectsOf(ctx, 'enum-add-value').map((effect) => ({
+    return effectsOf(ctx, 'enum-add-value', 'enum-add-value-before').map((effect) => ({
       effect,
       message: 'ALTER TYPE ... ADD VALUE cannot run inside a transaction block before PostgreSQL 12: the migration will fail.',
       help: 'Run it in its own migration outside a transaction (or upgrade to PostgreSQL 12+).',

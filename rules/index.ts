@@ -11,19 +11,24 @@ import columnTypeNarrowing from './column-type-narrowing.js';
 import columnTypeRewrite from './column-type-rewrite.js';
 import concurrentlyInTransaction from './concurrently-in-transaction.js';
 import constraintRequiresNotValid from './constraint-requires-not-valid.js';
+import dropCascade from './drop-cascade.js';
 import dropColumn from './drop-column.js';
+import dropObject from './drop-object.js';
 import dropTable from './drop-table.js';
 import enumValueInTransaction from './enum-value-in-transaction.js';
 import expandContractMix from './expand-contract-mix.js';
 import identifierTooLong from './identifier-too-long.js';
 import lockHeldDuringSlowStatement from './lock-held-during-slow-statement.js';
+import matviewUnpopulated from './matview-unpopulated.js';
 import preferBigint from './prefer-bigint.js';
 import preferIdentity from './prefer-identity.js';
 import preferRobustStmts from './prefer-robust-stmts.js';
 import preferText from './prefer-text.js';
 import preferTimestamptz from './prefer-timestamptz.js';
 import renameColumn from './rename-column.js';
+import renameEnumValue from './rename-enum-value.js';
 import renameTable from './rename-table.js';
+import replaceViewColumns from './replace-view-columns.js';
 import requireConcurrentDetach from './require-concurrent-detach.js';
 import requireConcurrentIndexDrop from './require-concurrent-index-drop.js';
 import requireConcurrentIndex from './require-concurrent-index.js';
@@ -31,10 +36,14 @@ import requireConcurrentRefresh from './require-concurrent-refresh.js';
 import requireConcurrentReindex from './require-concurrent-reindex.js';
 import requireLockTimeout from './require-lock-timeout.js';
 import requireStatementTimeout from './require-statement-timeout.js';
+import revokePrivileges from './revoke-privileges.js';
+import rowSecurityHidesRows from './row-security-hides-rows.js';
 import setNotNullScan from './set-not-null-scan.js';
 import tableRewrite from './table-rewrite.js';
+import triggerOnWrite from './trigger-on-write.js';
 import unbatchedBackfill from './unbatched-backfill.js';
 import uniqueRequiresIndex from './unique-requires-index.js';
+import validateDomainConstraint from './validate-domain-constraint.js';
 import validateInSameTransaction from './validate-in-same-transaction.js';
 
 export const ALL_RULES: readonly Rule[] = [
@@ -47,6 +56,7 @@ export const ALL_RULES: readonly Rule[] = [
   concurrentlyInTransaction,
   constraintRequiresNotValid,
   validateInSameTransaction,
+  validateDomainConstraint,
   uniqueRequiresIndex,
   setNotNullScan,
   attachPartitionScan,
@@ -62,8 +72,15 @@ export const ALL_RULES: readonly Rule[] = [
   addColumnRequired,
   dropColumn,
   dropTable,
+  dropCascade,
+  dropObject,
   renameColumn,
   renameTable,
+  renameEnumValue,
+  replaceViewColumns,
+  rowSecurityHidesRows,
+  revokePrivileges,
+  matviewUnpopulated,
   columnTypeNarrowing,
   banTruncate,
   expandContractMix,
@@ -74,6 +91,7 @@ export const ALL_RULES: readonly Rule[] = [
   preferTimestamptz,
   preferRobustStmts,
   identifierTooLong,
+  triggerOnWrite,
   requireStatementTimeout,
 ];
 

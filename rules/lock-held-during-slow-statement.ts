@@ -1,20 +1,33 @@
+import type { Effect } from '../src/locks/classify.js';
 import type { Rule } from '../src/lint/types.js';
 import { blocksApplication, describeBlocks, lockStrength } from '../src/locks/modes.js';
 import { predicateBound, uniqueKeys } from './unbatched-backfill.js';
 
-const SLOW = new Set(['create-index', 'update', 'delete', 'insert-select']);
+/**
+ * Slow work, from the lock facts: a statement that reads (scan) or copies (rewrite) existing
+ * data while its lock is held — validations, rewrites, index builds, data changes, refreshes,
+ * default-partition scans, domain checks. Not slow: a fact whose scan fails at the first row
+ * (failsOnRows) or whose new storage is empty (emptyRewrite).
+ */
+function slowWork(e: Effect): boolean {
+  const f = e.fact;
+  if (f.unsupported || f.failsOnRows) return false;
+  if (!(f.scan || (f.rewrite && !f.emptyRewrite))) return false;
+  // The data it works on existed before this file (an empty table created here is not slow to scan).
+  return e.table ? e.table.preExisting : e.locks.some((l) => l.relation.preExisting);
+}
 
 const rule: Rule = {
   meta: {
     id: 'lock-held-during-slow-statement',
     category: 'blocking',
     defaultSeverity: 'error',
-    summary: 'A scan, rewrite, index build or data change runs while the transaction already holds a blocking lock from an earlier statement.',
+    summary: 'A statement that scans or rewrites existing data (validation, rewrite, index build, data change, refresh) runs while the transaction already holds a blocking lock from an earlier statement.',
     lock: 'the earlier ACCESS EXCLUSIVE / SHARE lock',
     once: 'transaction',
     docs: {
       description:
-        'Locks are held until the transaction ends. After an ALTER TABLE (ACCESS EXCLUSIVE) or a CREATE INDEX (SHARE), every later statement in the same transaction runs with that lock still held: a backfill, an index build or a validation that takes minutes keeps the table blocked for minutes. Commit after the DDL and run the slow part in its own transaction, or reorder so the slow statement comes first.',
+        'Locks are held until the transaction ends. After an ALTER TABLE (ACCESS EXCLUSIVE) or a CREATE INDEX (SHARE), every later statement in the same transaction runs with that lock still held: a backfill, an index build, a rewrite, a constraint or domain validation, a materialized view refresh or a default partition scan that takes minutes keeps the table blocked for minutes. Which statements are slow comes from the lock table (their scan and rewrite facts). Commit after the DDL and run the slow part in its own transaction, or reorder so the slow statement comes first.',
       bad: "BEGIN;\nALTER TABLE users ADD COLUMN status text;\nUPDATE users SET status = 'active';\nCOMMIT;",
       good: "ALTER TABLE users ADD COLUMN status text;\n-- separate transaction(s), in batches:\nUPDATE users SET status = 'active' WHERE id BETWEEN 1 AND 10000 AND status IS NULL;",
       links: ['https://www.postgresql.org/docs/current/explicit-locking.html'],
@@ -27,11 +40,9 @@ const rule: Rule = {
     const slow = ctx.effects.effects.find(
       (e) =>
         !validateOwn(e) &&
-        (e.scan || e.rewrite || SLOW.has(e.fact.id)) &&
-        e.table &&
-        e.table.preExisting &&
+        slowWork(e) &&
         // An UPDATE / DELETE of single rows by a unique key is not slow.
-        !((e.fact.id === 'update' || e.fact.id === 'delete') && predicateBound(ctx.stmt.node.whereClause, uniqueKeys(ctx, e.table.key)) === 'point'),
+        !((e.fact.id === 'update' || e.fact.id === 'delete') && e.table && predicateBound(ctx.stmt.node.whereClause, uniqueKeys(ctx, e.table.key)) === 'point'),
     );
     if (!slow) return [];
     for (const [key, held] of ctx.fileState.heldLocks) {

@@ -2,6 +2,7 @@ import { cloneTree, findInsertion, outsideTransactionFix, sameTree, type Fix, ty
 import { effectsOf, insertAfter, lockPhrase, mainLock, onPreExisting } from '../src/lint/rule-kit.js';
 import type { Rule, RuleContext } from '../src/lint/types.js';
 import { qnameFromRangeVar } from '../src/sql/ast.js';
+import { SUPPLY_SCHEMA } from '../src/schema/model.js';
 
 /**
  * `CREATE INDEX` -> `CREATE INDEX CONCURRENTLY [IF NOT EXISTS]`, in place when the statement
@@ -50,7 +51,7 @@ const rule: Rule = {
   check(ctx) {
     return onPreExisting(effectsOf(ctx, 'create-index')).map((effect) => {
       const rel = effect.table ? ctx.model.relations.get(effect.table.key) : undefined;
-      if (rel?.kind === 'partitioned-table' && ctx.stmt.node.relation?.inh !== false) {
+      if (rel?.kind === 'partitioned-table') {
         // CONCURRENTLY is not supported on a partitioned table: build per partition, then attach.
         const parts = [...rel.partitions];
         const name = String(ctx.stmt.node.idxname ?? `${rel.name}_idx`);
@@ -61,6 +62,8 @@ const rule: Rule = {
           message: `CREATE INDEX on partitioned table ${rel.key} takes ${lockPhrase(mainLock(effect))} and the same lock on every partition until all indexes are built.`,
           help: 'CREATE INDEX CONCURRENTLY does not support partitioned tables: create the index ON ONLY the parent (instant, INVALID), build each partition\'s index CONCURRENTLY and ATTACH it; the parent index becomes valid when all are attached.',
           suggestion: [
+            // ATTACH takes ACCESS EXCLUSIVE on each partition's index for a moment: do not queue behind a long query.
+            "SET lock_timeout = '2s';",
             `${insertAfter(ctx.stmt.text, /\bON\s+/i, 'ONLY ')};`,
             ...(parts.length ? parts : ['<partition>']).flatMap((p) => {
               const partName = p.split('.').pop()!;
@@ -69,6 +72,15 @@ const rule: Rule = {
             }),
           ].join('\n'),
           fix: (file: FixFile) => fix(ctx, file),
+        };
+      }
+      // ON ONLY on a table the model does not know: a partitioned table would build nothing (create-index-on-only).
+      if (ctx.stmt.node.relation?.inh !== true && (!rel || rel.placeholder)) {
+        return {
+          effect,
+          severity: 'warning' as const,
+          message: `CREATE INDEX ... ON ONLY ${effect.table?.display ?? 'the table'}: on a partitioned table it builds nothing (an invalid parent index for the partitions' indexes to attach to), on a plain table it builds the index under ${lockPhrase(mainLock(effect))}; ddlguard does not know which this is.`,
+          help: `Tell ddlguard the schema (${SUPPLY_SCHEMA}); on a plain table, build the index with CREATE INDEX CONCURRENTLY, outside a transaction block.`,
         };
       }
       return {

@@ -21,7 +21,8 @@ const rule: Rule = {
     if (ctx.tx.statementTimeoutMs > 0) return [];
     const slow = ctx.effects.effects.find(
       (e) =>
-        (e.scan || e.rewrite) &&
+        (e.scan || (e.rewrite && !e.fact.emptyRewrite)) &&
+        !e.fact.failsOnRows &&
         e.table?.preExisting &&
         // A long scan matters when its lock blocks reads or writes, or when it is a data change holding row locks
         // (SHARE UPDATE EXCLUSIVE and ROW SHARE, e.g. VALIDATE of a foreign key, block neither).

@@ -7,6 +7,7 @@
 import {
   columnRefs,
   formatQName,
+  rangeVars,
   qnameFromList,
   qnameFromRangeVar,
   stringValue,
@@ -16,6 +17,7 @@ import {
 } from '../sql/ast.js';
 import type { ParsedStatement } from '../sql/statement.js';
 import type { SchemaModel } from '../schema/model.js';
+import { dropReach, type DropReach } from '../schema/replay.js';
 import { strongest, type LockMode, LOCK_MODES } from './modes.js';
 import { lockFact, type LockTarget, type ResolvedFact } from './table.js';
 import { typeChange, type TypeChangeVerdict } from './type-change.js';
@@ -54,6 +56,8 @@ export interface Effect {
   volatileFunction: string | null;
   /** For foreign keys: the referenced table. */
   referenced: RelationRef | null;
+  /** DROP statements: what the drop removes as far as the model knows (with CASCADE, what depends on it). */
+  reach: DropReach | null;
 }
 
 export interface StatementEffects {
@@ -72,6 +76,31 @@ export interface ClassifyContext {
 }
 
 const LOCK_MODE_BY_NUMBER: Record<number, LockMode> = Object.fromEntries(LOCK_MODES.map((m, i) => [i + 1, m]));
+
+/** The lock fact of LOCK TABLE in each mode. */
+const LOCK_TABLE_FACT: Record<LockMode, string> = {
+  'ACCESS SHARE': 'lock-table-access-share',
+  'ROW SHARE': 'lock-table-row-share',
+  'ROW EXCLUSIVE': 'lock-table-row-exclusive',
+  'SHARE UPDATE EXCLUSIVE': 'lock-table-share-update-exclusive',
+  'SHARE': 'lock-table-share',
+  'SHARE ROW EXCLUSIVE': 'lock-table-share-row-exclusive',
+  'EXCLUSIVE': 'lock-table-exclusive',
+  'ACCESS EXCLUSIVE': 'lock-table',
+};
+
+/** Index storage parameters whose change takes ACCESS EXCLUSIVE on the index (GIN, GiST, BRIN; traced). */
+const EXCLUSIVE_INDEX_PARAMS = new Set(['fastupdate', 'gin_pending_list_limit', 'buffering', 'pages_per_range', 'autosummarize']);
+
+const DROP_FACT: Record<string, [string, string]> = {
+  OBJECT_SCHEMA: ['drop-schema', 'drop-schema-cascade'],
+  OBJECT_FUNCTION: ['drop-function', 'drop-function-cascade'],
+  OBJECT_PROCEDURE: ['drop-function', 'drop-function-cascade'],
+  OBJECT_ROUTINE: ['drop-function', 'drop-function-cascade'],
+  OBJECT_TYPE: ['drop-type', 'drop-type-cascade'],
+  OBJECT_DOMAIN: ['drop-type', 'drop-type-cascade'],
+  OBJECT_SEQUENCE: ['drop-sequence', 'drop-sequence-cascade'],
+};
 
 export function classifyStatement(stmt: ParsedStatement, ctx: ClassifyContext): StatementEffects {
   const c = new Classifier(ctx);
@@ -116,17 +145,18 @@ class Classifier {
     factId: string,
     table: RelationRef | null,
     extra: Partial<Omit<Effect, 'fact' | 'table' | 'locks' | 'rewrite' | 'scan'>> & {
-      targets?: Partial<Record<LockTarget, RelationRef | null>>;
+      /** The relation(s) each lock target means; several for `dependent` and `using-table`. */
+      targets?: Partial<Record<LockTarget, RelationRef | RelationRef[] | null>>;
       mode?: LockMode;
     } = {},
   ): Effect {
     const fact = lockFact(factId, this.ctx.pgVersion);
-    const targets: Partial<Record<LockTarget, RelationRef | null>> = { table, index: table, ...extra.targets };
+    const targets: Partial<Record<LockTarget, RelationRef | RelationRef[] | null>> = { table, index: table, ...extra.targets };
     const locks: EffectLock[] = [];
     for (const l of fact.locks) {
-      const relation = targets[l.target];
-      if (relation) locks.push({ relation, target: l.target, mode: extra.mode ?? l.mode });
+      for (const relation of [targets[l.target] ?? []].flat()) locks.push({ relation, target: l.target, mode: extra.mode ?? l.mode });
     }
+    const referenced = targets['referenced-table'];
     const effect: Effect = {
       fact,
       table,
@@ -138,7 +168,8 @@ class Classifier {
       constraint: extra.constraint ?? null,
       typeChange: extra.typeChange ?? null,
       volatileFunction: extra.volatileFunction ?? null,
-      referenced: extra.referenced ?? targets['referenced-table'] ?? null,
+      referenced: extra.referenced ?? (Array.isArray(referenced) ? (referenced[0] ?? null) : (referenced ?? null)),
+      reach: extra.reach ?? null,
     };
     this.effects.push(effect);
     return effect;
@@ -146,15 +177,30 @@ class Classifier {
 
   statement(kind: string, n: any): void {
     switch (kind) {
-      case 'IndexStmt':
-        this.add(n.concurrent ? 'create-index-concurrently' : 'create-index', this.relation(qnameFromRangeVar(n.relation)), { node: n });
+      case 'IndexStmt': {
+        const table = this.relation(qnameFromRangeVar(n.relation));
+        // ON ONLY on a partitioned table builds nothing: an (invalid) parent index for partitions' indexes to attach to.
+        const onOnly = n.relation?.inh !== true && this.ctx.model.relations.get(table.key)?.kind === 'partitioned-table';
+        this.add(onOnly ? 'create-index-on-only' : n.concurrent ? 'create-index-concurrently' : 'create-index', table, { node: n });
         return;
+      }
       case 'DropStmt':
         return this.drop(n);
       case 'ReindexStmt':
         return this.reindex(n);
       case 'RefreshMatViewStmt':
-        this.add(n.concurrent ? 'refresh-materialized-view-concurrently' : 'refresh-materialized-view', this.relation(qnameFromRangeVar(n.relation)), { node: n });
+        this.add(
+          n.skipData ? 'refresh-materialized-view-with-no-data' : n.concurrent ? 'refresh-materialized-view-concurrently' : 'refresh-materialized-view',
+          this.relation(qnameFromRangeVar(n.relation)),
+          { node: n },
+        );
+        return;
+      case 'CreateTableAsStmt':
+        if (n.objtype === 'OBJECT_MATVIEW') {
+          // The work is the query over the tables it reads; the effect is about the first one that existed before.
+          const reads = rangeVars(n.query).map((q) => this.relation(q)).filter((r) => r.known && r.preExisting);
+          this.add(n.into?.skipData ? 'create-materialized-view-no-data' : 'create-materialized-view', reads[0] ?? null, { node: n });
+        }
         return;
       case 'AlterTableStmt':
         return this.alterTable(n);
@@ -173,19 +219,26 @@ class Classifier {
         return;
       case 'LockStmt': {
         const mode = LOCK_MODE_BY_NUMBER[Number(n.mode ?? 8)] ?? 'ACCESS EXCLUSIVE';
-        for (const r of n.relations ?? []) if (r.RangeVar) this.add('lock-table', this.relation(qnameFromRangeVar(r.RangeVar)), { node: n, mode });
+        for (const r of n.relations ?? []) if (r.RangeVar) this.add(LOCK_TABLE_FACT[mode], this.relation(qnameFromRangeVar(r.RangeVar)), { node: n });
         return;
       }
       case 'CreateTrigStmt':
-        if (n.relation) this.add('create-trigger', this.relation(qnameFromRangeVar(n.relation)), { node: n });
+        if (n.relation) this.add(n.replace ? 'create-or-replace-trigger' : 'create-trigger', this.relation(qnameFromRangeVar(n.relation)), { node: n });
         return;
       case 'RuleStmt':
         if (n.relation) this.add('create-rule', this.relation(qnameFromRangeVar(n.relation)), { node: n });
         return;
       case 'CreatePolicyStmt':
       case 'AlterPolicyStmt':
-        if (n.table) this.add('create-policy', this.relation(qnameFromRangeVar(n.table)), { node: n });
+        if (n.table) this.add(kind === 'CreatePolicyStmt' ? 'create-policy' : 'alter-policy', this.relation(qnameFromRangeVar(n.table)), { node: n });
         return;
+      case 'GrantStmt':
+        return this.grant(n);
+      case 'GrantRoleStmt':
+        this.add('grant-role', null, { node: n });
+        return;
+      case 'AlterDomainStmt':
+        return this.alterDomain(n);
       case 'CommentStmt':
         return this.comment(n);
       case 'ViewStmt': {
@@ -194,7 +247,8 @@ class Classifier {
         return;
       }
       case 'AlterEnumStmt':
-        if (n.newVal && !n.oldVal) this.add('enum-add-value', null, { node: n });
+        if (n.oldVal) this.add('enum-rename-value', null, { node: n });
+        else if (n.newVal) this.add(n.newValNeighbor ? 'enum-add-value-before' : 'enum-add-value', null, { node: n });
         return;
       case 'CreateStmt':
         return this.createTable(n);
@@ -217,16 +271,26 @@ class Classifier {
   }
 
   private createTable(n: any): void {
+    const self = this.ctx.model.resolveKey(qnameFromRangeVar(n.relation));
     if (n.partbound && n.inhRelations?.[0]?.RangeVar) {
       const parent = this.relation(qnameFromRangeVar(n.inhRelations[0].RangeVar));
       this.add('create-partition-of', null, { node: n, targets: { parent } });
+      const prel = this.ctx.model.relations.get(parent.key);
+      // A DEFAULT partition is scanned for rows that belong to the new partition (unless the new one is the default).
+      const def = n.partbound.is_default ? undefined : this.defaultPartition(parent.key);
+      if (def) this.add('create-partition-of-default', def, { node: n, targets: { 'default-partition': def } });
+      // The parent's foreign keys are cloned onto the partition: their referenced tables are locked too.
+      for (const c of prel?.constraints.values() ?? []) {
+        if (c.kind !== 'foreign-key' || !c.references || c.references === parent.key) continue;
+        const referenced = this.relationByKey(c.references);
+        this.add('create-table-references', null, { node: n, targets: { 'referenced-table': referenced }, referenced });
+      }
     }
     const refs: any[] = [];
     for (const el of n.tableElts ?? []) {
       if (el.Constraint?.contype === 'CONSTR_FOREIGN') refs.push(el.Constraint);
       for (const c of el.ColumnDef?.constraints ?? []) if (c?.Constraint?.contype === 'CONSTR_FOREIGN') refs.push(c.Constraint);
     }
-    const self = this.ctx.model.resolveKey(qnameFromRangeVar(n.relation));
     for (const con of refs) {
       const referenced = this.relation(qnameFromRangeVar(con.pktable));
       if (referenced.key === self) continue;
@@ -234,7 +298,41 @@ class Classifier {
     }
   }
 
+  /** The DEFAULT partition of a partitioned table, if the model knows one. */
+  private defaultPartition(parentKey: string): RelationRef | null {
+    for (const p of this.ctx.model.relations.get(parentKey)?.partitions ?? []) {
+      if (this.ctx.model.relations.get(p)?.partitionBound === 'DEFAULT') return this.relationByKey(p);
+    }
+    return null;
+  }
+
   private drop(n: any): void {
+    const cascade = n.behavior === 'DROP_CASCADE';
+    const pair = DROP_FACT[n.removeType];
+    if (pair) {
+      // One effect for the statement: what it drops, and (CASCADE) the relations the cascade drops or alters.
+      const reach = dropReach(this.ctx.model, n);
+      const seq = n.removeType === 'OBJECT_SEQUENCE';
+      const named = seq ? reach.named.map((k) => this.relationByKey(k)) : [];
+      const dependent = [...reach.relations.filter((k) => !reach.named.includes(k)), ...reach.altered].map((k) => this.relationByKey(k));
+      if (seq && named.length === 0) {
+        for (const obj of n.objects ?? []) named.push(this.relation(qnameFromList(obj?.List?.items ?? [])));
+      }
+      const table = seq ? (named[0] ?? null) : null;
+      this.add(cascade ? pair[1] : pair[0], table, { node: n, reach, targets: { table: seq ? named : null, dependent } });
+      return;
+    }
+    if ((n.removeType === 'OBJECT_TABLE' || n.removeType === 'OBJECT_VIEW' || n.removeType === 'OBJECT_MATVIEW' || n.removeType === 'OBJECT_FOREIGN_TABLE') && cascade) {
+      const reach = dropReach(this.ctx.model, n);
+      for (const obj of n.objects ?? []) {
+        const table = this.relation(qnameFromList(obj?.List?.items ?? []));
+        const own = new Set([table.key, ...(this.ctx.model.relations.get(table.key)?.partitions ?? [])]);
+        const dependent = [...reach.relations.filter((k) => !reach.named.includes(k) && !own.has(k)), ...reach.altered].map((k) => this.relationByKey(k));
+        this.add(n.removeType === 'OBJECT_TABLE' || n.removeType === 'OBJECT_FOREIGN_TABLE' ? 'drop-table-cascade' : 'drop-view-cascade', table, { node: n, reach, targets: { dependent } });
+        if (n.removeType === 'OBJECT_TABLE') this.foreignKeyDrops(table, n);
+      }
+      return;
+    }
     for (const obj of n.objects ?? []) {
       const items = obj?.List?.items ?? [];
       switch (n.removeType) {
@@ -246,18 +344,12 @@ class Classifier {
         }
         case 'OBJECT_TABLE': {
           const table = this.relation(qnameFromList(items));
-          const rel = this.ctx.model.relations.get(table.key);
-          const fks = [...(rel?.constraints.values() ?? [])].filter((c) => c.kind === 'foreign-key' && c.references && c.references !== table.key);
-          if (fks.length === 0) this.add('drop-table', table, { node: n });
-          for (const fk of fks) {
-            const referenced = this.relationByKey(fk.references!);
-            this.add('drop-table-with-foreign-keys', table, { node: n, targets: { 'referenced-table': referenced }, referenced });
-          }
+          if (!this.foreignKeyDrops(table, n)) this.add('drop-table', table, { node: n, reach: dropReach(this.ctx.model, { ...n, objects: [obj] }) });
           break;
         }
         case 'OBJECT_VIEW':
         case 'OBJECT_MATVIEW':
-          this.add('drop-view', this.relation(qnameFromList(items)), { node: n });
+          this.add('drop-view', this.relation(qnameFromList(items)), { node: n, reach: dropReach(this.ctx.model, { ...n, objects: [obj] }) });
           break;
         case 'OBJECT_TRIGGER':
         case 'OBJECT_POLICY':
@@ -266,13 +358,85 @@ class Classifier {
           const tableParts = items.slice(0, -1);
           if (tableParts.length === 0) break;
           const table = this.relation(qnameFromList(tableParts));
-          this.add(n.removeType === 'OBJECT_TRIGGER' ? 'drop-trigger' : n.removeType === 'OBJECT_RULE' ? 'create-rule' : 'create-policy', table, { node: n });
+          this.add(n.removeType === 'OBJECT_TRIGGER' ? 'drop-trigger' : n.removeType === 'OBJECT_RULE' ? 'create-rule' : 'drop-policy', table, { node: n });
           break;
         }
         default:
           break;
       }
     }
+  }
+
+  /** DROP TABLE of a table with foreign keys: one effect per referenced table (its triggers go). Returns whether there were any. */
+  private foreignKeyDrops(table: RelationRef, n: any): boolean {
+    const rel = this.ctx.model.relations.get(table.key);
+    const fks = [...(rel?.constraints.values() ?? [])].filter((c) => c.kind === 'foreign-key' && c.references && c.references !== table.key);
+    for (const fk of fks) {
+      const referenced = this.relationByKey(fk.references!);
+      this.add('drop-table-with-foreign-keys', table, { node: n, targets: { 'referenced-table': referenced }, referenced });
+    }
+    return fks.length > 0;
+  }
+
+  private grant(n: any): void {
+    if (n.objtype !== 'OBJECT_TABLE' && n.objtype !== 'OBJECT_SEQUENCE') {
+      this.add('grant-object', null, { node: n });
+      return;
+    }
+    if (n.targtype === 'ACL_TARGET_ALL_IN_SCHEMA') {
+      for (const s of n.objects ?? []) {
+        const schema = stringValue(s);
+        const kind = n.objtype === 'OBJECT_SEQUENCE' ? 'sequence' : null;
+        const rels = [...this.ctx.model.relations.values()].filter((r) => r.schema === schema && (kind ? r.kind === kind : r.kind !== 'sequence'));
+        const scope: RelationRef = { key: `grant:${schema}`, display: `every ${kind ?? 'table'} in schema ${schema}`, known: false, createdInFile: false, preExisting: true };
+        this.add('grant-table', scope, { node: n, targets: { table: rels.length ? rels.map((r) => this.relationByKey(r.key)) : scope } });
+      }
+      return;
+    }
+    for (const o of n.objects ?? []) if (o?.RangeVar) this.add('grant-table', this.relation(qnameFromRangeVar(o.RangeVar)), { node: n });
+  }
+
+  /** Tables (and materialized views) with a column of the domain, or of a domain over it. */
+  private domainTables(domainKey: string): RelationRef[] {
+    const model = this.ctx.model;
+    const keys = new Set([domainKey]);
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const d of model.domains.values()) {
+        const base = model.resolveKey({ schema: d.base.schema, name: d.base.name }, (k) => model.domains.has(k));
+        if (keys.has(base) && !keys.has(d.key)) {
+          keys.add(d.key);
+          grew = true;
+        }
+      }
+    }
+    const out: RelationRef[] = [];
+    for (const rel of model.relations.values()) {
+      if (rel.kind === 'view' || rel.kind === 'partitioned-table') continue;
+      const uses = [...rel.columns.values()].some((c) => !c.type.array && keys.has(model.resolveKey({ schema: c.type.schema, name: c.type.name }, (k) => model.domains.has(k))));
+      if (uses) out.push(this.relationByKey(rel.key));
+    }
+    return out;
+  }
+
+  private alterDomain(n: any): void {
+    const model = this.ctx.model;
+    const key = model.resolveKey(qnameFromList(n.typeName ?? []), (k) => model.domains.has(k));
+    const con = n.def?.Constraint;
+    let id: string;
+    if (n.subtype === 'C' && con) id = con.skip_validation ? 'alter-domain-add-constraint-not-valid' : con.contype === 'CONSTR_NOTNULL' ? 'alter-domain-set-not-null' : 'alter-domain-add-constraint';
+    else if (n.subtype === 'V') id = 'alter-domain-validate-constraint';
+    else if (n.subtype === 'O') id = 'alter-domain-set-not-null';
+    else id = 'alter-domain-other';
+    const fact = lockFact(id, this.ctx.pgVersion);
+    if (!fact.scan) {
+      this.add(id, null, { node: n, constraint: con?.conname ?? n.name ?? null });
+      return;
+    }
+    // One effect per table the validation scans (each is its own work); none known: one effect, no table.
+    const tables = this.domainTables(key);
+    if (tables.length === 0) this.add(id, null, { node: n, constraint: con?.conname ?? n.name ?? null });
+    for (const t of tables) this.add(id, t, { node: n, constraint: con?.conname ?? n.name ?? null, targets: { 'using-table': t } });
   }
 
   /** An index the history does not know: its table is unknown too; name the index. */
@@ -328,8 +492,21 @@ class Classifier {
       case 'OBJECT_FOREIGN_TABLE':
         this.add('rename-table', this.relation(qnameFromRangeVar(n.relation)), { node: n });
         return;
-      case 'OBJECT_TABCONSTRAINT':
-        this.add('rename-constraint', this.relation(qnameFromRangeVar(n.relation)), { node: n, constraint: n.subname ?? null });
+      case 'OBJECT_TABCONSTRAINT': {
+        const table = this.relation(qnameFromRangeVar(n.relation));
+        const con = this.ctx.model.relations.get(table.key)?.constraints.get(n.subname);
+        const indexBacked = con?.kind === 'primary-key' || con?.kind === 'unique' || con?.kind === 'exclude';
+        this.add(indexBacked ? 'rename-constraint-index' : 'rename-constraint', table, { node: n, constraint: n.subname ?? null });
+        return;
+      }
+      case 'OBJECT_TRIGGER':
+        if (n.relation) this.add('alter-trigger-rename', this.relation(qnameFromRangeVar(n.relation)), { node: n });
+        return;
+      case 'OBJECT_POLICY':
+        if (n.relation) this.add('alter-policy', this.relation(qnameFromRangeVar(n.relation)), { node: n });
+        return;
+      case 'OBJECT_DOMCONSTRAINT':
+        this.add('alter-domain-other', null, { node: n });
         return;
       case 'OBJECT_INDEX': {
         const q = qnameFromRangeVar(n.relation);
@@ -352,8 +529,17 @@ class Classifier {
         const cmd = c?.AlterTableCmd;
         if (!cmd) continue;
         if (cmd.subtype === 'AT_SetTableSpace') this.add('alter-index-set-tablespace', owner, { node: cmd });
-        else if (cmd.subtype === 'AT_AttachPartition') continue;
-        else this.add('alter-index-set', owner, { node: cmd });
+        else if (cmd.subtype === 'AT_AttachPartition') {
+          const q = qnameFromRangeVar(cmd.def?.PartitionCmd?.name);
+          const child = this.ctx.model.index(q);
+          // The lock is on the partition's index; planning any query on the partition waits for it.
+          const partition = child ? { ...this.relationByKey(child.table), display: `${child.table} (its index ${child.name})` } : this.unknownTableOfIndex(q);
+          this.add('alter-index-attach-partition', owner, { node: cmd, targets: { 'partition-index': partition } });
+        } else {
+          const params: string[] = (cmd.def?.List?.items ?? []).map((d: any) => String(d?.DefElem?.defname ?? '').toLowerCase());
+          const exclusive = (cmd.subtype === 'AT_SetRelOptions' || cmd.subtype === 'AT_ResetRelOptions') && params.some((p) => EXCLUSIVE_INDEX_PARAMS.has(p));
+          this.add(exclusive ? 'alter-index-set-exclusive' : 'alter-index-set', owner, { node: cmd });
+        }
       }
       return;
     }
@@ -413,9 +599,20 @@ class Classifier {
           this.add('set-column-options', table, { node: cmd, column });
           break;
         case 'AT_SetStorage':
-        case 'AT_SetCompression':
           this.add('set-storage', table, { node: cmd, column });
           break;
+        case 'AT_SetCompression':
+          this.add('set-compression', table, { node: cmd, column });
+          break;
+        case 'AT_AlterConstraint': {
+          const alter = cmd.def?.ATAlterConstraint ?? cmd.def?.Constraint;
+          const name: string | null = alter?.conname ?? null;
+          const con = name ? rel?.constraints.get(name) : undefined;
+          const referenced = con?.kind === 'foreign-key' && con.references && con.references !== table.key ? this.relationByKey(con.references) : null;
+          const id = alter?.alterEnforceability ? (alter.is_enforced ? 'alter-constraint-enforced' : 'alter-constraint-not-enforced') : 'alter-constraint';
+          this.add(id, table, { node: cmd, constraint: name, targets: { 'referenced-table': referenced }, referenced });
+          break;
+        }
         case 'AT_AddIdentity':
         case 'AT_SetIdentity':
         case 'AT_DropIdentity':
@@ -490,23 +687,30 @@ class Classifier {
           break;
         case 'AT_EnableRowSecurity':
         case 'AT_DisableRowSecurity':
-        case 'AT_ForceRowSecurity':
-        case 'AT_NoForceRowSecurity':
           this.add('row-security', table, { node: cmd });
           break;
+        case 'AT_ForceRowSecurity':
+        case 'AT_NoForceRowSecurity':
+          this.add('row-security-force', table, { node: cmd });
+          break;
         case 'AT_ReplicaIdentity':
-          this.add('replica-identity', table, { node: cmd });
+          this.add(cmd.def?.ReplicaIdentityStmt?.identity_type === 'i' ? 'replica-identity-index' : 'replica-identity', table, { node: cmd });
           break;
         case 'AT_AddInherit':
-        case 'AT_DropInherit':
-          this.add('inherit', table, { node: cmd });
+        case 'AT_DropInherit': {
+          const parent = cmd.def?.RangeVar ? this.relation(qnameFromRangeVar(cmd.def.RangeVar)) : null;
+          this.add(cmd.subtype === 'AT_AddInherit' ? 'inherit' : 'no-inherit', table, { node: cmd, targets: { parent } });
           break;
+        }
         case 'AT_ChangeOwner':
           this.add('owner-to', table, { node: cmd });
           break;
         case 'AT_AttachPartition': {
           const partition = this.relation(qnameFromRangeVar(cmd.def?.PartitionCmd?.name));
           this.add('attach-partition', table, { node: cmd, targets: { parent: table, partition } });
+          // The parent's DEFAULT partition is scanned for rows the new partition would hold.
+          const def = cmd.def?.PartitionCmd?.bound?.is_default ? null : this.defaultPartition(table.key);
+          if (def && def.key !== partition.key) this.add('attach-partition-default', def, { node: cmd, targets: { 'default-partition': def } });
           break;
         }
         case 'AT_DetachPartition': {

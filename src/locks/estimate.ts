@@ -67,7 +67,6 @@ export const FACT_WORK: Readonly<Record<string, readonly WorkKind[]>> = {
   'add-column-serial': ['rewrite'],
   'add-column-identity': ['rewrite'],
   'add-column-generated-stored': ['rewrite'],
-  'add-column-not-null': ['scan'], // fails at the first row of a non-empty table: the scan is the worst case
   'add-column-check': ['scan'],
   'add-column-references-default': ['fk-validation'],
   // column changes
@@ -89,9 +88,15 @@ export const FACT_WORK: Readonly<Record<string, readonly WorkKind[]>> = {
   'set-logged': ['rewrite'],
   'set-tablespace': ['copy'],
   'set-access-method': ['rewrite'],
+  'alter-constraint-enforced': ['fk-validation'], // PostgreSQL 18+
+  // domains: one effect per table with a column of the domain, each scanned
+  'alter-domain-add-constraint': ['scan'],
+  'alter-domain-validate-constraint': ['scan'],
+  'alter-domain-set-not-null': ['scan'],
   // partitions: the size to pass is the partition's (attach) or the default partition's
   'attach-partition': ['scan'],
   'attach-partition-default': ['scan'],
+  'create-partition-of-default': ['scan'],
   // maintenance
   'vacuum-full': ['rewrite'],
   cluster: ['rewrite'], // plus a sort of the heap in index order, not modelled: a lower bound
@@ -104,9 +109,11 @@ export const FACT_WORK: Readonly<Record<string, readonly WorkKind[]>> = {
 export const NOT_ESTIMATED: Readonly<Record<string, string>> = {
   'refresh-materialized-view': "runs the view's query, whose cost depends on the tables it reads",
   'refresh-materialized-view-concurrently': "runs the view's query and diffs it against the current contents",
+  'refresh-materialized-view-with-no-data': 'the view gets new, empty storage: nothing is read or written',
+  'create-materialized-view': "runs the view's query, whose cost depends on the tables it reads",
   'insert-select': 'the cost is that of its SELECT, not of the target table',
+  'add-column-not-null': 'fails at the first row of a non-empty table; on an empty one the check reads nothing',
   vacuum: 'its work is the dead rows and the pages not yet all-visible, not the table size (nothing on a clean table, several passes over heap and indexes after a mass UPDATE)',
-  analyze: 'reads a fixed-size sample (300 x default_statistics_target rows and pages), not the whole table',
 };
 
 /**

@@ -139,6 +139,13 @@ export interface RelationModel {
   /** Views and materialized views: keys of the relations their query reads. */
   dependsOn: string[];
   /**
+   * Views and materialized views a replayed CREATE [OR REPLACE] VIEW / MATERIALIZED VIEW made:
+   * their output column names as PostgreSQL derives them (aliases, column names, function
+   * names), in order; absent when some name cannot be told. Names only: the catalog's
+   * `columns` (live, snapshot) are the fuller fact. Replaced, never mutated in place.
+   */
+  outputColumns?: readonly string[];
+  /**
    * Exists, but no source defined it: columns, constraints and indexes hold only what
    * the linted files did to it. A column missing here is unknown, not absent.
    */
@@ -146,6 +153,24 @@ export interface RelationModel {
   size: RelationSize | null;
   /** Sequences made for a serial or identity column (or OWNED BY): dropped with that column's table. */
   ownedBy?: { table: string; column: string } | null;
+  /**
+   * Row-level security policies by name, from replayed CREATE / ALTER / DROP POLICY. Absent:
+   * unknown (the live and snapshot sources do not read them); a table a replayed CREATE TABLE
+   * made starts with none. Replaced, never mutated in place (models share it after a clone).
+   */
+  policies?: ReadonlyMap<string, PolicyModel>;
+  /** ENABLE / FORCE ROW LEVEL SECURITY, from replayed statements; absent: unknown. */
+  rowSecurity?: { enabled: boolean; forced: boolean };
+  origin: Origin | null;
+}
+
+export interface PolicyModel {
+  name: string;
+  /** ALL, SELECT, INSERT, UPDATE or DELETE, lower case. */
+  command: string;
+  /** Role names as written, `public` for PUBLIC. */
+  roles: string[];
+  permissive: boolean;
   origin: Origin | null;
 }
 
@@ -188,6 +213,13 @@ export class SchemaModel {
   readonly domains = new Map<string, DomainModel>();
   /** User-defined functions by (unqualified) name, for DEFAULT volatility. */
   readonly functions = new Map<string, Volatility>();
+  /**
+   * Where replayed migration files created a function (by the same unqualified name) or a
+   * schema, so a rule can tell an object made in the linted file from one that existed; a
+   * name missing here existed before (or came from another source).
+   */
+  readonly functionOrigins = new Map<string, Origin>();
+  readonly schemaOrigins = new Map<string, Origin>();
   searchPath: string[] = ['public'];
 
   /** The key a (possibly unqualified) name resolves to: an existing object first, else the creation schema. */

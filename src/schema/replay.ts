@@ -4,6 +4,7 @@
  */
 import {
   columnRefs,
+  formatQName,
   isNotNullTestColumn,
   rangeVars,
   qnameFromList,
@@ -22,6 +23,7 @@ import {
   type DomainConstraint,
   type IndexModel,
   type Origin,
+  type PolicyModel,
   type RelationModel,
   type SchemaModel,
 } from './model.js';
@@ -30,7 +32,10 @@ export function replayStatement(model: SchemaModel, stmt: ParsedStatement, origi
   const n = stmt.node;
   switch (stmt.kind) {
     case 'CreateSchemaStmt':
-      if (n.schemaname) model.schemas.add(n.schemaname);
+      if (n.schemaname && !(n.if_not_exists && model.schemas.has(n.schemaname))) {
+        model.schemas.add(n.schemaname);
+        model.schemaOrigins.set(n.schemaname, origin);
+      }
       for (const el of n.schemaElts ?? []) {
         const kind = Object.keys(el)[0];
         if (kind) replayStatement(model, { ...stmt, kind, node: el[kind] }, origin);
@@ -47,17 +52,29 @@ export function replayStatement(model: SchemaModel, stmt: ParsedStatement, origi
       const rel = model.newRelation(key, kind, origin);
       for (const c of n.into?.colNames ?? []) addColumn(rel, plainColumn(stringValue(c), origin));
       rel.dependsOn = queryDependencies(model, n.query);
+      setOutputColumns(rel, outputColumns(model, n.query), (n.into?.colNames ?? []).map(stringValue));
       return;
     }
     case 'ViewStmt': {
       const key = model.resolveKey(qnameFromRangeVar(n.view));
       const existing = model.relations.get(key);
-      // CREATE OR REPLACE VIEW keeps the view and changes what it reads.
+      // CREATE OR REPLACE VIEW keeps the view and changes what it reads (and may add columns at the end).
       if (existing) {
-        if (n.replace) existing.dependsOn = queryDependencies(model, n.query);
+        if (n.replace) {
+          const names = outputColumns(model, n.query);
+          const aliases: string[] = (n.aliases ?? []).map(stringValue);
+          const next = names ? names.map((c, i) => aliases[i] ?? c) : null;
+          const before = existing.columns.size > 0 && !existing.placeholder ? [...existing.columns.keys()] : existing.outputColumns;
+          // PostgreSQL refuses a replacement that drops, renames or reorders columns: the view stays as it was.
+          if (next && before && before.some((c, i) => next[i] !== c)) return;
+          existing.dependsOn = queryDependencies(model, n.query);
+          setOutputColumns(existing, names, aliases);
+        }
         return;
       }
-      model.newRelation(key, 'view', origin).dependsOn = queryDependencies(model, n.query);
+      const view = model.newRelation(key, 'view', origin);
+      view.dependsOn = queryDependencies(model, n.query);
+      setOutputColumns(view, outputColumns(model, n.query), (n.aliases ?? []).map(stringValue));
       return;
     }
     case 'CreateSeqStmt': {
@@ -89,6 +106,26 @@ export function replayStatement(model: SchemaModel, stmt: ParsedStatement, origi
       return rename(model, n, origin);
     case 'DropStmt':
       return drop(model, n);
+    case 'CreatePolicyStmt': {
+      const rel = n.table ? model.touch(qnameFromRangeVar(n.table), origin.file) : undefined;
+      if (!rel || !n.policy_name) return;
+      const policy: PolicyModel = {
+        name: String(n.policy_name),
+        command: String(n.cmd_name ?? 'all').toLowerCase(),
+        roles: policyRoles(n.roles),
+        permissive: n.permissive !== false,
+        origin,
+      };
+      rel.policies = new Map(rel.policies ?? []).set(policy.name, policy);
+      return;
+    }
+    case 'AlterPolicyStmt': {
+      const rel = n.table ? model.relation(qnameFromRangeVar(n.table)) : undefined;
+      const old = rel?.policies?.get(String(n.policy_name));
+      if (!rel || !old || !n.roles) return;
+      rel.policies = new Map(rel.policies).set(old.name, { ...old, roles: policyRoles(n.roles) });
+      return;
+    }
     case 'CreateEnumStmt': {
       const q = qnameFromList(n.typeName);
       const key = model.resolveKey(q, (k) => model.enums.has(k));
@@ -150,6 +187,7 @@ export function replayStatement(model: SchemaModel, stmt: ParsedStatement, origi
     }
     case 'CreateFunctionStmt': {
       const name = qnameFromList(n.funcname).name.toLowerCase();
+      if (!(n.replace && model.functions.has(name))) model.functionOrigins.set(name, origin);
       let vol: Volatility = 'volatile';
       for (const o of n.options ?? []) {
         const d = o?.DefElem;
@@ -202,6 +240,9 @@ function createTable(model: SchemaModel, n: any, origin: Origin, kind?: 'foreign
   }
   const rel = model.newRelation(key, kind ?? (n.partspec ? 'partitioned-table' : 'table'), origin);
   rel.unlogged = n.relation?.relpersistence === 'u';
+  // A table this statement makes has no policies and row security off: both are known.
+  rel.policies = new Map();
+  rel.rowSecurity = { enabled: false, forced: false };
   if (n.partspec) {
     rel.partitionKey = (n.partspec.partParams ?? [])
       .map((p: any) => p?.PartitionElem?.name)
@@ -580,6 +621,17 @@ function alterTableCmd(model: SchemaModel, rel: RelationModel, cmd: any, origin:
         }
       }
       break;
+    case 'AT_EnableRowSecurity':
+    case 'AT_DisableRowSecurity':
+    case 'AT_ForceRowSecurity':
+    case 'AT_NoForceRowSecurity': {
+      const was = rel.rowSecurity ?? { enabled: false, forced: false };
+      rel.rowSecurity = {
+        enabled: cmd.subtype === 'AT_EnableRowSecurity' ? true : cmd.subtype === 'AT_DisableRowSecurity' ? false : was.enabled,
+        forced: cmd.subtype === 'AT_ForceRowSecurity' ? true : cmd.subtype === 'AT_NoForceRowSecurity' ? false : was.forced,
+      };
+      break;
+    }
     case 'AT_SetLogged':
       rel.unlogged = false;
       break;
@@ -795,6 +847,15 @@ function rename(model: SchemaModel, n: any, origin: Origin): void {
       }
       return;
     }
+    case 'OBJECT_POLICY': {
+      const rel = model.relation(qnameFromRangeVar(n.relation));
+      const old = rel?.policies?.get(n.subname);
+      if (!rel || !old) return;
+      const next = new Map(rel.policies);
+      next.delete(old.name);
+      rel.policies = next.set(newName, { ...old, name: newName });
+      return;
+    }
     case 'OBJECT_TABCONSTRAINT': {
       const rel = renamed(model, n, origin);
       const con = rel?.constraints.get(n.subname);
@@ -848,41 +909,192 @@ function moveRelation(model: SchemaModel, rel: RelationModel, newKey: string): v
   }
 }
 
-function drop(model: SchemaModel, n: any): void {
+/**
+ * What a DROP statement removes, as far as the model knows: the objects it names and, with
+ * CASCADE, what depends on them (PostgreSQL's dependency walk, over the dependencies the
+ * model records). `unknown` says what the model cannot see, in words, for messages.
+ */
+export interface DropReach {
+  cascade: boolean;
+  /** The objects the statement names that the model knows (relation, enum or domain keys; function or schema names). */
+  named: string[];
+  /** Named objects the model does not know (no source defined them). */
+  unnamed: string[];
+  /** Every relation dropped: the named ones, their partitions and owned sequences, the contents of a schema and (CASCADE) the views over them. */
+  relations: string[];
+  /** Enums and domains dropped (a schema's, or named). */
+  types: string[];
+  /** Columns dropped because their type goes (CASCADE), `table.column`. */
+  columns: Array<{ table: string; column: string; type: string }>;
+  /** Foreign keys dropped from tables that stay, because the table they reference goes (CASCADE). */
+  foreignKeys: Array<{ table: string; name: string; references: string }>;
+  /** Tables that stay but lose something (a column, a foreign key, a default): locked too. */
+  altered: string[];
+  /** Dependencies the model does not record, for the message ("column defaults that call it"). */
+  unknown: string[];
+}
+
+const RELATION_DROPS = new Set(['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_FOREIGN_TABLE', 'OBJECT_SEQUENCE']);
+const FUNCTION_DROPS = new Set(['OBJECT_FUNCTION', 'OBJECT_PROCEDURE', 'OBJECT_ROUTINE', 'OBJECT_AGGREGATE']);
+
+/** The enum or domain key a type name resolves to, if the model knows it. */
+function typeKey(model: SchemaModel, q: QName): string | null {
+  const key = model.resolveKey(q, (k) => model.enums.has(k) || model.domains.has(k));
+  return model.enums.has(key) || model.domains.has(key) ? key : null;
+}
+
+export function dropReach(model: SchemaModel, n: any): DropReach {
+  const cascade = n.behavior === 'DROP_CASCADE';
+  const r: DropReach = { cascade, named: [], unnamed: [], relations: [], types: [], columns: [], foreignKeys: [], altered: [], unknown: [] };
+  const rels = new Set<string>();
+  const types = new Set<string>();
+  const unknown = new Set<string>();
+  const addRelation = (key: string) => {
+    if (rels.has(key) || !model.relations.has(key)) return;
+    rels.add(key);
+    const rel = model.relations.get(key)!;
+    for (const p of rel.partitions) addRelation(p);
+    for (const other of model.relations.values()) if (other.ownedBy?.table === key) addRelation(other.key);
+    if (rel.placeholder) unknown.add(`what depends on ${key} (no source defined it)`);
+  };
   for (const obj of n.objects ?? []) {
-    switch (n.removeType) {
-      case 'OBJECT_TABLE':
-      case 'OBJECT_VIEW':
-      case 'OBJECT_MATVIEW':
-      case 'OBJECT_FOREIGN_TABLE':
-      case 'OBJECT_SEQUENCE': {
-        const q: QName = qnameFromList(obj?.List?.items ?? []);
-        const rel = model.relation(q);
-        if (rel) model.dropRelation(rel.key);
-        break;
+    const type = n.removeType;
+    if (RELATION_DROPS.has(type)) {
+      const rel = model.relation(qnameFromList(obj?.List?.items ?? []));
+      if (rel) {
+        r.named.push(rel.key);
+        addRelation(rel.key);
+      } else r.unnamed.push(formatQName(qnameFromList(obj?.List?.items ?? [])));
+      if (type === 'OBJECT_SEQUENCE' && cascade) unknown.add('column defaults that call nextval() on it (the model does not record default expressions)');
+    } else if (type === 'OBJECT_TYPE' || type === 'OBJECT_DOMAIN') {
+      const q = qnameFromList(obj?.TypeName?.names ?? obj?.List?.items ?? []);
+      const key = typeKey(model, q);
+      if (key) {
+        r.named.push(key);
+        types.add(key);
+      } else r.unnamed.push(formatQName(q));
+    } else if (type === 'OBJECT_SCHEMA') {
+      const schema = stringValue(obj);
+      if (!model.schemas.has(schema)) {
+        r.unnamed.push(schema);
+        continue;
       }
-      case 'OBJECT_INDEX': {
-        const ix = model.index(qnameFromList(obj?.List?.items ?? []));
-        if (ix) {
-          model.indexes.delete(ix.key);
-          model.relations.get(ix.table)?.indexes.delete(ix.key);
+      r.named.push(schema);
+      for (const rel of model.relations.values()) if (rel.schema === schema) addRelation(rel.key);
+      for (const k of [...model.enums.keys(), ...model.domains.keys()]) if (k.startsWith(`${schema}.`)) types.add(k);
+      unknown.add(`the functions and procedures in ${schema} (the model knows functions by name only) and what uses them`);
+    } else if (FUNCTION_DROPS.has(type)) {
+      const name = qnameFromList(obj?.ObjectWithArgs?.objname ?? []).name.toLowerCase();
+      if (model.functions.has(name)) r.named.push(name);
+      else r.unnamed.push(name);
+      if (cascade) unknown.add('the column defaults, triggers, views, indexes and constraints that call it (the model does not record them)');
+    }
+  }
+  if (cascade) {
+    // Domains over a dropped type go too, and so does every column of a dropped type.
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const d of model.domains.values()) {
+        const base = typeKey(model, { schema: d.base.schema, name: d.base.name });
+        if (base && types.has(base) && !types.has(d.key)) {
+          types.add(d.key);
+          grew = true;
         }
-        break;
       }
-      case 'OBJECT_TYPE': {
-        const items = obj?.TypeName?.names ?? obj?.List?.items ?? [];
-        const q = qnameFromList(items);
-        model.enums.delete(model.resolveKey(q, (k) => model.enums.has(k)));
-        break;
+    }
+    if (types.size > 0) {
+      for (const rel of model.relations.values()) {
+        if (rels.has(rel.key) || rel.kind === 'view') continue;
+        for (const c of rel.columns.values()) {
+          const k = typeKey(model, { schema: c.type.schema, name: c.type.name });
+          if (k && types.has(k)) r.columns.push({ table: rel.key, column: c.name, type: k });
+        }
       }
-      case 'OBJECT_SCHEMA': {
-        const s = stringValue(obj);
-        model.schemas.delete(s);
-        for (const rel of [...model.relations.values()]) if (rel.schema === s) model.dropRelation(rel.key);
-        break;
+      if (r.columns.length) unknown.add('the views that read those columns');
+    }
+    // Views over anything dropped, transitively.
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const v of model.relations.values()) {
+        if (rels.has(v.key) || !v.dependsOn.some((d) => rels.has(d))) continue;
+        addRelation(v.key);
+        grew = true;
       }
-      default:
-        break;
+    }
+    for (const rel of model.relations.values()) {
+      if (rels.has(rel.key)) continue;
+      for (const c of rel.constraints.values()) {
+        if (c.kind === 'foreign-key' && c.references && rels.has(c.references)) r.foreignKeys.push({ table: rel.key, name: c.name, references: c.references });
+      }
+    }
+    // DROP SEQUENCE ... CASCADE removes the owning column's default (the only use the model records).
+    if (n.removeType === 'OBJECT_SEQUENCE') {
+      for (const k of r.named) {
+        const owner = model.relations.get(k)?.ownedBy?.table;
+        if (owner && !rels.has(owner)) r.altered.push(owner);
+      }
+    }
+  }
+  r.relations = [...rels];
+  r.types = [...types];
+  const altered = new Set([...r.altered, ...r.columns.map((c) => c.table), ...r.foreignKeys.map((f) => f.table)]);
+  r.altered = [...altered].filter((k) => !rels.has(k)).sort();
+  r.unknown = [...unknown];
+  return r;
+}
+
+function drop(model: SchemaModel, n: any): void {
+  if (n.removeType === 'OBJECT_INDEX') {
+    for (const obj of n.objects ?? []) {
+      const ix = model.index(qnameFromList(obj?.List?.items ?? []));
+      if (ix) {
+        model.indexes.delete(ix.key);
+        model.relations.get(ix.table)?.indexes.delete(ix.key);
+      }
+    }
+    return;
+  }
+  if (n.removeType === 'OBJECT_POLICY') {
+    for (const obj of n.objects ?? []) {
+      const items = obj?.List?.items ?? [];
+      const rel = model.relation(qnameFromList(items.slice(0, -1)));
+      const name = stringValue(items[items.length - 1]);
+      if (!rel?.policies?.has(name)) continue;
+      const next = new Map(rel.policies);
+      next.delete(name);
+      rel.policies = next;
+    }
+    return;
+  }
+  const reach = dropReach(model, n);
+  for (const fk of reach.foreignKeys) model.relations.get(fk.table)?.constraints.delete(fk.name);
+  for (const c of reach.columns) {
+    const rel = model.relations.get(c.table);
+    if (!rel) continue;
+    rel.columns.delete(c.column);
+    for (const [k, con] of rel.constraints) if (con.columns.includes(c.column)) rel.constraints.delete(k);
+    for (const ix of [...rel.indexes]) {
+      if (model.indexes.get(ix)?.columns.includes(c.column)) {
+        model.indexes.delete(ix);
+        rel.indexes.delete(ix);
+      }
+    }
+  }
+  for (const key of reach.relations) model.dropRelation(key);
+  for (const key of reach.types) {
+    model.enums.delete(key);
+    model.domains.delete(key);
+  }
+  if (n.removeType === 'OBJECT_SCHEMA') {
+    for (const s of reach.named) {
+      model.schemas.delete(s);
+      model.schemaOrigins.delete(s);
+    }
+  }
+  if (FUNCTION_DROPS.has(n.removeType)) {
+    for (const f of reach.named) {
+      model.functions.delete(f);
+      model.functionOrigins.delete(f);
     }
   }
 }
@@ -973,6 +1185,93 @@ function alterIndex(model: SchemaModel, n: any): void {
 }
 
 const SERIAL_TYPES: Record<string, string> = { serial: 'int4', bigserial: 'int8', smallserial: 'int2' };
+
+/** CREATE / ALTER POLICY ... TO roles: names as written, `public` for PUBLIC (the default). */
+function policyRoles(roles: any[] | undefined): string[] {
+  const out = (roles ?? []).map((r: any) => {
+    const spec = r?.RoleSpec;
+    if (!spec || spec.roletype === 'ROLESPEC_PUBLIC') return 'public';
+    if (spec.roletype === 'ROLESPEC_CSTRING') return String(spec.rolename);
+    return String(spec.roletype).replace('ROLESPEC_', '').toLowerCase();
+  });
+  return out.length ? out : ['public'];
+}
+
+/** A view's output column names: its column list over the query's names; unknown (absent) when a name cannot be told. */
+function setOutputColumns(rel: RelationModel, names: string[] | null, aliases: string[]): void {
+  if (names) rel.outputColumns = names.map((c, i) => aliases[i] ?? c);
+  else delete rel.outputColumns;
+}
+
+/**
+ * The output column names of a query the way PostgreSQL names them (FigureColname): an alias,
+ * a column reference's last name, a function's name, a cast's argument (else its type); `*`
+ * expanded from a relation the model knows. Null when one cannot be told for sure.
+ */
+export function outputColumns(model: SchemaModel, query: any): string[] | null {
+  let sel = query?.SelectStmt;
+  while (sel && sel.op && sel.op !== 'SETOP_NONE') sel = sel.larg;
+  if (!sel || sel.valuesLists) return null;
+  const from: any[] = sel.fromClause ?? [];
+  const out: string[] = [];
+  for (const t of sel.targetList ?? []) {
+    const rt = t?.ResTarget;
+    if (!rt) return null;
+    if (rt.name) {
+      out.push(String(rt.name));
+      continue;
+    }
+    const star = rt.val?.ColumnRef?.fields?.some((f: any) => f?.A_Star !== undefined);
+    if (star) {
+      const fields = rt.val.ColumnRef.fields;
+      const qual = fields.length > 1 ? fields.slice(0, -1).map(stringValue) : null;
+      // `t.*` names one relation of the FROM list (joins included); a bare `*` only a single, unjoined one.
+      const rvs = fromRangeVars(from);
+      const source = qual ? rvs.find((rv) => (rv.alias?.aliasname ?? rv.relname) === qual[qual.length - 1]) : from.length === 1 && from[0]?.RangeVar ? from[0].RangeVar : undefined;
+      const rel = source ? model.relation(qnameFromRangeVar(source)) : undefined;
+      if (!rel || rel.placeholder || rel.columns.size === 0) return null;
+      out.push(...rel.columns.keys());
+      continue;
+    }
+    const name = figureColname(rt.val);
+    if (name === null) return null;
+    out.push(name);
+  }
+  return out;
+}
+
+/** The RangeVars of a FROM list, through joins (not into subqueries). */
+function fromRangeVars(from: any[]): any[] {
+  const out: any[] = [];
+  const visit = (n: any) => {
+    if (n?.RangeVar) out.push(n.RangeVar);
+    else if (n?.JoinExpr) {
+      visit(n.JoinExpr.larg);
+      visit(n.JoinExpr.rarg);
+    }
+  };
+  for (const f of from) visit(f);
+  return out;
+}
+
+function figureColname(e: any): string | null {
+  if (e?.ColumnRef) {
+    const last = e.ColumnRef.fields?.[e.ColumnRef.fields.length - 1];
+    return last?.String ? stringValue(last) : null;
+  }
+  if (e?.FuncCall) return qnameFromList(e.FuncCall.funcname ?? []).name || null;
+  if (e?.TypeCast) {
+    const inner = figureColname(e.TypeCast.arg);
+    if (inner !== null && inner !== '?column?') return inner;
+    const names: string[] = (e.TypeCast.typeName?.names ?? []).map(stringValue);
+    return names[names.length - 1] ?? null;
+  }
+  if (e?.A_Expr) return e.A_Expr.kind === 'AEXPR_NULLIF' ? 'nullif' : '?column?';
+  if (e?.A_Const || e?.BoolExpr || e?.NullTest) return '?column?';
+  if (e?.CaseExpr) return 'case';
+  if (e?.CoalesceExpr) return 'coalesce';
+  return null;
+}
 
 /**
  * The sequence of a serial or identity column: the name given (identity's SEQUENCE NAME),

@@ -13,6 +13,8 @@ export function scanTarget(fact: Pick<LockFact, 'id' | 'variants'>): ScanTarget 
   if (fact.id.startsWith('refresh-materialized-view')) return 'query';
   const targets = new Set(fact.variants.flatMap((v) => v.locks.map((l) => l.target)));
   if (targets.has('default-partition')) return 'default-partition';
+  // ALTER DOMAIN checks the columns of the domain in every table that uses it.
+  if (targets.has('using-table')) return 'using-table';
   if (targets.has('partition')) return 'partition';
   return 'table';
 }
@@ -25,6 +27,9 @@ const WORDS: Record<ScanTarget, string> = {
   partition: 'the partition',
   'default-partition': 'the default partition',
   query: "the view's query",
+  'partition-index': "the partition's index",
+  'using-table': 'each table with a column of the domain',
+  dependent: 'what the cascade reaches',
 };
 
 /** How docs/locks.md says what is read: "the partition", "the table; the referenced table in full or by key". */

@@ -91,3 +91,160 @@ describe('classification', () => {
     expect(e.effects[0]!.table!.preExisting).toBe(false);
   });
 });
+
+describe('classification of the statement families', () => {
+  const H = `
+CREATE TABLE p (id int PRIMARY KEY);
+CREATE TABLE t (id int PRIMARY KEY, a int REFERENCES p (id), b text);
+CREATE INDEX t_b_idx ON t (b);
+CREATE TABLE pt (id int, a int) PARTITION BY RANGE (id);
+CREATE TABLE pt_1 PARTITION OF pt FOR VALUES FROM (0) TO (100);
+CREATE INDEX pt_a_idx ON ONLY pt (a);
+CREATE INDEX pt_1_a_idx ON pt_1 (a);
+CREATE SCHEMA archive;
+CREATE TABLE archive.a (id int PRIMARY KEY);
+CREATE TABLE archive.b (id int, a_id int REFERENCES archive.a (id));
+CREATE VIEW archive.v AS SELECT id FROM archive.a;
+CREATE VIEW report AS SELECT v.id FROM archive.v v;
+CREATE TABLE keeps (id int, a_id int REFERENCES archive.a (id));
+CREATE TYPE mood AS ENUM ('ok', 'sad');
+ALTER TABLE t ADD COLUMN m mood;
+CREATE DOMAIN posint AS int;
+ALTER TABLE t ADD COLUMN d posint;
+CREATE TABLE t2 (id int, d posint);
+`;
+  const ids = (sql: string, v = 15) => effectsOf(H, sql, v).effects.map((e) => e.fact.id);
+  const locks = (sql: string, v = 15) => effectsOf(H, sql, v).locks.map((l) => `${l.relation.key}=${l.mode}`).sort();
+
+  it('CREATE INDEX ... ON ONLY on a partitioned table is its own, catalog-only fact', () => {
+    expect(ids('CREATE INDEX pt_b_idx ON ONLY pt (a)')).toEqual(['create-index-on-only']);
+    expect(lockFact('create-index-on-only', 18)).toMatchObject({ scan: false, rewrite: false });
+    // Without ONLY it builds an index on every partition; on a table the model does not know, ONLY proves nothing.
+    expect(ids('CREATE INDEX pt_b_idx ON pt (a)')).toEqual(['create-index']);
+    expect(ids('CREATE INDEX x_idx ON ONLY unknown_table (a)')).toEqual(['create-index']);
+    expect(ids('CREATE INDEX t_a_idx ON ONLY t (a)')).toEqual(['create-index']);
+  });
+  it('ALTER INDEX ... ATTACH PARTITION locks both indexes', () => {
+    const e = effectsOf(H, 'ALTER INDEX pt_a_idx ATTACH PARTITION pt_1_a_idx').effects[0]!;
+    expect(e.fact.id).toBe('alter-index-attach-partition');
+    expect(e.locks.map((l) => `${l.target}:${l.relation.key}=${l.mode}`)).toEqual(['index:public.pt=SHARE UPDATE EXCLUSIVE', 'partition-index:public.pt_1=ACCESS EXCLUSIVE']);
+  });
+  it('DROP SCHEMA ... CASCADE reaches the schema and what depends on it', () => {
+    const e = effectsOf(H, 'DROP SCHEMA archive CASCADE').effects[0]!;
+    expect(e.fact.id).toBe('drop-schema-cascade');
+    expect([...e.reach!.relations].sort()).toEqual(['archive.a', 'archive.b', 'archive.v', 'public.report']);
+    expect(e.reach!.foreignKeys).toEqual([{ table: 'public.keeps', name: 'keeps_a_id_fkey', references: 'archive.a' }]);
+    expect(e.reach!.unknown.join(' ')).toMatch(/functions/);
+    expect(locks('DROP SCHEMA archive CASCADE')).toEqual(['archive.a', 'archive.b', 'archive.v', 'public.keeps', 'public.report'].map((k) => `${k}=ACCESS EXCLUSIVE`));
+    expect(ids('DROP SCHEMA archive')).toEqual(['drop-schema']);
+    expect(locks('DROP SCHEMA archive')).toEqual([]);
+  });
+  it('DROP TABLE / VIEW / TYPE / SEQUENCE / FUNCTION ... CASCADE', () => {
+    expect(ids('DROP TABLE archive.a CASCADE')).toEqual(['drop-table-cascade']);
+    expect(locks('DROP TABLE archive.a CASCADE')).toEqual(['archive.a', 'archive.b', 'archive.v', 'public.keeps', 'public.report'].map((k) => `${k}=ACCESS EXCLUSIVE`));
+    expect(ids('DROP TABLE t CASCADE')).toEqual(['drop-table-cascade', 'drop-table-with-foreign-keys']);
+    expect(locks('DROP VIEW archive.v CASCADE')).toEqual(['archive.v', 'public.report'].map((k) => `${k}=ACCESS EXCLUSIVE`));
+    const ty = effectsOf(H, 'DROP TYPE mood CASCADE').effects[0]!;
+    expect(ty.fact.id).toBe('drop-type-cascade');
+    expect(ty.reach!.columns).toEqual([{ table: 'public.t', column: 'm', type: 'public.mood' }]);
+    expect(locks('DROP TYPE mood CASCADE')).toEqual(['public.t=ACCESS EXCLUSIVE']);
+    expect(locks('DROP DOMAIN posint CASCADE')).toEqual(['public.t2=ACCESS EXCLUSIVE', 'public.t=ACCESS EXCLUSIVE']);
+    expect(ids('DROP TYPE mood')).toEqual(['drop-type']);
+    expect(ids('DROP FUNCTION f() CASCADE')).toEqual(['drop-function-cascade']);
+    expect(effectsOf(H, 'DROP FUNCTION f() CASCADE').effects[0]!.reach!.unknown.join(' ')).toMatch(/defaults, triggers/);
+    expect(locks('DROP SEQUENCE t_seq CASCADE')).toEqual(['public.t_seq=ACCESS EXCLUSIVE']);
+  });
+  it('ALTER DOMAIN locks every table with a column of the domain', () => {
+    const e = effectsOf(H, 'ALTER DOMAIN posint ADD CONSTRAINT posint_check CHECK (VALUE > 0)');
+    expect(e.effects.map((x) => `${x.fact.id}:${x.table?.key}`)).toEqual(['alter-domain-add-constraint:public.t', 'alter-domain-add-constraint:public.t2']);
+    expect(e.locks.map((l) => `${l.relation.key}=${l.mode}`)).toEqual(['public.t=SHARE', 'public.t2=SHARE']);
+    expect(ids('ALTER DOMAIN posint ADD CONSTRAINT posint_check CHECK (VALUE > 0) NOT VALID')).toEqual(['alter-domain-add-constraint-not-valid']);
+    expect(ids('ALTER DOMAIN posint VALIDATE CONSTRAINT posint_check')).toEqual(['alter-domain-validate-constraint', 'alter-domain-validate-constraint']);
+    expect(ids('ALTER DOMAIN posint SET NOT NULL')).toEqual(['alter-domain-set-not-null', 'alter-domain-set-not-null']);
+    expect(ids('ALTER DOMAIN posint DROP NOT NULL')).toEqual(['alter-domain-other']);
+  });
+  it('LOCK TABLE: one fact per mode', () => {
+    expect(ids('LOCK TABLE t')).toEqual(['lock-table']);
+    expect(ids('LOCK TABLE t IN SHARE MODE')).toEqual(['lock-table-share']);
+    expect(locks('LOCK TABLE t, p IN ROW EXCLUSIVE MODE')).toEqual(['public.p=ROW EXCLUSIVE', 'public.t=ROW EXCLUSIVE']);
+    expect(ids('LOCK TABLE t IN ACCESS SHARE MODE')).toEqual(['lock-table-access-share']);
+  });
+  it('GRANT / REVOKE: ACCESS SHARE from PostgreSQL 18', () => {
+    expect(ids('REVOKE SELECT ON t FROM app')).toEqual(['grant-table']);
+    expect(locks('REVOKE SELECT ON t FROM app', 17)).toEqual([]);
+    expect(locks('REVOKE SELECT ON t FROM app', 18)).toEqual(['public.t=ACCESS SHARE']);
+    expect(locks('GRANT SELECT ON ALL TABLES IN SCHEMA archive TO app', 18)).toEqual(['archive.a=ACCESS SHARE', 'archive.b=ACCESS SHARE', 'archive.v=ACCESS SHARE']);
+    expect(ids('REVOKE USAGE ON SCHEMA archive FROM app')).toEqual(['grant-object']);
+    expect(ids('REVOKE app FROM bob')).toEqual(['grant-role']);
+  });
+  it('types, constraints, triggers, policies, partitions', () => {
+    expect(ids("ALTER TYPE mood RENAME VALUE 'sad' TO 'blue'")).toEqual(['enum-rename-value']);
+    expect(ids("ALTER TYPE mood ADD VALUE 'meh' BEFORE 'sad'")).toEqual(['enum-add-value-before']);
+    expect(ids("ALTER TYPE mood ADD VALUE 'meh'")).toEqual(['enum-add-value']);
+    expect(locks('ALTER TABLE t ALTER CONSTRAINT t_a_fkey ENFORCED', 18)).toEqual(['public.p=SHARE ROW EXCLUSIVE', 'public.t=ACCESS EXCLUSIVE']);
+    expect(effectsOf(H, 'ALTER TABLE t ALTER CONSTRAINT t_a_fkey ENFORCED', 17).effects[0]!.fact.unsupported).toBe(true);
+    expect(ids('ALTER TABLE t ALTER CONSTRAINT t_a_fkey DEFERRABLE')).toEqual(['alter-constraint']);
+    expect(ids('ALTER TABLE t RENAME CONSTRAINT t_pkey TO t_pk')).toEqual(['rename-constraint-index']);
+    expect(ids('ALTER TABLE t RENAME CONSTRAINT t_a_fkey TO t_fk')).toEqual(['rename-constraint']);
+    expect(ids('ALTER TABLE t ALTER COLUMN b SET COMPRESSION lz4')).toEqual(['set-compression']);
+    expect(effectsOf(H, 'ALTER TABLE t ALTER COLUMN b SET COMPRESSION lz4', 13).effects[0]!.fact.unsupported).toBe(true);
+    expect(ids('ALTER INDEX t_b_idx SET (fillfactor = 70)')).toEqual(['alter-index-set']);
+    expect(ids('ALTER INDEX t_b_idx SET (fastupdate = off)')).toEqual(['alter-index-set-exclusive']);
+    expect(locks('ALTER TABLE t INHERIT p')).toEqual(['public.p=SHARE UPDATE EXCLUSIVE', 'public.t=ACCESS EXCLUSIVE']);
+    expect(ids('ALTER TABLE t FORCE ROW LEVEL SECURITY')).toEqual(['row-security-force']);
+    expect(ids('ALTER TABLE t REPLICA IDENTITY USING INDEX t_pkey')).toEqual(['replica-identity-index']);
+    expect(ids('CREATE OR REPLACE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION f()')).toEqual(['create-or-replace-trigger']);
+    expect(ids('ALTER TRIGGER tr ON t RENAME TO tr2')).toEqual(['alter-trigger-rename']);
+    expect(ids('DROP POLICY pol ON t')).toEqual(['drop-policy']);
+    expect(ids('ALTER POLICY pol ON t USING (true)')).toEqual(['alter-policy']);
+    expect(ids('REFRESH MATERIALIZED VIEW archive.v WITH NO DATA')).toEqual(['refresh-materialized-view-with-no-data']);
+    expect(ids('CREATE MATERIALIZED VIEW mv AS SELECT * FROM t WITH NO DATA')).toEqual(['create-materialized-view-no-data']);
+    expect(effectsOf(H, 'CREATE MATERIALIZED VIEW mv AS SELECT * FROM t').effects[0]!.table?.key).toBe('public.t');
+  });
+  it('CREATE TABLE ... PARTITION OF: the parent, its DEFAULT partition and the tables its foreign keys reference', () => {
+    const h = H + 'CREATE TABLE pt_def PARTITION OF pt DEFAULT; ALTER TABLE pt ADD CONSTRAINT pt_a_fkey FOREIGN KEY (a) REFERENCES p (id);';
+    const e = effectsOf(h, 'CREATE TABLE pt_2 PARTITION OF pt FOR VALUES FROM (100) TO (200)');
+    expect(e.effects.map((x) => x.fact.id)).toEqual(['create-partition-of', 'create-partition-of-default', 'create-table-references']);
+    expect(e.locks.map((l) => `${l.relation.key}=${l.mode}`).sort()).toEqual(['public.p=SHARE ROW EXCLUSIVE', 'public.pt=ACCESS EXCLUSIVE', 'public.pt_def=ACCESS EXCLUSIVE']);
+    expect(effectsOf(h, 'CREATE TABLE pt_9 (id int, a int)').effects).toEqual([]);
+    const attach = effectsOf(h + 'CREATE TABLE pt_3 (id int, a int);', 'ALTER TABLE pt ATTACH PARTITION pt_3 FOR VALUES FROM (200) TO (300)');
+    expect(attach.effects.map((x) => `${x.fact.id}:${x.table?.key}`)).toEqual(['attach-partition:public.pt', 'attach-partition-default:public.pt_def']);
+  });
+});
+
+describe('replay of the statement families', () => {
+  const model = (sql: string) => {
+    const m = new SchemaModel();
+    for (const s of parseSqlFile('h.sql', sql).statements) replayStatement(m, s, { fileIndex: 0, file: 'h.sql', statement: s.index, txSerial: 0 });
+    return m;
+  };
+  it('DROP ... CASCADE removes what depends on the dropped objects', () => {
+    const m = model(`CREATE SCHEMA archive; CREATE TABLE archive.a (id int PRIMARY KEY); CREATE VIEW report AS SELECT id FROM archive.a;
+      CREATE TABLE keeps (id int, a_id int REFERENCES archive.a (id)); CREATE TYPE mood AS ENUM ('ok'); CREATE TABLE t (id int, m mood);
+      DROP SCHEMA archive CASCADE; DROP TYPE mood CASCADE;`);
+    expect([...m.relations.keys()].sort()).toEqual(['public.keeps', 'public.t']);
+    expect(m.schemas.has('archive')).toBe(false);
+    expect([...m.relations.get('public.keeps')!.constraints.keys()]).toEqual([]);
+    expect([...m.relations.get('public.t')!.columns.keys()]).toEqual(['id']);
+    expect(m.enums.size).toBe(0);
+    // Without CASCADE the view stays (PostgreSQL would refuse the drop).
+    const r = model('CREATE TABLE a (id int); CREATE VIEW v AS SELECT id FROM a; DROP TABLE a;');
+    expect([...r.relations.keys()]).toEqual(['public.v']);
+  });
+  it('policies, row security, view columns, where functions and schemas were made', () => {
+    const m = model(`CREATE TABLE t (id int, a int); CREATE POLICY p1 ON t FOR SELECT TO app USING (true); CREATE POLICY p2 ON t AS RESTRICTIVE USING (a > 0);
+      ALTER POLICY p1 ON t RENAME TO p3; ALTER TABLE t ENABLE ROW LEVEL SECURITY; DROP POLICY p2 ON t;
+      CREATE VIEW v (x) AS SELECT id, a + 1, count(*) AS n, a::text FROM t GROUP BY 1, 2, 4; CREATE VIEW w AS SELECT * FROM t;
+      CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$; CREATE SCHEMA s;`);
+    const t = m.relations.get('public.t')!;
+    expect([...t.policies!.values()].map((p) => [p.name, p.command, p.roles, p.permissive])).toEqual([['p3', 'select', ['app'], true]]);
+    expect(t.rowSecurity).toEqual({ enabled: true, forced: false });
+    expect(m.relations.get('public.v')!.outputColumns).toEqual(['x', '?column?', 'n', 'a']);
+    expect(m.relations.get('public.w')!.outputColumns).toEqual(['id', 'a']);
+    expect(m.functionOrigins.get('f')?.file).toBe('h.sql');
+    expect(m.schemaOrigins.get('s')?.file).toBe('h.sql');
+    // A placeholder's policies are unknown, not empty.
+    const p = model('ALTER TABLE x ENABLE ROW LEVEL SECURITY;');
+    expect(p.relations.get('public.x')!.policies).toBeUndefined();
+  });
+});
