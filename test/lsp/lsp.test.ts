@@ -130,6 +130,8 @@ describe('ddlguard lsp', () => {
     const text = "SET lock_timeout = '1s';\nCREATE INDEX accounts_qty_idx ON accounts (qty);\n";
     const uri = await client.open(file, text);
     const got = await client.diagnosticsOf(uri, 1);
+    // Not saved yet, but under db/migrations: linted after the two migrations before it.
+    expect(client.logs.map((l) => l.message)).toContainEqual(expect.stringMatching(/^linted db\/migrations\/003_idx\.up\.sql \(version 1\) after 2 earlier migration file\(s\)/));
     const diag = find(got, 'require-concurrent-index')!;
     expect(diag).toBeDefined();
     const actions = await client.codeActions(uri, diag.range);
@@ -223,9 +225,11 @@ describe('ddlguard lsp', () => {
     const logStart = client.logs.length;
     let version = 1;
     let text = MIGRATION;
+    // Typing: an edit every 40 ms, well inside the 250 ms quiet time the server waits for.
     for (const word of ['x', 'y', 'z', 'w', 'v']) {
       text = `${text}-- ${word}\n`;
       version = await client.replace(uri, text);
+      await new Promise((r) => setTimeout(r, 40));
     }
     await client.replace(uri, `${text}CREATE INDEX accounts_id_idx ON accounts (id);\n`);
     version++;
@@ -366,6 +370,31 @@ describe('ddlguard lsp with a schema snapshot', () => {
     const again = await client.hover(uri, 1, 20);
     expect((again!.contents as { value: string }).value).toContain('9M rows');
     await client.close(uri);
+  });
+});
+
+describe('ddlguard lsp with readers in application code', () => {
+  it('judges a dropped column by the readers lint finds, as lint does', async () => {
+    const migration = "SET lock_timeout = '1s';\nALTER TABLE accounts DROP COLUMN legacy;\nALTER TABLE accounts DROP COLUMN other;\n";
+    const root = workspace({
+      'ddlguard.config.json': JSON.stringify({ migrations: ['migrations'], readers: { paths: ['src/**/*.ts'] } }),
+      'migrations/001.sql': 'CREATE TABLE accounts (id bigint PRIMARY KEY, legacy text, other text);\n',
+      'migrations/002.sql': migration,
+      'src/app.ts': 'export const q = "SELECT legacy FROM accounts";\n',
+    });
+    const client = await TestClient.start({ root });
+    try {
+      const uri = await client.open(path.join(root, 'migrations/002.sql'), migration);
+      const p = await client.diagnosticsOf(uri, 1);
+      expect(p.diagnostics.map(shape)).toEqual(expectedDiagnostics(root, 'migrations/002.sql').findings);
+      // legacy has a reader in src/app.ts, other has none: two severities.
+      expect(p.diagnostics.filter((d) => d.code === 'drop-column').map((d) => [d.range.start.line, d.severity])).toEqual([
+        [1, 2],
+        [2, 3],
+      ]);
+    } finally {
+      expect(await client.stop()).toBe(0);
+    }
   });
 });
 
