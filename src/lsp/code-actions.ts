@@ -54,9 +54,9 @@ export function codeActions(lint: DocLint, range: Range, opts: ActionOptions): C
   const out: CodeAction[] = [];
   const quick = wanted(CodeActionKind.QuickFix, opts.only);
   if (quick) {
-    lint.findings.forEach((f, i) => {
-      const diag = findingDiagnostic(f, lint.linted, { version: lint.version, finding: i });
-      if (!touches(diag.range, range)) return;
+    for (const f of lint.findings) {
+      const diag = findingDiagnostic(f, lint.linted);
+      if (!touches(diag.range, range)) continue;
       const fixed = fixApplies(lint, f);
       if (fixed !== null) out.push(action(lint, `Fix ${f.rule}: ${describeFix(lint, fixed)}`, diag, minimalEdit(lint.linted.text, fixed), opts, true));
       const sug = suggestionEdit(lint, f, fixed);
@@ -65,7 +65,7 @@ export function codeActions(lint: DocLint, range: Range, opts: ActionOptions): C
       if (ign) out.push(action(lint, `Ignore ${f.rule} for this statement`, diag, ign, opts, false));
       const file = ignoreFileEdit(lint, f.rule);
       if (file) out.push(action(lint, `Ignore ${f.rule} in this file`, diag, file, opts, false));
-    });
+    }
   }
   dedupe(out);
   const fixable = lint.findings.some((f) => f.fix);

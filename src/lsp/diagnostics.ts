@@ -15,18 +15,12 @@ const SEVERITY: Record<Severity, DiagnosticSeverity> = {
   info: DiagnosticSeverity.Information,
 };
 
-/** What a diagnostic carries back to the server in code action requests. */
-export interface DiagnosticData {
-  version: number;
-  finding: number;
-}
-
-export function findingDiagnostic(f: Finding, linted: LintedText, data?: DiagnosticData): Diagnostic {
+export function findingDiagnostic(f: Finding, linted: LintedText): Diagnostic {
   const lines = [f.message];
   if (f.help) lines.push(f.help);
   const size = sizeText(f);
   if (size) lines.push(size);
-  const d: Diagnostic = {
+  return {
     range: linted.spanRange(f.line, f.column, f.endLine, f.endColumn),
     severity: SEVERITY[f.severity],
     code: f.rule,
@@ -34,8 +28,6 @@ export function findingDiagnostic(f: Finding, linted: LintedText, data?: Diagnos
     source: TOOL_NAME,
     message: lines.join('\n'),
   };
-  if (data) d.data = data;
-  return d;
 }
 
 /** A parse error (or an unknown rule id in a ddlguard-ignore comment): an error at its point. */
@@ -52,6 +44,6 @@ export function errorDiagnostic(e: LintError, linted: LintedText): Diagnostic {
 export function documentDiagnostics(lint: DocLint): Diagnostic[] {
   return [
     ...lint.errors.map((e) => errorDiagnostic(e, lint.linted)),
-    ...lint.findings.map((f, i) => findingDiagnostic(f, lint.linted, { version: lint.version, finding: i })),
+    ...lint.findings.map((f) => findingDiagnostic(f, lint.linted)),
   ];
 }

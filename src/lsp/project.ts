@@ -258,7 +258,8 @@ export class Projects {
     const rel = path.relative(cfg.cwd, file).split(path.sep).join('/');
     return cfg.migrations.some((input) => {
       const abs = path.resolve(cfg.cwd, input);
-      if (abs === file || (file + path.sep).startsWith(abs + path.sep) || file.startsWith(abs + path.sep)) return true;
+      // The input itself, or a folder the file is under (discovery searches folders recursively).
+      if ((file + path.sep).startsWith(abs + path.sep)) return true;
       return globToRegExp(input.replace(/\\/g, '/').replace(/^\.\//, '')).test(rel);
     });
   }
