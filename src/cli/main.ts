@@ -10,7 +10,8 @@ import { CliError, EXIT_USAGE } from './exit.js';
 // The parser is WASM. A CLI run is short: V8's optimising tier-up (TurboFan) of the parser costs
 // more than it returns, while its baseline compiler (Liftoff) compiles fast enough: measured
 // about 30 ms less for one file and 12% less for 1,000. Must be set before the module compiles.
-setFlagsFromString('--liftoff-only');
+// The language server is the exception: it runs for hours, so the tier-up pays for itself.
+if (process.argv[2] !== 'lsp') setFlagsFromString('--liftoff-only');
 import { fastParseLint, LINT_OPTIONS } from './lint-options.js';
 
 /** `30s`, `500ms`, `2min`, or a bare number of milliseconds. */
@@ -254,6 +255,19 @@ async function main(argv: string[]): Promise<number> {
           async (args) => setExit(await (await import('./commands/schema.js')).runSchemaExport(args)),
         )
         .demandCommand(1, 'Give an action: export.'),
+    )
+    .command(
+      'lsp',
+      'Language server for editors (LSP over stdio): lint diagnostics, quick fixes and lock hovers for .sql files',
+      (y) =>
+        y
+          .option('stdio', { type: 'boolean', describe: 'Speak LSP over stdin/stdout (the only transport; editors pass it)' })
+          .option('config', { type: 'string', describe: 'Config file for every document (default: ddlguard.config.{json,yaml} found upwards from each file)' })
+          .option('db', { type: 'string', describe: 'Live database: its schema and table sizes (default DATABASE_URL, then config db; --no-db for none)' })
+          .option('schema', { type: 'string', describe: 'Schema file: a snapshot from `ddlguard schema export` or `pg_dump --schema-only` output' })
+          .option('pg-version', { type: 'number', describe: 'PostgreSQL major version the migrations run on' })
+          .option('clientProcessId', { type: 'number', hidden: true, describe: 'Exit when this process ends (vscode-languageclient passes it)' }),
+      async (args) => setExit(await (await import('../lsp/index.js')).runLsp(args as never)),
     )
     .command(
       'init',

@@ -105,7 +105,11 @@ export async function prepareSources(opts: Omit<LintOptions, 'rules'>): Promise<
   }
 }
 
-function makeSource(abs: string, displayPath: string, raw: string, role: 'lint' | 'history', assume: boolean | undefined): SourceFile {
+/**
+ * One file as the engine takes it (framework, up section, transaction decision), from its text.
+ * Exported for callers that hold the text themselves (the language server's unsaved buffers).
+ */
+export function makeSource(abs: string, displayPath: string, raw: string, role: 'lint' | 'history', assume: boolean | undefined): SourceFile {
   // A UTF-8 byte order mark is invisible in editors: drop it so columns match what users see.
   const text = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
   const info = detectFramework(abs, text);
@@ -208,7 +212,7 @@ async function compatOptions(sources: readonly SourceFile[], opts: LintOptions, 
 }
 
 /** The migrations' folders as globs relative to the readers' base directory (never searched for readers). */
-function migrationExcludes(sources: readonly SourceFile[], cwd: string, baseDir: string): string[] {
+export function migrationExcludes(sources: readonly SourceFile[], cwd: string, baseDir: string): string[] {
   const out = new Set<string>();
   for (const s of sources) {
     const rel = path.relative(baseDir, path.resolve(cwd, s.displayPath)).split(path.sep).join('/');

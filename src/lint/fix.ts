@@ -450,6 +450,23 @@ export interface FixRun {
 }
 
 /**
+ * Whether a rewrite of `file` made it worse (the test --fix keeps or drops fixes by): it no
+ * longer parses, or a rule other than a hygiene one reports more findings in it than before.
+ */
+export function fixMadeWorse(before: LintResult, after: LintResult, file: string, rules: EngineOptions['rules']): boolean {
+  if (after.errors.some((e) => e.file === file) && !before.errors.some((e) => e.file === file)) return true;
+  const hygiene = new Set(rules.filter((r) => r.meta.category === 'hygiene').map((r) => r.meta.id));
+  const count = (r: LintResult) => {
+    const m = new Map<string, number>();
+    for (const f of r.findings) if (f.file === file && !hygiene.has(f.rule)) m.set(f.rule, (m.get(f.rule) ?? 0) + 1);
+    return m;
+  };
+  const b = count(before);
+  for (const [rule, n] of count(after)) if (n > (b.get(rule) ?? 0)) return true;
+  return false;
+}
+
+/**
  * Lint, apply the fixes the findings carry, re-lint, and repeat until nothing is left to
  * fix (at most `maxPasses` rounds). Pure: texts in, texts out. Lint-role sources are
  * targets (full text = source text) unless `targets` says otherwise.
@@ -470,18 +487,7 @@ export function fixSources(sources: readonly SourceFile[], engine: EngineOptions
       const t = tracked.get(s.displayPath);
       return t ? { ...s, text: t.body(override?.get(s.displayPath) ?? t.current) } : s;
     });
-  const hygiene = new Set(engine.rules.filter((r) => r.meta.category === 'hygiene').map((r) => r.meta.id));
-  const worse = (before: LintResult, after: LintResult, file: string): boolean => {
-    if (after.errors.some((e) => e.file === file) && !before.errors.some((e) => e.file === file)) return true;
-    const count = (r: LintResult) => {
-      const m = new Map<string, number>();
-      for (const f of r.findings) if (f.file === file && !hygiene.has(f.rule)) m.set(f.rule, (m.get(f.rule) ?? 0) + 1);
-      return m;
-    };
-    const b = count(before);
-    for (const [rule, n] of count(after)) if (n > (b.get(rule) ?? 0)) return true;
-    return false;
-  };
+  const worse = (before: LintResult, after: LintResult, file: string): boolean => fixMadeWorse(before, after, file, engine.rules);
   // Identifies a fix across rounds: offsets move, but not the lines it edits nor what it writes.
   const keyOf = (f: Finding, body: string) => {
     const edits = f.fix!.edits.map((e) => {

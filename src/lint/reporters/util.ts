@@ -160,7 +160,8 @@ export function fingerprints(result: LintResult, ctx: ReporterContext): { findin
   return { findings, errors };
 }
 
-const WORK_WORDS: Record<string, string> = {
+/** The kind of work of an estimate, in words (`index-build` -> `index build`). */
+export const WORK_WORDS: Record<string, string> = {
   scan: 'scan',
   'fk-validation': 'foreign key check',
   'index-build': 'index build',
