@@ -7,7 +7,7 @@
  * A target's row names where its apply state lives (its URL as stored, schema, search_path
  * and `state_key`, the plan_id of its rows in that database's ddlguard.apply_plan /
  * apply_step) and the steps found done after its last apply: what `ddlguard rollback
- * --fleet` needs to undo a halted fleet wave by wave.
+ * --control` needs to undo a run wave by wave (its own records: ./rollback-control.ts).
  */
 import os from 'node:os';
 import type pg from 'pg';
