@@ -23,7 +23,8 @@ import { pgUrl } from '../support/db.js';
 import { applyPlan } from '../../src/apply/runner.js';
 import { memoryLogger } from '../../src/apply/log.js';
 import type { Plan } from '../../src/apply/types.js';
-import { runApplyFleet, runFleetStatus, runRollbackFleet, type FleetRollbackArgs } from '../../src/cli/commands/fleet.js';
+import { runApplyFleet, runFleetAbort, runFleetStatus, runRollbackFleet, type FleetRollbackArgs } from '../../src/cli/commands/fleet.js';
+import { runRollback } from '../../src/cli/commands/rollback.js';
 import { loadParser } from '../../src/sql/parser.js';
 import { planMigration } from '../../src/plan/planner.js';
 import { dumpDatabase, withClient } from '../plan/support.js';
@@ -84,14 +85,15 @@ async function catalogs(f: Fleet): Promise<Record<string, unknown>> {
   return out;
 }
 
-function child(args: string[], kill?: { afterEvent: (e: Record<string, unknown>) => boolean; delayMs: number }): Promise<{ code: number | null; signal: string | null; out: string }> {
+/** The CLI as a child; `kill`: SIGKILL it `delayMs` after its output's events satisfy `after`. */
+function child(args: string[], kill?: { after: (evs: Array<Record<string, unknown>>) => boolean; delayMs: number }): Promise<{ code: number | null; signal: string | null; out: string }> {
   return new Promise((resolve, reject) => {
     const p = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let timer: NodeJS.Timeout | undefined;
     p.stdout.on('data', (d) => {
       out += d;
-      if (kill && !timer && events(out).some(kill.afterEvent)) timer = setTimeout(() => p.kill('SIGKILL'), kill.delayMs);
+      if (kill && !timer && kill.after(events(out))) timer = setTimeout(() => p.kill('SIGKILL'), kill.delayMs);
     });
     p.stderr.on('data', (d) => (out += d));
     p.on('error', reject);
@@ -308,7 +310,7 @@ describe.skipIf(!pgUrl())('fleet rollback: 4 databases + 6 schemas in 2 database
     console.log(`[fleet rollback] refusal and narrowed rollback: ${Date.now() - t0} ms`);
   }, 120_000);
 
-  it('--wave rest rolls back only that wave; a rollback of every wave then finishes the rest', async () => {
+  it('--wave rest rolls back only that wave; a rollback of every wave then finishes the rest; a run still being applied is refused (exit 3)', async () => {
     const t0 = Date.now();
     const f = await fleet('wave');
     const before = await catalogs(f);
@@ -335,6 +337,22 @@ describe.skipIf(!pgUrl())('fleet rollback: 4 databases + 6 schemas in 2 database
     expect(ev.filter((e) => e.event === 'target.nothing').map((e) => e.target as string).sort()).toEqual([...rest].sort());
     expect(ev.filter((e) => e.event === 'target.rolled-back').map((e) => e.target as string).sort()).toEqual(f.targets.map((t) => t.name).filter((n) => !rest.includes(n)).sort());
     expect(await catalogs(f)).toEqual(before);
+
+    // A run still being applied is not rolled back (exit 3); once aborted, the targets it never started have nothing to undo.
+    const det = await capture(() => runApplyFleet({ input: [planFile], fleet: f.file, run: 'wave-detached', phase: 'expand', format: 'json', detach: true }));
+    expect(det.value, det.out).toBe(0);
+    await expect(rollback({ ...f, tag: 'wave-detached' }, { yes: true })).rejects.toMatchObject({ exitCode: 3, message: expect.stringMatching(/is running: stop it first/) as unknown });
+    expect(await rollbackRecorded('wave-detached')).toBe(false);
+    await capture(() => runFleetAbort({ control, run: 'wave-detached' }));
+    const none = await rollback({ ...f, tag: 'wave-detached' }, { yes: true });
+    expect(none.value, none.out.slice(-2000)).toBe(0);
+    expect(events(none.out).filter((e) => e.event === 'target.start')).toEqual([]);
+    const noneRows = await query<{ status: string; note: string }>(control, `SELECT status, note FROM ddlguard.fleet_rollback_target WHERE run_id = 'wave-detached'`);
+    expect(noneRows).toHaveLength(10);
+    expect(noneRows.every((r) => r.status === 'nothing' && /not started by the run/.test(r.note))).toBe(true);
+    // Usage: one database or a fleet run, not both; --wave only with a fleet run.
+    await expect(runRollback({ input: [planFile], db: f.urls[0], control, run: 'wave' })).rejects.toThrow(/--db rolls back one database, --fleet \/ --control \/ --run a fleet run/);
+    await expect(runRollback({ input: [planFile], db: f.urls[0], wave: ['rest'] })).rejects.toThrow(/--wave rolls back part of a fleet run: give --control URL --run ID/);
     console.log(`[fleet rollback] --wave, then every wave: ${Date.now() - t0} ms`);
   }, 120_000);
 
@@ -346,16 +364,12 @@ describe.skipIf(!pgUrl())('fleet rollback: 4 databases + 6 schemas in 2 database
     const args = ['rollback', '--control', control, '--run', 'kill', '--yes', '--format', 'json', '--concurrency', '2'];
     // Killed while a target's rollback is under way: after a random number of its steps.
     const steps = 1 + Math.floor(Math.random() * 6);
-    const killed = await child(args, { afterEvent: (() => {
-      let n = 0;
-      return (e) => e.event === 'step.done' && e.action === 'rollback' && ++n >= steps;
-    })(), delayMs: Math.floor(Math.random() * 50) });
+    const killed = await child(args, { after: (evs) => evs.filter((e) => e.event === 'step.done' && e.action === 'rollback').length >= steps, delayMs: Math.floor(Math.random() * 50) });
     expect(killed.signal, killed.out.slice(-2000)).toBe('SIGKILL');
     const kev = events(killed.out);
-    const inFlight = [...new Set(kev.filter((e) => e.event === 'target.start').map((e) => e.target as string))].filter(
-      (t) => !kev.some((e) => (e.event === 'target.rolled-back' || e.event === 'target.nothing') && e.target === t),
-    );
-    expect(inFlight.length).toBeGreaterThan(0);
+    // What it was rolling back when it died: its claims, still running in the control database.
+    const inFlight = Object.entries(await rollbackRows('kill')).filter(([, r]) => r.status === 'running').map(([t]) => t);
+    expect(inFlight.length, killed.out.slice(-3000)).toBeGreaterThan(0);
     const [a, b] = await Promise.all([child(args), child(args)]);
     expect(a.code, a.out.slice(-3000)).toBe(0);
     expect(b.code, b.out.slice(-3000)).toBe(0);
