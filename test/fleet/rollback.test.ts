@@ -11,6 +11,8 @@
  *   target and the step, and changes nothing anywhere; `--exclude` that target rolls back the
  *   others;
  * - `--wave rest` rolls back only that wave; a later rollback of every wave finishes the rest;
+ * - a target whose rollback fails halts the rollback after its wave; once fixed, the same
+ *   command resumes it from that target's state and goes on to the older waves;
  * - the rollback command SIGKILLed mid-rollback, then two of them started at once, converge:
  *   every target back to its catalog, each finished once.
  */
@@ -354,6 +356,41 @@ describe.skipIf(!pgUrl())('fleet rollback: 4 databases + 6 schemas in 2 database
     await expect(runRollback({ input: [planFile], db: f.urls[0], control, run: 'wave' })).rejects.toThrow(/--db rolls back one database, --fleet \/ --control \/ --run a fleet run/);
     await expect(runRollback({ input: [planFile], db: f.urls[0], wave: ['rest'] })).rejects.toThrow(/--wave rolls back part of a fleet run: give --control URL --run ID/);
     console.log(`[fleet rollback] --wave, then every wave: ${Date.now() - t0} ms`);
+  }, 120_000);
+
+  it('halts after the wave in which a target\'s rollback fails, leaving the older waves; the same command resumes it once fixed', async () => {
+    const t0 = Date.now();
+    const f = await fleet('halt');
+    const before = await catalogs(f);
+    await expand(f);
+    const expanded = await catalogs(f);
+    // A view on the added column: dropping the column fails on d3 (wave early).
+    const d3 = f.targets.find((t) => t.name === 'd3')!;
+    await exec(d3.url, 'CREATE VIEW nick AS SELECT id, nickname FROM accounts');
+    const r = await rollback(f, { yes: true });
+    expect(r.value, r.out.slice(-3000)).toBe(1);
+    const ev = events(r.out);
+    const failed = ev.filter((e) => e.event === 'target.failed');
+    expect(failed.map((e) => [e.target, e.step, e.sqlstate])).toEqual([['d3', '0001-alter-table-accounts-add', '2BP01']]);
+    const halted = ev.find((e) => e.event === 'fleet.rollback.halted')!;
+    expect(halted).toMatchObject({ wave: 'early', failed: ['d3'] });
+    expect(ev.some((e) => e.event === 'target.start' && e.wave === 'canary')).toBe(false);
+    const now = await catalogs(f);
+    expect(now.d1).toEqual(expanded.d1);
+    for (const t of f.targets.filter((x) => x.name !== 'd1' && x.name !== 'd3')) expect(now[t.name], t.name).toEqual(before[t.name]);
+    const st = await capture(() => runFleetStatus({ control, run: 'halt' }));
+    expect(st.out).toMatch(/rollback: halted - 1 target of the wave could not be rolled back \(d3\)/);
+    expect(st.out).toMatch(/d3 .*rollback FAILED at 0001-alter-table-accounts-add \(2BP01\): .*depend/);
+
+    await exec(d3.url, 'DROP VIEW nick');
+    const again = await rollback(f, { yes: true });
+    expect(again.value, again.out.slice(-3000)).toBe(0);
+    const ev2 = events(again.out);
+    expect(ev2.find((e) => e.event === 'fleet.rollback.resume')).toMatchObject({ did: 'resumed', requeued: ['d3'] });
+    expect(ev2.filter((e) => e.event === 'target.start').map((e) => e.target)).toEqual(['d3', 'd1']);
+    expect(await catalogs(f)).toEqual(before);
+    expect((await rollbackRows('halt')).d3).toMatchObject({ status: 'rolled-back', claims: 2 });
+    console.log(`[fleet rollback] halted on a failed target, resumed once fixed: ${Date.now() - t0} ms`);
   }, 120_000);
 
   it.skipIf(!existsSync(CLI))('converges after the rollback is SIGKILLed mid-way and two workers are started at once', async () => {
