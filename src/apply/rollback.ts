@@ -32,7 +32,9 @@
  * drops the index) is marked rolled back too, so state and catalog agree.
  *
  * rollbackPlan connects, takes the applier lock and calls rollbackTarget, which works on one
- * target's connections and state: a fleet rollout calls either per target.
+ * target's connections and state: a fleet rollout calls either per target. With `searchPath`
+ * and `stateKey` (a tenant schema of a fleet) it sets the session's search_path and takes the
+ * per-key applier lock exactly as apply does, and reads the state kept under that key.
  */
 import type pg from 'pg';
 import { ApplyError, closeQuietly, connect, redactError, redactUrl, resolveDbUrl } from '../db/connection.js';
@@ -40,6 +42,7 @@ import { classifyStatement } from '../locks/classify.js';
 import { SchemaModel } from '../schema/model.js';
 import { loadParser } from '../sql/parser.js';
 import { parseSqlFile } from '../sql/parse.js';
+import { quoteIdentAlways } from '../sql/quote.js';
 import { keepsDataOnRollback, lostByFact, stepUndo, type UndoableStep } from '../plan/rewrites/undo.js';
 import {
   DEFAULT_GUARD,
@@ -96,6 +99,14 @@ export interface RollbackOptions {
   signal?: AbortSignal;
   /** Install SIGINT/SIGTERM handlers that request a graceful stop (CLI). */
   handleSignals?: boolean;
+  /**
+   * The session's search_path on both connections, set before anything runs (a tenant schema:
+   * its schema first, as `ApplyOptions.searchPath`); the rollback SQL and done checks are
+   * unqualified. The first schema must exist.
+   */
+  searchPath?: string[];
+  /** The key the target's progress is kept under (`ApplyOptions.stateKey`, default the plan id); the applier lock is then per key, as apply's. */
+  stateKey?: string;
 }
 
 export type RollbackStatus = 'rolled-back' | 'nothing' | 'dry-run' | 'failed' | 'refused' | 'busy' | 'interrupted' | 'irreversible';
@@ -125,6 +136,10 @@ export interface RollbackResult {
   irreversible?: Array<{ step: string; why: string }>;
   failedStep?: string;
   error?: string;
+  /** Dry run: the steps the rollback would undo (run their rollback or record that none is needed), newest first. */
+  wouldRollBack?: string[];
+  /** Dry run: the rollbacks that drop data written since their step ran (they need `yes`). */
+  dataLoss?: Array<{ step: string; drops: string[] }>;
 }
 
 function result(status: RollbackStatus, rest: Partial<RollbackResult> = {}): RollbackResult {
@@ -361,6 +376,7 @@ export async function rollbackPlan(plan: Plan, opts: RollbackOptions = {}): Prom
     const url = resolveDbUrl(opts.db);
     work = await connect(url);
     monitor = await connect(url, { applicationName: 'ddlguard-monitor' });
+    if (opts.searchPath) await setSearchPath([work, monitor], opts.searchPath);
     const workPid = Number((await work.query('SELECT pg_backend_pid() AS pid')).rows[0].pid);
     try {
       await acquireApplierLock(work, monitor, {
@@ -368,6 +384,7 @@ export async function rollbackPlan(plan: Plan, opts: RollbackOptions = {}): Prom
         timeoutMs: opts.waitTimeoutMs,
         stopping: () => stopRequested,
         onWait: (h) => log.emit({ event: 'applier.waiting', holder: h, message: `waiting for another applier to finish: ${describeHolder(h)}` }),
+        stateKey: opts.stateKey,
       });
     } catch (err) {
       if (err instanceof ApplierBusyError) {
@@ -376,7 +393,7 @@ export async function rollbackPlan(plan: Plan, opts: RollbackOptions = {}): Prom
       }
       throw err;
     }
-    return await rollbackTarget({ work, workPid, monitor, url }, plan, opts, log, {
+    return await rollbackTarget({ work, workPid, monitor, url, ...(opts.stateKey !== undefined ? { stateId: opts.stateKey } : {}) }, plan, opts, log, {
       stopping: () => stopRequested,
       requestStop,
     });
@@ -390,9 +407,19 @@ export async function rollbackPlan(plan: Plan, opts: RollbackOptions = {}): Prom
       process.off('SIGTERM', onSignal);
     }
     opts.signal?.removeEventListener('abort', onAbort);
-    if (work) await releaseApplierLock(work);
+    if (work) await releaseApplierLock(work, opts.stateKey);
     await closeQuietly(work);
     await closeQuietly(monitor);
+  }
+}
+
+/** Sets the search_path on each session (as apply does); without its first schema, unqualified names would fall through to the next one. */
+async function setSearchPath(clients: readonly pg.Client[], searchPath: readonly string[]): Promise<void> {
+  const path = searchPath.map(quoteIdentAlways).join(', ');
+  for (const c of clients) await c.query(`SELECT pg_catalog.set_config('search_path', $1, false)`, [path]);
+  const first = searchPath[0];
+  if (first !== undefined && !(await clients[0]!.query('SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1) AS ok', [first])).rows[0]?.ok) {
+    throw new ApplyError(`schema ${quoteIdentAlways(first)} (first on the search_path) does not exist in this database`);
   }
 }
 
@@ -619,15 +646,16 @@ async function dryRun(given: Plan, opts: RollbackOptions, log: ApplyLogger): Pro
       throw redactError(err, url!);
     });
     let applied: Plan | null = null;
+    const key = opts.stateKey ?? given.id;
     try {
-      state = (await stateExists(c)) ? await loadPlanState(c, given.id) : null;
-      if (state) applied = await planAsApplied(c, given.id, given, state, opts, log);
+      state = (await stateExists(c)) ? await loadPlanState(c, key) : null;
+      if (state) applied = await planAsApplied(c, key, given, state, opts, log);
     } finally {
       await closeQuietly(c);
     }
     if (!state) {
       log.emit({ event: 'rollback.nothing', planId: given.id, dryRun: true, message: `dry run: plan ${given.id} has no recorded progress on ${redactUrl(url)}: nothing to roll back` });
-      return result('dry-run');
+      return result('dry-run', { wouldRollBack: [] });
     }
     if (!applied) {
       const message = `dry run: plan "${given.id}" is not the plan that was applied (recorded hash ${state.planHash}, this plan ${planHash(given)})`;
@@ -674,5 +702,9 @@ async function dryRun(given: Plan, opts: RollbackOptions, log: ApplyLogger): Pro
   if (decision.dataLoss.length) {
     log.emit({ event: 'rollback.data-loss', dryRun: true, steps: decision.dataLoss.map((a) => a.step.id), message: `needs --yes: ${describeDataLoss(decision.dataLoss)}` });
   }
-  return result('dry-run', { skipped });
+  return result('dry-run', {
+    skipped,
+    wouldRollBack: decision.actions.filter((a) => a.kind === 'run' || a.kind === 'nothing').map((a) => a.step.id),
+    dataLoss: decision.dataLoss.map((a) => ({ step: a.step.id, drops: a.dataLoss })),
+  });
 }

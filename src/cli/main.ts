@@ -158,7 +158,7 @@ async function main(argv: string[]): Promise<number> {
     })
     .command(
       'rollback [input..]',
-      'Undo the steps of a plan that ran on a database, newest first, under the same lock guard (refuses once a step that cannot be undone has run)',
+      'Undo the steps of a plan that ran on a database (or on a fleet run\'s targets, newest wave first), newest first, under the same lock guard (refuses once a step that cannot be undone has run)',
       (y) =>
         y
           .positional('input', { type: 'string', array: true, default: [] as string[] })
@@ -173,7 +173,15 @@ async function main(argv: string[]): Promise<number> {
           .option('statement-timeout', { type: 'string', describe: 'statement_timeout for guarded rollbacks (e.g. 60s)', coerce: durationMs })
           .option('pg-version', { type: 'number', describe: 'PostgreSQL major, when planning migration files' })
           .option('history', { type: 'string', array: true, describe: 'Migrations applied before the plan (when planning migration files)' })
-          .option('config', { type: 'string', describe: 'Config file (default: ddlguard.config.{json,yaml} found upwards)' }),
+          .option('config', { type: 'string', describe: 'Config file (default: ddlguard.config.{json,yaml} found upwards)' })
+          .option('control', { type: 'string', describe: 'Roll back a fleet run recorded in this control database (with --run), wave by wave, newest first (docs/fleet.md)' })
+          .option('run', { type: 'string', describe: 'The fleet run to roll back (default: the only run there, or the only one of the plan given)' })
+          .option('fleet', { type: 'string', describe: 'A fleet file, for its control database (and its target URLs) instead of --control' })
+          .option('wave', { type: 'string', array: true, describe: 'With a fleet run: roll back only these waves' })
+          .option('targets', { type: 'string', array: true, describe: 'With a fleet run: roll back only these targets (names or globs)' })
+          .option('exclude', { type: 'string', array: true, describe: 'With a fleet run: leave these targets out (names or globs)' })
+          .option('concurrency', { type: 'number', describe: 'With a fleet run: targets rolled back at once by this process (default: the run\'s)' })
+          .option('verbose', { type: 'boolean', describe: 'With a fleet run: print every target\'s rollback log too' }),
       async (args) => setExit(await (await import('./commands/rollback.js')).runRollback(args as never)),
     )
     .command(

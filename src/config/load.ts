@@ -3,21 +3,12 @@
  * ddlguard.config.yaml / .yml, or the "ddlguard" key of package.json, in cwd
  * or the nearest ancestor directory that has one.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { createRequire } from 'node:module';
-import type { Document, LineCounter } from 'yaml';
-
-/** yaml is loaded on first use: most runs find no config, or a JSON one without errors. */
-let yamlModule: typeof import('yaml') | null = null;
-function yaml(): typeof import('yaml') {
-  yamlModule ??= createRequire(import.meta.url)('yaml') as typeof import('yaml');
-  return yamlModule;
-}
-import { SourceText } from '../sql/source.js';
-import { ConfigError, type ConfigIssue } from './errors.js';
+import { ConfigError } from './errors.js';
+import { displayPath, jsonLocator, parseJson, parseYaml, readSourceText, type Locator } from './locate.js';
 import type { ConfigFormat, DdlguardConfig, LoadedConfig } from './types.js';
-import { validateConfig, type KeyPath, type Locator } from './validate.js';
+import { validateConfig } from './validate.js';
 
 /** Looked for in this order in each directory; finding more than one in the same directory is an error. */
 export const CONFIG_FILE_NAMES = ['ddlguard.config.json', 'ddlguard.config.yaml', 'ddlguard.config.yml'] as const;
@@ -92,24 +83,9 @@ export function parseConfigText(text: string, opts: ParseConfigOptions): Ddlguar
   let value: unknown;
   let locate: Locator;
   if (opts.format === 'yaml') {
-    const lineCounter = new (yaml().LineCounter)();
-    const doc = yaml().parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true });
-    if (doc.errors.length > 0) {
-      throw new ConfigError(
-        doc.errors.map((e): ConfigIssue => {
-          const pos = e.linePos?.[0];
-          return { ...where, ...(pos && { line: pos.line, column: pos.col }), message: `invalid YAML: ${firstLine(e.message)}` };
-        }),
-      );
-    }
-    try {
-      value = doc.toJS();
-    } catch (e) {
-      throw new ConfigError({ ...where, message: `invalid YAML: ${e instanceof Error ? e.message : String(e)}` });
-    }
+    ({ value, locate } = parseYaml(text, where));
     // An empty file (or only comments) is an empty configuration.
     if (value === null || value === undefined) value = {};
-    locate = yamlLocator(doc, lineCounter, []);
   } else {
     value = parseJson(text, where);
     if (opts.format === 'package.json') {
@@ -131,11 +107,6 @@ function formatOfPath(file: string): ConfigFormat | null {
   return null;
 }
 
-function displayPath(file: string, cwd: string): string {
-  const rel = path.relative(cwd, file);
-  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.replace(/\\/g, '/') : rel === '' ? '.' : file;
-}
-
 async function isFile(file: string): Promise<boolean> {
   try {
     return (await stat(file)).isFile();
@@ -144,78 +115,11 @@ async function isFile(file: string): Promise<boolean> {
   }
 }
 
-async function readText(file: string, cwd: string): Promise<string> {
-  try {
-    return (await readFile(file, 'utf8')).replace(/^\uFEFF/, '');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'file not found' : e instanceof Error ? e.message : String(e);
-    throw new ConfigError({ file, displayFile: displayPath(file, cwd), message: `cannot read config file: ${why}` }, { cause: e });
-  }
+function readText(file: string, cwd: string): Promise<string> {
+  return readSourceText(file, { file, displayFile: displayPath(file, cwd) }, 'config file');
 }
 
 function hasPackageKey(text: string, file: string, cwd: string): boolean {
   const value = parseJson(text, { file, displayFile: displayPath(file, cwd) });
   return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.hasOwn(value, PACKAGE_JSON_KEY);
-}
-
-function firstLine(s: string): string {
-  return (s.split('\n')[0] ?? s).replace(/ at line \d+, column \d+:?$/, '');
-}
-
-function parseJson(text: string, where: { file?: string; displayFile?: string }): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
-    const m = /at position (\d+)/.exec(msg);
-    const offset = m ? Number(m[1]) : /end of JSON input/.test(msg) ? text.length : undefined;
-    const issue: ConfigIssue = { ...where, message: `invalid JSON: ${msg.replace(/\s*(?:in JSON\s*)?at position \d+.*$/, '').replace(/ \(line \d+ column \d+\)$/, '')}` };
-    if (offset !== undefined) {
-      const pos = new SourceText(text).position(offset);
-      issue.line = pos.line;
-      issue.column = pos.column;
-    }
-    throw new ConfigError(issue, { cause: e });
-  }
-}
-
-/** Locations in JSON text, found through the YAML parser (JSON is YAML) with tabs made spaces (same offsets). */
-function jsonLocator(text: string, prefix: KeyPath): Locator {
-  const lineCounter = new (yaml().LineCounter)();
-  const doc = yaml().parseDocument(text.replace(/\t/g, ' '), { lineCounter, uniqueKeys: false });
-  return yamlLocator(doc, lineCounter, prefix);
-}
-
-function yamlLocator(doc: Document, lineCounter: LineCounter, prefix: KeyPath): Locator {
-  const posOf = (node: unknown): { line: number; column: number } | undefined => {
-    const range = (node as { range?: [number, number, number] } | null)?.range;
-    if (!range) return undefined;
-    const p = lineCounter.linePos(range[0]);
-    return { line: p.line, column: p.col };
-  };
-  return (keyPath, target) => {
-    let node: unknown = doc.contents;
-    let keyNode: unknown = null;
-    // The nearest node that exists, for paths that go past the document.
-    let nearest = posOf(node);
-    for (const seg of [...prefix, ...keyPath]) {
-      if (yaml().isMap(node)) {
-        const pair = node.items.find((it) => (yaml().isScalar(it.key) ? String(it.key.value) : undefined) === String(seg));
-        if (!pair) return nearest;
-        keyNode = pair.key;
-        node = pair.value;
-        nearest = posOf(node) ?? posOf(keyNode) ?? nearest;
-      } else if (yaml().isSeq(node) && typeof seg === 'number') {
-        keyNode = null;
-        node = node.items[seg];
-        if (node === undefined) return nearest;
-        nearest = posOf(node) ?? nearest;
-      } else {
-        return nearest;
-      }
-    }
-    if (target === 'key' && keyNode) return posOf(keyNode) ?? nearest;
-    return posOf(node) ?? posOf(keyNode) ?? nearest;
-  };
 }

@@ -7,7 +7,7 @@
  * A target's row names where its apply state lives (its URL as stored, schema, search_path
  * and `state_key`, the plan_id of its rows in that database's ddlguard.apply_plan /
  * apply_step) and the steps found done after its last apply: what `ddlguard rollback
- * --fleet` needs to undo a halted fleet wave by wave.
+ * --control` needs to undo a run wave by wave (its own records: ./rollback-control.ts).
  */
 import os from 'node:os';
 import type pg from 'pg';
@@ -86,6 +86,19 @@ CREATE TABLE IF NOT EXISTS ${CONTROL_SCHEMA}.fleet_target (
 );
 CREATE INDEX IF NOT EXISTS fleet_target_claim_idx ON ${CONTROL_SCHEMA}.fleet_target (run_id, wave, ordinal) WHERE status IN ('pending', 'running');`;
 
+/** The status of a run's fleet rollback (its table exists once a rollback was recorded on this control database). */
+async function rollbackStatusOf(c: pg.Client, runId: string): Promise<string | null> {
+  const t = await c.query(`SELECT to_regclass('${CONTROL_SCHEMA}.fleet_rollback') IS NOT NULL AS ok`);
+  if (!t.rows[0]?.ok) return null;
+  const r = await c.query(`SELECT status FROM ${CONTROL_SCHEMA}.fleet_rollback WHERE run_id = $1`, [runId]);
+  return r.rows[0] ? String(r.rows[0].status) : null;
+}
+
+/** Why a run that has been (or is being) rolled back is not applied again. */
+export function rolledBackMessage(runId: string, status: string): string {
+  return `fleet run ${JSON.stringify(runId)} ${status === 'done' ? 'was rolled back' : `is being rolled back (rollback ${status})`}: it is not applied again; start a new run (--run NEW_ID) to apply the plan again${status === 'done' ? '' : ', once the rollback is done'}`;
+}
+
 /** Who is acting, for the records (`user@host pid 123`). */
 export function actor(): string {
   let user = 'unknown';
@@ -97,7 +110,8 @@ export function actor(): string {
   return `${user}@${os.hostname()} pid ${process.pid}`;
 }
 
-const iso = (v: unknown): string | null => (v ? new Date(v as string).toISOString() : null);
+/** A timestamp column as an ISO string (null stays null). */
+export const iso = (v: unknown): string | null => (v ? new Date(v as string).toISOString() : null);
 
 function runRow(r: Record<string, unknown>): RunRecord {
   return {
@@ -188,7 +202,8 @@ export interface NewRun {
 export interface WaveProgress {
   wave: number;
   name: string;
-  status: WaveStatus;
+  /** A rollout wave's status; a rollback's waves are `rolled-back` once every target of them is. */
+  status: WaveStatus | 'rolled-back';
   total: number;
   pending: number;
   running: number;
@@ -249,6 +264,21 @@ export class ControlDb {
     await closeQuietly(this.client);
     const fresh = await ControlDb.open(this.url, this.redactor);
     this.client = fresh.client;
+  }
+
+  /** Runs `fn` on the session, after every call before it (the rollback's records use it too: ./rollback-control.ts). */
+  session<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
+    return this.run(fn);
+  }
+
+  /** Runs `fn` in a transaction on the session, after every call before it. */
+  transaction<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
+    return this.tx(fn);
+  }
+
+  /** The status of the fleet rollback of a run (`ddlguard rollback --control`), or null when it was never rolled back. */
+  async rollbackStatus(runId: string): Promise<string | null> {
+    return this.run((c) => rollbackStatusOf(c, runId));
   }
 
   private run<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
@@ -562,6 +592,8 @@ export class ControlDb {
       const r = await c.query(`SELECT * FROM ${CONTROL_SCHEMA}.fleet_run WHERE run_id = $1 FOR UPDATE`, [runId]);
       if (!r.rows[0]) throw new FleetError(`no fleet run ${JSON.stringify(runId)} in the control database`);
       const run = runRow(r.rows[0] as Record<string, unknown>);
+      const rolledBack = await rollbackStatusOf(c, runId);
+      if (rolledBack !== null) throw new FleetError(rolledBackMessage(runId, rolledBack));
       const waves = (await c.query(`SELECT * FROM ${CONTROL_SCHEMA}.fleet_wave WHERE run_id = $1 ORDER BY wave FOR UPDATE`, [runId])).rows.map((x) => waveRow(x as Record<string, unknown>));
       const cur = waves[run.currentWave]!;
       const last = waves.length - 1;

@@ -4,15 +4,11 @@
  * Targets from `schemas` and `targetsQuery` are only known once resolved (./targets.ts),
  * so the entries that name them carry their location for the errors found then.
  */
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Document, LineCounter } from 'yaml';
-import YAML from 'yaml';
-import { ConfigError, type ConfigIssue } from '../config/errors.js';
-import { describeValue as describeRaw, didYouMean, formatKeyPath, type KeyPath } from '../config/validate.js';
+import { displayPath, jsonLocator, parseJson, parseYaml, readSourceText, type KeyPath, type Locator } from '../config/locate.js';
+import { describeValue as describeRaw, didYouMean, hint, Validator } from '../config/validator.js';
 import { redactText } from '../db/connection.js';
-import { durationToMs, isDuration } from '../sql/duration.js';
-import { SourceText } from '../sql/source.js';
+import { durationToMs } from '../sql/duration.js';
 import { DEFAULT_GATES, type FleetApplyConfig, type FleetSpec, type Gates, type PasswordPolicy, type SchemasSpec, type TargetSpec, type WaveSpec } from './types.js';
 
 export const FLEET_KEYS = ['run', 'control', 'targets', 'schemas', 'targetsQuery', 'waves', 'concurrency', 'gates', 'lease', 'passwords', 'apply'] as const;
@@ -27,163 +23,34 @@ const PHASES = ['expand', 'migrate', 'contract', 'all'] as const;
 export const DEFAULT_CONCURRENCY = 4;
 export const DEFAULT_LEASE_MS = 60_000;
 
-type Locator = (path: KeyPath, target: 'key' | 'value') => { line: number; column: number } | undefined;
-
 /** A value as messages quote it, with any URL's password masked (a misplaced URL must not be echoed whole). */
 const describeValue = (v: unknown): string => redactText(describeRaw(v));
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const hint = (s: string | undefined): string => (s === undefined ? '' : ` (did you mean ${s}?)`);
 
 /** Reads and validates a fleet file. Throws ConfigError (file:line:column per problem). */
 export async function loadFleetFile(file: string, cwd: string = process.cwd()): Promise<FleetSpec> {
   const abs = path.resolve(cwd, file);
-  const rel = path.relative(cwd, abs);
-  const display = rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : abs;
-  let text: string;
-  try {
-    text = (await readFile(abs, 'utf8')).replace(/^\uFEFF/, '');
-  } catch (e) {
-    const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (e as Error).message;
-    throw new ConfigError({ file: abs, displayFile: display, message: `cannot read fleet file: ${why}` });
-  }
+  const display = displayPath(abs, cwd);
+  const text = await readSourceText(abs, { file: abs, displayFile: display }, 'fleet file');
   return parseFleetText(text, { file: abs, displayFile: display, format: abs.toLowerCase().endsWith('.json') ? 'json' : 'yaml' });
 }
 
 export function parseFleetText(text: string, opts: { file?: string; displayFile: string; format: 'json' | 'yaml' }): FleetSpec {
   const where = { ...(opts.file !== undefined ? { file: opts.file } : {}), displayFile: opts.displayFile };
-  let value: unknown;
-  let locate: Locator;
-  if (opts.format === 'json') {
-    try {
-      value = JSON.parse(text);
-    } catch (e) {
-      const msg = (e as Error).message;
-      const m = /at position (\d+)/.exec(msg);
-      const issue: ConfigIssue = { ...where, message: `invalid JSON: ${msg.replace(/\s*(?:in JSON\s*)?at position \d+.*$/, '').replace(/ \(line \d+ column \d+\)$/, '')}` };
-      const offset = m ? Number(m[1]) : /end of JSON input/.test(msg) ? text.length : undefined;
-      if (offset !== undefined) {
-        const pos = new SourceText(text).position(offset);
-        issue.line = pos.line;
-        issue.column = pos.column;
-      }
-      throw new ConfigError(issue);
-    }
-    // JSON is YAML: its positions come from the YAML parser (tabs as spaces keep the offsets).
-    const lc = new YAML.LineCounter();
-    locate = locator(YAML.parseDocument(text.replace(/\t/g, ' '), { lineCounter: lc, uniqueKeys: false }), lc);
-  } else {
-    const lc = new YAML.LineCounter();
-    const doc = YAML.parseDocument(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: true });
-    if (doc.errors.length > 0) {
-      throw new ConfigError(
-        doc.errors.map((e): ConfigIssue => {
-          const pos = e.linePos?.[0];
-          return { ...where, ...(pos ? { line: pos.line, column: pos.col } : {}), message: `invalid YAML: ${(e.message.split('\n')[0] ?? e.message).replace(/ at line \d+, column \d+:?$/, '')}` };
-        }),
-      );
-    }
-    value = doc.toJS();
-    locate = locator(doc, lc);
-  }
-  return validateFleet(value, { ...where, locate });
+  const parsed = opts.format === 'json' ? { value: parseJson(text, where), locate: jsonLocator(text) } : parseYaml(text, where);
+  return validateFleet(parsed.value, { ...where, locate: parsed.locate });
 }
 
-function locator(doc: Document, lc: LineCounter): Locator {
-  const posOf = (node: unknown): { line: number; column: number } | undefined => {
-    const range = (node as { range?: [number, number, number] } | null)?.range;
-    if (!range) return undefined;
-    const p = lc.linePos(range[0]);
-    return { line: p.line, column: p.col };
-  };
-  return (keyPath, target) => {
-    let node: unknown = doc.contents;
-    let keyNode: unknown = null;
-    let nearest = posOf(node);
-    for (const seg of keyPath) {
-      if (YAML.isMap(node)) {
-        const pair = node.items.find((it) => (YAML.isScalar(it.key) ? String(it.key.value) : undefined) === String(seg));
-        if (!pair) return nearest;
-        keyNode = pair.key;
-        node = pair.value;
-        nearest = posOf(node) ?? posOf(keyNode) ?? nearest;
-      } else if (YAML.isSeq(node) && typeof seg === 'number') {
-        keyNode = null;
-        node = node.items[seg];
-        if (node === undefined) return nearest;
-        nearest = posOf(node) ?? nearest;
-      } else return nearest;
-    }
-    if (target === 'key' && keyNode) return posOf(keyNode) ?? nearest;
-    return posOf(node) ?? posOf(keyNode) ?? nearest;
-  };
-}
-
-class Checker {
-  readonly issues: ConfigIssue[] = [];
-  constructor(private readonly o: { file?: string; displayFile: string; locate?: Locator }) {}
-
-  at(p: KeyPath, target: 'key' | 'value' = 'value'): string {
-    const pos = this.o.locate?.(p, target);
-    return pos ? `${this.o.displayFile}:${pos.line}:${pos.column}` : this.o.displayFile;
+/** The config's checks, plus the fleet file's own kinds of value. */
+class Checker extends Validator {
+  constructor(o: { file?: string; displayFile: string; locate?: Locator }) {
+    super({ ...o, describe: describeValue });
   }
 
-  report(p: KeyPath, target: 'key' | 'value', message: string): void {
-    const issue: ConfigIssue = { message, displayFile: this.o.displayFile };
-    if (this.o.file !== undefined) issue.file = this.o.file;
-    if (p.length > 0) issue.keyPath = formatKeyPath(p);
-    const pos = this.o.locate?.(p, target);
-    if (pos) {
-      issue.line = pos.line;
-      issue.column = pos.column;
-    }
-    this.issues.push(issue);
-  }
-
-  object(p: KeyPath, v: unknown, keys: readonly string[], required: readonly string[] = []): Record<string, unknown> | undefined {
-    if (!isObject(v)) {
-      this.report(p, 'value', `expected an object, got ${describeValue(v)}`);
-      return undefined;
-    }
-    for (const k of Object.keys(v)) if (!keys.includes(k)) this.report([...p, k], 'key', `unknown key${hint(didYouMean(k, keys))}`);
-    for (const k of required) if (v[k] === undefined) this.report(p, 'value', `missing required key "${k}"`);
-    return v;
-  }
-
-  string(p: KeyPath, v: unknown): string | undefined {
-    if (typeof v === 'string' && v.trim() !== '') return v;
-    this.report(p, 'value', `expected a non-empty string, got ${describeValue(v)}`);
-    return undefined;
-  }
-
-  strings(p: KeyPath, v: unknown): string[] | undefined {
-    if (!Array.isArray(v)) {
-      this.report(p, 'value', `expected an array of strings, got ${describeValue(v)}`);
-      return undefined;
-    }
-    const before = this.issues.length;
-    v.forEach((s, i) => {
-      if (typeof s !== 'string' || s.trim() === '') this.report([...p, i], 'value', `expected a non-empty string, got ${describeValue(s)}`);
-    });
-    return this.issues.length === before ? (v as string[]) : undefined;
-  }
-
-  int(p: KeyPath, v: unknown, min: number, max?: number): number | undefined {
-    if (typeof v === 'number' && Number.isInteger(v) && v >= min && (max === undefined || v <= max)) return v;
-    this.report(p, 'value', `expected ${max === undefined ? `an integer >= ${min}` : `an integer between ${min} and ${max}`}, got ${describeValue(v)}`);
-    return undefined;
-  }
-
-  duration(p: KeyPath, v: unknown): number | undefined {
+  /** A duration in milliseconds (0 is none). */
+  ms(p: KeyPath, v: unknown): number | undefined {
     if (v === 0) return 0;
-    if (typeof v === 'string' && isDuration(v)) return durationToMs(v)!;
-    this.report(p, 'value', `expected a duration such as "60s", "500ms" or "5min", got ${describeValue(v)}`);
-    return undefined;
-  }
-
-  bool(p: KeyPath, v: unknown): boolean | undefined {
-    if (typeof v === 'boolean') return v;
-    this.report(p, 'value', `expected true or false, got ${describeValue(v)}`);
-    return undefined;
+    const d = this.duration(p, v, '"60s", "500ms" or "5min"');
+    return d === undefined ? undefined : durationToMs(d)!;
   }
 
   /** A connection URL (postgres:// or postgresql://), or one `${VAR}` standing for all of it. */
@@ -302,7 +169,7 @@ export function validateFleet(value: unknown, opts: { file?: string; displayFile
       if (n !== undefined) spec.concurrency = n;
     }
     if (raw.lease !== undefined) {
-      const ms = c.duration(['lease'], raw.lease);
+      const ms = c.ms(['lease'], raw.lease);
       if (ms !== undefined && ms < 1000) c.report(['lease'], 'value', 'a lease shorter than 1s would expire between renewals');
       else if (ms !== undefined) spec.leaseMs = ms;
     }
@@ -380,10 +247,7 @@ export function validateFleet(value: unknown, opts: { file?: string; displayFile
       if (a) spec.apply = applyValues(c, a);
     }
   }
-  if (c.issues.length > 0) {
-    const pos = (i: ConfigIssue): number => (i.line === undefined ? Infinity : i.line * 1e6 + (i.column ?? 0));
-    throw new ConfigError([...c.issues].sort((a, b) => pos(a) - pos(b)));
-  }
+  c.finish();
   return spec;
 }
 
@@ -394,11 +258,11 @@ function gateValues(c: Checker, p: KeyPath, o: Record<string, unknown>): Partial
     if (v !== undefined) out.maxFailed = v;
   }
   if (o.soak !== undefined) {
-    const v = c.duration([...p, 'soak'], o.soak);
+    const v = c.ms([...p, 'soak'], o.soak);
     if (v !== undefined) out.soakMs = v;
   }
   if (o.checkTimeout !== undefined) {
-    const v = c.duration([...p, 'checkTimeout'], o.checkTimeout);
+    const v = c.ms([...p, 'checkTimeout'], o.checkTimeout);
     if (v !== undefined) out.checkTimeoutMs = v;
   }
   if (o.checks !== undefined) {
@@ -411,8 +275,8 @@ function gateValues(c: Checker, p: KeyPath, o: Record<string, unknown>): Partial
 function applyValues(c: Checker, a: Record<string, unknown>): FleetApplyConfig {
   const out: FleetApplyConfig = {};
   if (a.phase !== undefined) {
-    if (typeof a.phase === 'string' && (PHASES as readonly string[]).includes(a.phase)) out.phase = a.phase as FleetApplyConfig['phase'];
-    else c.report(['apply', 'phase'], 'value', `expected one of ${PHASES.map((x) => `"${x}"`).join(', ')}, got ${describeValue(a.phase)}`);
+    const phase = c.oneOf(['apply', 'phase'], a.phase, PHASES);
+    if (phase !== undefined) out.phase = phase;
   }
   if (a.yes !== undefined) {
     const b = c.bool(['apply', 'yes'], a.yes);
@@ -431,7 +295,7 @@ function applyValues(c: Checker, a: Record<string, unknown>): FleetApplyConfig {
   ] as const;
   for (const [k, field] of durations) {
     if (a[k] === undefined) continue;
-    const ms = c.duration(['apply', k], a[k]);
+    const ms = c.ms(['apply', k], a[k]);
     if (ms !== undefined) out[field] = ms;
   }
   if (a.retries !== undefined) {

@@ -5,7 +5,7 @@
 import { planHash } from '../apply/state.js';
 import type { PhaseOption } from '../apply/runner.js';
 import type { Plan } from '../apply/types.js';
-import type { ControlDb, NewRun } from './control.js';
+import { rolledBackMessage, type ControlDb, type NewRun } from './control.js';
 import { FleetError } from './errors.js';
 import { databaseOf, interpolate } from './secrets.js';
 import type { AssignedWave, FleetSpec, FleetTarget, RunRecord, TargetApplyOptions } from './types.js';
@@ -74,6 +74,10 @@ export async function createOrResume(control: ControlDb, input: RunInput): Promi
   const created = await control.createRun(newRun(input));
   const run = await control.loadRun(input.runId);
   if (!run) throw new FleetError(`fleet run ${input.runId}: not found right after it was recorded`);
+  if (!created) {
+    const rolledBack = await control.rollbackStatus(input.runId);
+    if (rolledBack !== null) throw new FleetError(rolledBackMessage(input.runId, rolledBack));
+  }
   if (!created && run.planHash !== planHash(input.plan)) {
     throw new FleetError(
       `fleet run ${JSON.stringify(input.runId)} already exists with another plan (recorded hash ${run.planHash}, this plan ${planHash(input.plan)}): pass --run NEW_ID to start a new run, or give the changed plan a new id`,

@@ -216,3 +216,69 @@ export interface TargetRecord {
   finishedAt: string | null;
   elapsedMs: number;
 }
+
+/** Which targets of a run a fleet rollback undoes, and how far. */
+export interface RollbackScope {
+  /** Wave names (null: every wave). */
+  waves: string[] | null;
+  /** Target names or globs (null: every target of those waves). */
+  targets: string[] | null;
+  /** Target names or globs left out. */
+  exclude: string[] | null;
+  /** Keep this step and the ones before it (`ddlguard rollback --to`). */
+  to: string | null;
+}
+
+/** How each target is rolled back (stored with the rollback, so every worker rolls back alike). */
+export interface TargetRollbackOptions {
+  yes?: boolean;
+  guard?: Partial<GuardOptions>;
+  waitTimeoutMs?: number;
+}
+
+export type FleetRollbackStatus = 'running' | 'halted' | 'aborted' | 'done';
+/** `nothing`: nothing to undo there (never started by the run, or nothing left after `to`). */
+export type RollbackTargetStatus = 'pending' | 'running' | 'rolled-back' | 'nothing' | 'failed' | 'refused';
+
+export interface RollbackRecord {
+  runId: string;
+  status: FleetRollbackStatus;
+  scope: RollbackScope;
+  options: TargetRollbackOptions;
+  concurrency: number;
+  leaseMs: number;
+  /** Each new rollback of the run (a new scope, or after one finished) is a new generation; its targets carry it. */
+  generation: number;
+  /** The wave whose targets are being rolled back (they go newest first). */
+  currentWave: number | null;
+  reason: string | null;
+  abortRequested: boolean;
+  stopRunning: boolean;
+  createdBy: string | null;
+  createdAt: string;
+  updatedAt: string;
+  finishedAt: string | null;
+}
+
+export interface RollbackTargetRecord {
+  target: string;
+  wave: number;
+  ordinal: number;
+  generation: number;
+  status: RollbackTargetStatus;
+  claims: number;
+  worker: string | null;
+  leaseUntil: string | null;
+  claimedAt: string | null;
+  currentStep: string | null;
+  /** Steps undone on the target by this rollback. */
+  rolledBack: string[];
+  failedStep: string | null;
+  error: string | null;
+  sqlstate: string | null;
+  /** Why it is `nothing` or `refused` (the steps that cannot be undone). */
+  note: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  elapsedMs: number;
+}

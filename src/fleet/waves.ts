@@ -5,7 +5,7 @@
  * done; rounded up, so a wave above 0 % is never empty by rounding). Every target must land
  * in exactly one wave: end with `percent: 100`.
  */
-import { didYouMean } from '../config/validate.js';
+import { didYouMean } from '../config/validator.js';
 import { FleetError } from './errors.js';
 import { waveGates } from './file.js';
 import type { AssignedWave, FleetSpec, FleetTarget } from './types.js';

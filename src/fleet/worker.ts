@@ -22,6 +22,7 @@ import { allowedFailures, runChecks, verdict, type CheckTarget } from './gates.j
 import { fmtMs, type FleetOutput } from './progress.js';
 import { interpolate, type Redactor } from './secrets.js';
 import type { RunRecord, RunStatus, TargetRecord, WaveRecord } from './types.js';
+import { createWaker } from './waker.js';
 
 /** Exit codes of `ddlguard apply --fleet` and the `fleet` commands. */
 export const EXIT_FLEET = { done: 0, failures: 1, usage: 2, stopped: 4, halted: 6, paused: 7 } as const;
@@ -107,30 +108,7 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerResult> {
   let stopRunningSeen = false;
   const tasks = new Map<string, Task>();
   // A target that ends while the loop is busy must still cut the next nap short.
-  let wake: (() => void) | null = null;
-  let nudged = false;
-  const nudge = () => {
-    nudged = true;
-    wake?.();
-    wake = null;
-  };
-  const nap = (ms: number) =>
-    new Promise<void>((resolve) => {
-      if (nudged) {
-        nudged = false;
-        resolve();
-        return;
-      }
-      const t = setTimeout(() => {
-        wake = null;
-        resolve();
-      }, ms);
-      wake = () => {
-        clearTimeout(t);
-        nudged = false;
-        resolve();
-      };
-    });
+  const { nap, nudge } = createWaker();
   const stopAll = (why: string) => {
     for (const t of tasks.values()) t.abort.abort(why);
   };
@@ -302,6 +280,11 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerResult> {
           }
         } else if (tasks.size === 0) {
           if (!stopped && o.waitWhilePaused && (header.status === 'paused' || header.status === 'halted')) {
+            // A rolled-back run is never continued: nothing left to wait for.
+            if ((await control.rollbackStatus(runId)) !== null) {
+              output.emit({ event: 'worker.rollback', run: runId, worker, message: `run ${runId} is being rolled back (\`ddlguard rollback\`): it is not continued, this worker ends` });
+              break;
+            }
             await showProgress(header);
             await nap(pollMs);
             continue;

@@ -1,13 +1,20 @@
 /**
- * `ddlguard apply --fleet FILE` and `ddlguard fleet worker|status|continue|abort`.
+ * `ddlguard apply --fleet FILE`, `ddlguard fleet worker|status|continue|abort`, and
+ * `ddlguard rollback --control URL --run ID` (or `--fleet FILE`).
  *
  * Exit codes: 0 the run is done and no target failed; 1 it is done with failed targets (within
  * the gates' limits) or an error stopped the worker; 2 usage, a bad fleet file, a target
  * source or the control database; 4 stopped (signal) or aborted; 6 halted by a gate; 7 paused
- * (`fleet continue` starts the next wave).
+ * (`fleet continue` starts the next wave). A fleet rollback exits as `ddlguard rollback`
+ * does, per fleet: 0 rolled back; 1 a target's rollback failed (halted after its wave); 2 usage
+ * or refused before anything changed (a target that cannot be checked, another plan, data lost
+ * without --yes); 3 the run is still being applied; 4 stopped or aborted; 6 refused: a step
+ * that cannot be undone has run on a target (nothing was changed anywhere).
  */
 import { redactError } from '../../db/connection.js';
 import type { PhaseOption } from '../../apply/runner.js';
+import { planHash } from '../../apply/state.js';
+import type { Plan } from '../../apply/types.js';
 import { ConfigError } from '../../config/index.js';
 import { actor, ControlDb } from '../../fleet/control.js';
 import { FleetError } from '../../fleet/errors.js';
@@ -17,7 +24,9 @@ import { controlUrlFor, createOrResume, defaultRunId } from '../../fleet/run.js'
 import { Redactor } from '../../fleet/secrets.js';
 import { renderStatus, statusJson } from '../../fleet/status.js';
 import { resolveTargets } from '../../fleet/targets.js';
-import type { AssignedWave, FleetSpec, RunRecord, TargetApplyOptions } from '../../fleet/types.js';
+import { checkTargets, describeChecks, EXIT_FLEET_ROLLBACK, refusalOf, runPlan, runRollbackWorker, selectTargets, type RollbackWorkerOptions } from '../../fleet/rollback.js';
+import { describeScope, RollbackControl, sameScope } from '../../fleet/rollback-control.js';
+import type { AssignedWave, FleetSpec, RollbackScope, RunRecord, TargetApplyOptions, TargetRollbackOptions } from '../../fleet/types.js';
 import { assignWaves } from '../../fleet/waves.js';
 import { EXIT_FLEET, runWorker, type WorkerOptions } from '../../fleet/worker.js';
 import { configMs, configThroughput, loadCliConfig } from '../config.js';
@@ -179,7 +188,9 @@ async function work(control: ControlDb, run: RunRecord, out: FleetOutput, red: R
 async function printStatus(control: ControlDb, runId: string, red: Redactor, format: FleetFormat, all: boolean, out?: FleetOutput): Promise<RunRecord> {
   const run = await control.loadRun(runId);
   if (!run) throw new FleetError(`no fleet run ${JSON.stringify(runId)} in the control database ${red.url(control.url)}`);
-  const view = { run, waves: await control.loadWaves(runId), targets: await control.loadTargets(runId), controlUrl: control.url };
+  const rc = new RollbackControl(control);
+  const record = await rc.load(runId);
+  const view = { run, waves: await control.loadWaves(runId), targets: await control.loadTargets(runId), controlUrl: control.url, rollback: record ? { record, targets: await rc.loadTargets(runId) } : null };
   if (format === 'json') {
     if (out) out.emit({ ...(statusJson(view, red) as Record<string, unknown>), event: 'fleet.status' });
     else process.stdout.write(`${JSON.stringify(statusJson(view, red))}\n`);
@@ -188,7 +199,13 @@ async function printStatus(control: ControlDb, runId: string, red: Redactor, for
 }
 
 /** The control database and run a `fleet` subcommand works on. */
-async function openRun(args: FleetCommonArgs, red: Redactor, fleetUrls?: { urls?: Map<string, string> }): Promise<{ control: ControlDb; runId: string }> {
+async function openRun(
+  args: FleetCommonArgs,
+  red: Redactor,
+  fleetUrls?: { urls?: Map<string, string> },
+  /** Without --run: the run to work on (default the newest). */
+  choose: (runs: RunRecord[]) => string = (runs) => runs[0]!.runId,
+): Promise<{ control: ControlDb; runId: string }> {
   let spec: FleetSpec | null = null;
   let waves: AssignedWave[] | null = null;
   if (args.fleet) {
@@ -208,7 +225,7 @@ async function openRun(args: FleetCommonArgs, red: Redactor, fleetUrls?: { urls?
     if (!runId) {
       const runs = await control.listRuns();
       if (runs.length === 0) throw new FleetError(`no fleet runs in the control database ${red.url(ctl.url)}`);
-      runId = runs[0]!.runId;
+      runId = choose(runs);
     } else if (!(await control.loadRun(runId))) {
       const runs = await control.listRuns();
       throw new FleetError(`no fleet run ${JSON.stringify(runId)} in the control database ${red.url(ctl.url)}${runs.length ? ` (runs there: ${runs.slice(0, 5).map((r) => r.runId).join(', ')})` : ''}`);
@@ -334,6 +351,15 @@ export async function runFleetAbort(args: AbortArgs): Promise<number> {
   return guarded(red, async () => {
     const { control, runId } = await openRun(args, red);
     try {
+      if (await new RollbackControl(control).abort(runId, actor(), Boolean(args.stopRunning))) {
+        out.emit({
+          event: 'fleet.rollback.aborted',
+          run: runId,
+          stopRunning: Boolean(args.stopRunning),
+          message: `rollback of run ${runId} aborted: no new target is claimed; running targets ${args.stopRunning ? 'stop after their current step' : 'finish (--stop-running stops them after their current step)'}; the same \`ddlguard rollback\` resumes it`,
+        });
+        return 0;
+      }
       const status = await control.abortRun(runId, actor(), Boolean(args.stopRunning));
       if (status === null) {
         const run = (await control.loadRun(runId))!;
@@ -349,6 +375,169 @@ export async function runFleetAbort(args: AbortArgs): Promise<number> {
         message: `run ${runId} aborted: no new target is claimed; ${running} running target${running === 1 ? '' : 's'} ${args.stopRunning ? 'stop after their current batch or step' : 'finish (--stop-running stops them after their current batch or step)'}; \`ddlguard fleet continue\` resumes`,
       });
       return 0;
+    } finally {
+      await control.close();
+    }
+  });
+}
+
+export interface FleetRollbackArgs extends FleetCommonArgs {
+  /** plan.json (checked against the run's plan), migration files (the run's recorded plan is rolled back), or nothing. */
+  input: string[];
+  /** Only these waves (names). */
+  wave?: string[];
+  /** Only these targets (names or globs). */
+  targets?: string[];
+  /** Not these targets (names or globs). */
+  exclude?: string[];
+  to?: string;
+  yes?: boolean;
+  dryRun?: boolean;
+  concurrency?: number;
+  verbose?: boolean;
+  killBlockersAfter?: number;
+  lockTimeoutMax?: number;
+  statementTimeout?: number;
+  config?: string;
+  workerId?: string;
+  /** Tests: over each target's rollback options, and the loop's poll interval. */
+  rollbackOverrides?: RollbackWorkerOptions['rollbackOverrides'];
+  pollMs?: number;
+}
+
+const asList = (xs: string[] | undefined): string[] | null => {
+  const out = (xs ?? []).flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean);
+  return out.length ? out : null;
+};
+
+/**
+ * `ddlguard rollback [plan.json | migration files] --control URL --run ID` (or `--fleet FILE`):
+ * checks every target the rollback touches, refuses as a whole when one would refuse, then
+ * records the rollback and works on it here, newest wave first (src/fleet/rollback.ts).
+ */
+export async function runRollbackFleet(args: FleetRollbackArgs): Promise<number> {
+  const format = fleetFormat(args.format);
+  const red = new Redactor();
+  const out = createFleetOutput({ format, redactor: red, verbose: Boolean(args.verbose) });
+  return guarded(red, async () => {
+    if (args.concurrency !== undefined && (!Number.isInteger(args.concurrency) || args.concurrency < 1)) throw new CliError(`--concurrency: expected an integer >= 1, got ${args.concurrency}`);
+    const planFile = args.input.length === 1 && args.input[0]!.endsWith('.json') ? args.input[0]! : null;
+    const given: Plan | null = planFile ? await loadPlanInput([planFile]) : null;
+    const holder: { urls?: Map<string, string> } = {};
+    const { control, runId } = await openRun(args, red, args.fleet ? holder : undefined, (runs) => {
+      const of = given ? runs.filter((r) => r.planId === given.id) : runs;
+      if (of.length === 1) return of[0]!.runId;
+      const shown = (of.length ? of : runs).slice(0, 10).map((r) => `${r.runId} (${r.status}, ${r.createdAt})`).join(', ');
+      throw new CliError(`rollback: ${of.length ? 'more than one fleet run' : 'no fleet run'}${given ? ` of plan ${given.id}` : ''} in the control database: name it with --run (runs there: ${shown})`);
+    });
+    try {
+      const run = (await control.loadRun(runId))!;
+      if (given && planHash(given) !== run.planHash) {
+        throw new CliError(`rollback: ${planFile} is not the plan of fleet run ${runId} (its hash ${planHash(given)}, the run's ${run.planHash}); give the run's plan.json, or none (the run keeps its plan)`);
+      }
+      if (args.input.length && !planFile) out.emit({ event: 'fleet.note', run: runId, message: `the migration files are not planned again: fleet run ${runId} is rolled back with its recorded plan ${run.planId}, as it was applied` });
+      const plan = runPlan(run);
+      if (args.to !== undefined && !plan.steps.some((st) => st.id === args.to)) {
+        throw new CliError(`--to: plan ${plan.id} of run ${runId} has no step ${args.to} (its steps: ${plan.steps.map((st) => st.id).join(', ')})`);
+      }
+      const waves = await control.loadWaves(runId);
+      const names = new Map(waves.map((w) => [w.wave, w.name]));
+      const waveName = (i: number) => names.get(i) ?? String(i);
+      const scope: RollbackScope = { waves: asList(args.wave), targets: asList(args.targets), exclude: asList(args.exclude), to: args.to ?? null };
+      const all = await control.loadTargets(runId);
+      const selected = selectTargets(waves, all, scope);
+      const rc = new RollbackControl(control);
+      const existing = await rc.load(runId);
+      // Joining (or resuming) the rollback under way: only its unfinished targets are checked.
+      const joining = existing !== null && existing.status !== 'done' && sameScope(existing.scope, scope);
+      const rows = joining ? new Map((await rc.loadTargets(runId)).filter((t) => t.generation === existing!.generation).map((t) => [t.target, t])) : null;
+      const unfinished = (name: string) => {
+        const st = rows?.get(name)?.status;
+        return st === undefined || st === 'pending' || st === 'running' || st === 'failed' || st === 'refused';
+      };
+      if (existing?.status === 'done' && sameScope(existing.scope, scope) && !args.dryRun) {
+        out.emit({ event: 'fleet.rollback.done', run: runId, scope, already: true, message: `the rollback of fleet run ${runId} (${describeScope(scope)}) is done already: nothing to do` });
+        await printStatus(control, runId, red, format, false, out);
+        return EXIT_FLEET_ROLLBACK.done;
+      }
+      const started = selected.filter((t) => t.claims > 0);
+      const toCheck = started.filter((t) => !rows || unfinished(t.target));
+      const notStarted = selected.filter((t) => t.claims === 0);
+      if (!args.dryRun && run.status === 'running') throw new CliError(`fleet run ${runId} is running: stop it first (\`ddlguard fleet abort --stop-running\`), then roll it back`, EXIT_FLEET_ROLLBACK.busy);
+      const { config } = await loadCliConfig(args.config);
+      const guard: Record<string, number> = { ...(run.applyOptions.guard as Record<string, number> | undefined) };
+      const maxLockTimeout = args.lockTimeoutMax ?? configMs(config.apply?.maxLockTimeout);
+      const statementTimeout = args.statementTimeout ?? configMs(config.apply?.statementTimeout);
+      if (args.killBlockersAfter !== undefined) guard.killBlockersAfterMs = args.killBlockersAfter;
+      if (maxLockTimeout !== undefined) guard.maxLockTimeoutMs = maxLockTimeout;
+      if (statementTimeout !== undefined) guard.statementTimeoutMs = statementTimeout;
+      const options: TargetRollbackOptions = { ...(args.yes ? { yes: true } : {}), ...(Object.keys(guard).length ? { guard } : {}), ...(run.applyOptions.waitTimeoutMs !== undefined ? { waitTimeoutMs: run.applyOptions.waitTimeoutMs } : {}) };
+      const concurrency = args.concurrency ?? existing?.concurrency ?? run.concurrency;
+
+      out.emit({
+        event: 'fleet.rollback.check',
+        run: runId,
+        plan: plan.id,
+        scope,
+        targets: toCheck.length,
+        notStarted: notStarted.length,
+        message: `rollback of fleet run ${runId} (plan ${plan.id}; ${describeScope(scope)}): checking ${toCheck.length} target${toCheck.length === 1 ? '' : 's'} before anything changes${notStarted.length ? ` (${notStarted.length} the run never started: nothing to undo there)` : ''}${joining ? `; joining the rollback ${existing!.status === 'running' ? 'under way' : existing!.status}` : ''}`,
+      });
+      const checks = await checkTargets(plan, toCheck, { to: scope.to, ...(holder.urls ? { urls: holder.urls } : {}), redactor: red, concurrency });
+      const refusal = refusalOf(plan, checks, waveName, { yes: Boolean(args.yes), runId });
+      if (args.dryRun) {
+        out.emit({
+          event: 'fleet.rollback.dry-run',
+          run: runId,
+          plan: plan.id,
+          scope,
+          targets: checks.map((c) => ({ target: c.target.target, wave: waveName(c.target.wave), status: c.status, wouldRollBack: c.wouldRollBack, irreversible: c.irreversible, dataLoss: c.dataLoss, ...(c.error ? { error: c.error } : {}) })),
+          notStarted: notStarted.map((t) => t.target),
+          ...(refusal ? { refused: { reason: refusal.reason, exitCode: refusal.exitCode } } : {}),
+          message: [
+            `dry run of the rollback of fleet run ${runId}: plan ${plan.id}, ${selected.length} target${selected.length === 1 ? '' : 's'}, newest wave first; nothing is executed`,
+            ...describeChecks(checks, notStarted, waveName, Boolean(args.yes)),
+            ...(refusal ? [`  it would be refused: ${refusal.message}`] : []),
+          ].join('\n'),
+        });
+        return refusal && refusal.reason !== 'needs-confirmation' ? refusal.exitCode : 0;
+      }
+      if (refusal) {
+        out.emit({ event: 'fleet.rollback.refused', run: runId, reason: refusal.reason, targets: refusal.targets, message: refusal.message });
+        return refusal.exitCode;
+      }
+      const leaseMs = existing?.leaseMs ?? run.leaseMs;
+      const st = await rc.start({ runId, scope, options, concurrency, leaseMs, targets: selected.map((t) => ({ target: t.target, wave: t.wave, ordinal: t.ordinal, started: t.claims > 0 })) });
+      out.emit({
+        event: st.did === 'joined' || st.did === 'resumed' ? 'fleet.rollback.resume' : 'fleet.rollback.start',
+        run: runId,
+        plan: plan.id,
+        scope,
+        did: st.did,
+        requeued: st.requeued,
+        targets: toCheck.length,
+        control: red.url(control.url),
+        message:
+          st.did === 'joined'
+            ? `joining the rollback of fleet run ${runId} under way (${describeScope(scope)})`
+            : st.did === 'resumed'
+              ? `resuming the rollback of fleet run ${runId} (${describeScope(scope)})${st.requeued.length ? `: ${st.requeued.length} failed target${st.requeued.length === 1 ? '' : 's'} re-queued` : ''}`
+              : `rolling back fleet run ${runId}: ${toCheck.length} target${toCheck.length === 1 ? '' : 's'} checked, newest wave first (${describeScope(scope)}); control ${red.url(control.url)}`,
+      });
+      const r = await runRollbackWorker({
+        control,
+        runId,
+        redactor: red,
+        output: out,
+        handleSignals: true,
+        ...(holder.urls ? { urls: holder.urls } : {}),
+        ...(args.concurrency !== undefined ? { concurrency: args.concurrency } : {}),
+        ...(args.workerId ? { workerId: args.workerId } : {}),
+        ...(args.pollMs ? { pollMs: args.pollMs } : {}),
+        ...(args.rollbackOverrides ? { rollbackOverrides: args.rollbackOverrides } : {}),
+      });
+      await printStatus(control, runId, red, format, false, out);
+      return r.exitCode;
     } finally {
       await control.close();
     }

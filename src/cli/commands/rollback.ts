@@ -16,6 +16,10 @@
  *   6 refused: a step that cannot be undone has run (nothing was changed; the message names
  *     it, says what is lost and what to do instead: `--to <that step>` undoes the steps after it).
  * A dry run exits 6 when the rollback would refuse, and 0 otherwise.
+ *
+ * `ddlguard rollback [plan.json] --control URL --run ID` (or `--fleet FILE`) rolls back a fleet
+ * run instead, wave by wave, newest first, with `--wave`, `--targets`, `--exclude` to narrow it
+ * (src/cli/commands/fleet.ts, docs/fleet.md); the exit codes are the same, per fleet.
  */
 import { configMs, loadCliConfig } from '../config.js';
 import { resolveSources } from '../schema-source.js';
@@ -39,11 +43,26 @@ export interface RollbackArgs {
   pgVersion?: number;
   history?: string[];
   config?: string;
+  /** A fleet run: its fleet file, or its control database and run id. */
+  fleet?: string;
+  control?: string;
+  run?: string;
+  wave?: string[];
+  targets?: string[];
+  exclude?: string[];
+  concurrency?: number;
+  verbose?: boolean;
 }
 
 export async function runRollback(args: RollbackArgs): Promise<number> {
   const format = args.format === undefined || args.format === 'text' || args.format === 'human' ? 'human' : args.format === 'json' ? 'json' : null;
   if (!format) throw new CliError(`--format: unknown format "${args.format}" (text or json)`);
+  if (args.fleet !== undefined || args.control !== undefined || args.run !== undefined) {
+    if (args.db !== undefined) throw new CliError('rollback: --db rolls back one database, --fleet / --control / --run a fleet run: give one or the other');
+    return (await import('./fleet.js')).runRollbackFleet(args);
+  }
+  const fleetOnly = (['wave', 'targets', 'exclude', 'concurrency', 'verbose'] as const).filter((k) => args[k] !== undefined && !(Array.isArray(args[k]) && (args[k] as unknown[]).length === 0));
+  if (fleetOnly.length) throw new CliError(`rollback: --${fleetOnly[0]} rolls back part of a fleet run: give --control URL --run ID (or --fleet FILE) too`);
   if (args.input.length === 0) throw new CliError('rollback: give the plan.json that was applied, or the migration files');
   const loaded = await loadCliConfig(args.config);
   const { config } = loaded;
