@@ -1,3 +1,4 @@
+import type { EvidenceSeverity } from '../lint/compat.js';
 import type { Severity, SeveritySetting } from '../lint/types.js';
 import type { RateName } from '../locks/estimate.js';
 
@@ -63,6 +64,11 @@ export interface DdlguardConfig {
    * printed for your server; `source` says where they come from in every estimate.
    */
   estimates?: Partial<Record<RateName, number>> & { source?: string };
+  /**
+   * How the evidence of readers and writers sets the compatibility rules' severity: a strong
+   * one found, weak matches only, nothing found after a search, no search; per rule under `rules`.
+   */
+  evidenceSeverity?: EvidenceSeverity;
 }
 
 export type ConfigFormat = 'json' | 'yaml' | 'package.json';

@@ -8,6 +8,7 @@ import { durationToMs, isDuration } from '../sql/duration.js';
 import { sizeToBytes } from '../sql/bytes.js';
 import { RATE_NAMES, type RateName } from '../locks/estimate.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
+import { EVIDENCE_RULES, type EvidenceSeverity, type EvidenceSteps, type StepSeverity } from '../lint/compat.js';
 import type { ApplyConfig, DdlguardConfig, PlannerConfig, ReadersConfig } from './types.js';
 
 export type KeyPath = ReadonlyArray<string | number>;
@@ -40,6 +41,7 @@ export const CONFIG_KEYS = [
   'schema',
   'severityBySize',
   'estimates',
+  'evidenceSeverity',
 ] as const;
 
 export const PG_VERSION_MIN = 10;
@@ -260,6 +262,10 @@ export function validateConfig(value: unknown, opts: ValidateOptions = {}): Ddlg
         out.severityBySize = o;
       }
     }
+    if (raw.evidenceSeverity !== undefined) {
+      const e = validateEvidenceSeverity(v, raw.evidenceSeverity);
+      if (e) out.evidenceSeverity = e;
+    }
   }
   if (v.issues.length > 0) {
     // In file order where positions are known (sort is stable for the rest).
@@ -349,6 +355,43 @@ function validateApply(v: Validator, value: unknown): ApplyConfig | undefined {
     const lo = durationToMs(out.lockTimeout)!;
     const hi = durationToMs(out.maxLockTimeout)!;
     if (lo > hi) v.report(['apply', 'lockTimeout'], 'value', `${JSON.stringify(out.lockTimeout)} is longer than apply.maxLockTimeout (${JSON.stringify(out.maxLockTimeout)})`);
+  }
+  return out;
+}
+
+const STEP_KEYS = ['strong', 'weak', 'none', 'notSearched'] as const;
+const STEP_SEVERITIES: readonly StepSeverity[] = ['error', 'warning', 'info', 'default'];
+
+function validateSteps(v: Validator, path: KeyPath, raw: Record<string, unknown>): EvidenceSteps {
+  const out: EvidenceSteps = {};
+  for (const k of STEP_KEYS) {
+    if (raw[k] === undefined) continue;
+    const s = v.oneOf([...path, k], raw[k], STEP_SEVERITIES);
+    if (s) out[k] = s;
+  }
+  return out;
+}
+
+function validateEvidenceSeverity(v: Validator, value: unknown): EvidenceSeverity | undefined {
+  const raw = v.object(['evidenceSeverity'], value, [...STEP_KEYS, 'rules']);
+  if (!raw) return undefined;
+  const out: EvidenceSeverity = validateSteps(v, ['evidenceSeverity'], raw);
+  if (raw.rules !== undefined) {
+    const rules = raw.rules;
+    if (!isObject(rules)) {
+      v.report(['evidenceSeverity', 'rules'], 'value', `expected an object mapping rule ids to steps, got ${describeValue(rules)}`);
+    } else {
+      const entries: Array<[string, EvidenceSteps]> = [];
+      for (const [id, steps] of Object.entries(rules)) {
+        if (!(EVIDENCE_RULES as readonly string[]).includes(id)) {
+          v.report(['evidenceSeverity', 'rules', id], 'key', `not a rule whose severity follows the evidence${hint(didYouMean(id, EVIDENCE_RULES))} (one of ${EVIDENCE_RULES.join(', ')})`);
+          continue;
+        }
+        const r = v.object(['evidenceSeverity', 'rules', id], steps, STEP_KEYS);
+        if (r) entries.push([id, validateSteps(v, ['evidenceSeverity', 'rules', id], r)]);
+      }
+      out.rules = Object.fromEntries(entries);
+    }
   }
   return out;
 }

@@ -35,6 +35,8 @@ export interface LintArgs {
   db?: string | false;
   /** A snapshot or pg_dump file with the schema. */
   schema?: string;
+  /** tty: also print the full lists behind summaries (the files searched for readers). */
+  verbose?: boolean;
 }
 
 export function checkRuleIds(ids: readonly string[] | undefined, flag: string): void {
@@ -108,6 +110,7 @@ export async function runLint(args: LintArgs): Promise<number> {
   if (args.base) opts.release = { base: args.base, refStatus: (ref) => gitRefStatus(ref, args.base!, cwd) };
   // Readers of contracted objects: config readers.paths (application code) and the live database.
   if (config.readers?.paths?.length) opts.readers = { paths: config.readers.paths, exclude: config.readers.exclude ?? [], baseDir: loaded.dir };
+  if (config.evidenceSeverity) opts.evidenceSeverity = config.evidenceSeverity;
   // Schema sources: the live database (--db, DATABASE_URL, config db) and a schema file; the
   // database's major is the version linted for unless --pg-version or the config says otherwise.
   const sources = resolveSources({ db: args.db, schema: args.schema }, loaded);
@@ -132,6 +135,12 @@ export async function runLint(args: LintArgs): Promise<number> {
     throw e;
   }
   process.stdout.write(await renderResult(result, format, { sources: opts.collectSources!, color: args.color }));
+  if (args.verbose && format === 'tty' && result.summary.readers) {
+    // The full lists behind the findings' one-line "Searched:" (JSON has them in summary.readers.code.full).
+    const { searchedDetail } = await import('../../lint/compat.js');
+    const detail = searchedDetail(result.summary.readers);
+    if (detail.length) process.stdout.write(`${detail.join('\n')}\n`);
+  }
   if (format === 'github' && process.env.GITHUB_STEP_SUMMARY) {
     const { githubSummaryMarkdown } = await import('../../lint/reporters/github.js');
     appendFileSync(process.env.GITHUB_STEP_SUMMARY, githubSummaryMarkdown(result, reporterContext(opts.collectSources!, args.color)));
