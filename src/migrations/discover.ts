@@ -437,6 +437,25 @@ export function sortMigrations(files: readonly MigrationFile[]): MigrationFile[]
 // Entry point
 // ---------------------------------------------------------------------------
 
+/**
+ * The migration files among `paths` (absolute), as discoverMigrations would keep them:
+ * `.sql`, not a down script unless includeDown, not excluded. For file lists that do not
+ * come from the file system, e.g. a git tree (src/migrations/baseline.ts).
+ */
+export function keepMigrations(paths: Iterable<string>, opts: DiscoverOptions): MigrationFile[] {
+  const cwd = path.resolve(opts.cwd);
+  const matchers = (opts.exclude ?? []).filter((p) => p.trim() !== '').map(compileExclude);
+  const out: MigrationFile[] = [];
+  for (const abs of paths) {
+    if (!abs.toLowerCase().endsWith('.sql') || abs.split(path.sep).includes('node_modules')) continue;
+    const displayPath = toDisplayPath(cwd, abs);
+    if (!opts.includeDown && isDownMigration(abs)) continue;
+    if (isExcluded(abs, displayPath, matchers)) continue;
+    out.push({ path: abs, displayPath, framework: detectFramework(abs, '').framework });
+  }
+  return out;
+}
+
 function toDisplayPath(cwd: string, abs: string): string {
   const rel = path.relative(cwd, abs);
   return (rel === '' ? path.basename(abs) : rel).split(path.sep).join('/');
