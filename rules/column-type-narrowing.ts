@@ -1,4 +1,4 @@
-import { contractReport, judgeContract } from '../src/lint/compat.js';
+import { contractReport, evidenceSeverityDoc, judgeContract } from '../src/lint/compat.js';
 import { effectsOf, ident, relSql } from '../src/lint/rule-kit.js';
 import type { Rule, RuleReport } from '../src/lint/types.js';
 
@@ -11,7 +11,12 @@ const rule: Rule = {
     lock: 'ACCESS EXCLUSIVE',
     docs: {
       description:
-        'Narrowing a type (bigint to integer, varchar(255) to varchar(50), numeric scale reduction, timestamp to date) fails the migration if any existing value does not fit, and afterwards the deployed code\'s writes of larger values fail. Check the data first (`ddlguard verify preflight`), make sure no code writes larger values, and prefer a CHECK constraint added NOT VALID + VALIDATE over a narrower type.',
+        'Narrowing a type (bigint to integer, varchar(255) to varchar(50), numeric scale reduction, timestamp to date) fails the migration if any existing value does not fit, and afterwards the deployed code\'s writes of larger values fail. Check the data first (`ddlguard verify preflight`), make sure no code writes larger values, and prefer a CHECK constraint added NOT VALID + VALIDATE over a narrower type.' +
+        '\n\n' +
+        evidenceSeverityDoc('column-type-narrowing', 'warning', {
+          strong: 'a strong writer (parsed SQL that INSERTs or UPDATEs the column, named at file:line)',
+          none: 'no code that writes or uses the column',
+        }),
       bad: 'ALTER TABLE users ALTER COLUMN bio TYPE varchar(100);',
       good: "ALTER TABLE users ADD CONSTRAINT users_bio_length CHECK (char_length(bio) <= 100) NOT VALID;\nALTER TABLE users VALIDATE CONSTRAINT users_bio_length;",
       links: ['https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-DESC-SET-DATA-TYPE'],
@@ -22,7 +27,7 @@ const rule: Rule = {
     for (const effect of effectsOf(ctx, 'alter-column-type', 'alter-column-type-binary-compatible')) {
       if (!effect.table?.preExisting || !effect.typeChange?.narrowing) continue;
       // A CHECK constraint released earlier already keeps the deployed code's writes within the new bounds.
-      const verdict = judgeContract(ctx, 'type-narrowing', effect.table.key, effect.column, 'warning');
+      const verdict = judgeContract(ctx, 'type-narrowing', effect.table.key, effect.column);
       if (!verdict.report) continue;
       const r: RuleReport = {
         effect,

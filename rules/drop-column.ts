@@ -1,4 +1,4 @@
-import { contractReport, createdThisRelease, judgeContract } from '../src/lint/compat.js';
+import { contractReport, createdThisRelease, evidenceSeverityDoc, judgeContract } from '../src/lint/compat.js';
 import { effectsOf, ident, relSql } from '../src/lint/rule-kit.js';
 import type { Rule, RuleReport } from '../src/lint/types.js';
 
@@ -11,7 +11,12 @@ const rule: Rule = {
     lock: 'ACCESS EXCLUSIVE',
     docs: {
       description:
-        'During a rolling deploy (and in workers, reports and other services) the previous version of the code still runs. If it selects or inserts the dropped column its queries fail, and ORMs that list every column in SELECT fail too. Stop using the column first (for Rails: ignored_columns; other ORMs: remove the field), deploy, then drop it in a later release.',
+        'During a rolling deploy (and in workers, reports and other services) the previous version of the code still runs. If it selects or inserts the dropped column its queries fail, and ORMs that list every column in SELECT fail too. Stop using the column first (for Rails: ignored_columns; other ORMs: remove the field), deploy, then drop it in a later release.' +
+        '\n\n' +
+        evidenceSeverityDoc('drop-column', 'warning', {
+          strong: 'a strong reader of the column (parsed SQL that reads or writes it, named at file:line; a view, function, trigger or policy that depends on it; a recorded query)',
+          none: 'no reader',
+        }),
       bad: 'ALTER TABLE users DROP COLUMN legacy_flag;',
       good: "-- release N: stop reading/writing legacy_flag in code\n-- release N+1:\nSET lock_timeout = '2s';\nALTER TABLE users DROP COLUMN legacy_flag;",
       links: ['https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-DESC-DROP-COLUMN'],
@@ -25,7 +30,7 @@ const rule: Rule = {
       if (effect.column && ctx.fileState.columnsAdded.get(t.key)?.has(effect.column)) continue;
       // Added by another file of the pending release: no deployed code knows it either.
       if (effect.column && createdThisRelease(ctx, t.key, effect.column)) continue;
-      const verdict = judgeContract(ctx, 'drop-column', t.key, effect.column, 'warning');
+      const verdict = judgeContract(ctx, 'drop-column', t.key, effect.column);
       if (!verdict.report) continue;
       const table = relSql(effect);
       const col = ident(effect.column);

@@ -1,4 +1,4 @@
-import { contractReport, createdThisRelease, judgeContract } from '../src/lint/compat.js';
+import { contractReport, createdThisRelease, evidenceSeverityDoc, judgeContract } from '../src/lint/compat.js';
 import { effectsOf, relSql } from '../src/lint/rule-kit.js';
 import type { Rule, RuleReport } from '../src/lint/types.js';
 
@@ -11,7 +11,12 @@ const rule: Rule = {
     lock: 'ACCESS EXCLUSIVE (also on tables it references)',
     docs: {
       description:
-        'DROP TABLE is irreversible and breaks every running query, job or service that still uses the table. Stop using it in code first and deploy; consider renaming it (or moving it to an archive schema) for one release before dropping it, so a mistake can be undone.',
+        'DROP TABLE is irreversible and breaks every running query, job or service that still uses the table. Stop using it in code first and deploy; consider renaming it (or moving it to an archive schema) for one release before dropping it, so a mistake can be undone.' +
+        '\n\n' +
+        evidenceSeverityDoc('drop-table', 'warning', {
+          strong: 'a strong reader of the table (parsed SQL that uses it, named at file:line; a dependent view, function or foreign key; a recorded query)',
+          none: 'no reader',
+        }),
       bad: 'DROP TABLE legacy_events;',
       good: '-- release N: remove all uses of legacy_events from code\n-- release N+1 (optionally after ALTER TABLE legacy_events SET SCHEMA archive):\nDROP TABLE legacy_events;',
       links: ['https://www.postgresql.org/docs/current/sql-droptable.html'],
@@ -26,7 +31,7 @@ const rule: Rule = {
       const t = effect.table;
       if (!t?.preExisting || all.findIndex((o) => o.table?.key === t.key) !== i) return;
       if (createdThisRelease(ctx, t.key, null)) return;
-      const verdict = judgeContract(ctx, 'drop-table', t.key, null, 'warning');
+      const verdict = judgeContract(ctx, 'drop-table', t.key, null);
       if (!verdict.report) return;
       const table = relSql(effect);
       const r: RuleReport = {

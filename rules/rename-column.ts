@@ -1,4 +1,4 @@
-import { contractReport, createdThisRelease, judgeContract } from '../src/lint/compat.js';
+import { contractReport, createdThisRelease, evidenceSeverityDoc, judgeContract } from '../src/lint/compat.js';
 import { effectsOf, ident, relSql } from '../src/lint/rule-kit.js';
 import type { Rule, RuleReport } from '../src/lint/types.js';
 import { formatType } from '../src/sql/ast.js';
@@ -13,7 +13,12 @@ const rule: Rule = {
     lock: 'ACCESS EXCLUSIVE',
     docs: {
       description:
-        'The rename is instant, but the code that is running while the migration is applied still uses the old name and fails until the new code is deployed (and old code can no longer be rolled back to). The expand/contract way: add the new column, keep both in sync with a trigger, backfill, switch the code to the new column, and drop the old one in a later release.',
+        'The rename is instant, but the code that is running while the migration is applied still uses the old name and fails until the new code is deployed (and old code can no longer be rolled back to). The expand/contract way: add the new column, keep both in sync with a trigger, backfill, switch the code to the new column, and drop the old one in a later release.' +
+        '\n\n' +
+        evidenceSeverityDoc('rename-column', 'error', {
+          strong: 'a strong reader of the old name (parsed SQL that uses it, named at file:line; a dependent view or function; a recorded query)',
+          none: 'no reader',
+        }),
       bad: 'ALTER TABLE users RENAME COLUMN name TO full_name;',
       good: "ALTER TABLE users ADD COLUMN full_name text;\n-- trigger keeping full_name = name on INSERT/UPDATE, batched backfill,\n-- deploy code that reads full_name, and in a later release:\nALTER TABLE users DROP COLUMN name;",
       links: ['https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-DESC-RENAME'],
@@ -25,7 +30,7 @@ const rule: Rule = {
       const tb = effect.table;
       if (!tb?.preExisting || (effect.column && ctx.fileState.columnsAdded.get(tb.key)?.has(effect.column))) continue;
       if (effect.column && createdThisRelease(ctx, tb.key, effect.column)) continue;
-      const verdict = judgeContract(ctx, 'rename-column', tb.key, effect.column, 'error');
+      const verdict = judgeContract(ctx, 'rename-column', tb.key, effect.column);
       if (!verdict.report) continue;
       const to = String(ctx.stmt.node.newname ?? '<new>');
       const t = relSql(effect);

@@ -41,6 +41,8 @@ function main(): number {
   args.push('--severity-threshold', input('fail-on') || 'error');
   const base = input('base') || baseRef();
   if (base && input('all-files') !== 'true') args.push('--since', base);
+  // all-files: every migration, the baseline's released ones too (as before the baseline existed).
+  if (input('all-files') === 'true') args.push('--all');
   const format = input('format') || 'github';
   const run = (fmt: string) => spawnSync(process.execPath, [cli, ...args, '--format', fmt], { cwd, encoding: 'utf8', env: process.env, maxBuffer: 1 << 28 });
   const r = run(format);

@@ -30,6 +30,8 @@ export const LINT_OPTIONS: Record<string, OptionSpec> = {
   fix: { type: 'boolean', describe: 'Apply mechanical fixes in place' },
   'fix-dry-run': { type: 'boolean', describe: 'Print the fixes as a unified diff' },
   color: { type: 'boolean', describe: 'Force colour on or off' },
+  all: { type: 'boolean', describe: 'Also lint the migrations the config\'s baseline records as released' },
+  verbose: { type: 'boolean', describe: 'Print the full lists behind summaries (every file searched for readers)' },
   db: { type: 'string', describe: 'Live database: its schema and table sizes, and readers in pg_stat_statements (default DATABASE_URL, then config db; --no-db for none)' },
   schema: { type: 'string', describe: 'Schema file: a snapshot from `ddlguard schema export` or `pg_dump --schema-only` output' },
 };

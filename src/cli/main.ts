@@ -284,8 +284,20 @@ async function main(argv: string[]): Promise<number> {
         y
           .option('force', { type: 'boolean', describe: 'Overwrite an existing config' })
           .option('dir', { type: 'string', describe: 'The migrations directory (default: detected)' })
-          .option('pg-version', { type: 'number', describe: 'PostgreSQL major version in production (default 15)' }),
+          .option('pg-version', { type: 'number', describe: 'PostgreSQL major version in production (default 15)' })
+          .option('baseline', { type: 'boolean', default: true, describe: 'Record the migrations that exist now as released, so lint shows only new ones (--no-baseline: lint them all)' }),
       async (args) => setExit(await (await import('./commands/init.js')).runInit(args)),
+    )
+    .command(
+      'baseline [paths..]',
+      'Record the migrations that exist now as released (history for lint from now on; `lint --all` lints them)',
+      (y) =>
+        y
+          .positional('paths', { type: 'string', array: true, default: [] as string[], describe: 'Migration directories (default: the config\'s migrations)' })
+          .option('upto', { type: 'string', describe: 'The last released migration (a file, or a Diesel/Prisma migration folder); later ones stay new' })
+          .option('dry-run', { type: 'boolean', describe: 'Print the baseline, write nothing' })
+          .option('config', { type: 'string', describe: 'Config file (default: ddlguard.config.{json,yaml} found upwards)' }),
+      async (args) => setExit(await (await import('./commands/baseline.js')).runBaseline(args)),
     )
     .command(
       'install-hook',

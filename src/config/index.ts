@@ -6,3 +6,4 @@ export { ConfigError, formatIssue, type ConfigIssue } from './errors.js';
 export { durationToMs, isDuration } from '../sql/duration.js';
 export { resolveSeverities } from './severities.js';
 export type { DdlguardConfig, LoadedConfig, ConfigFormat, ReadersConfig, PlannerConfig, ApplyConfig } from './types.js';
+export type { BaselineConfig, BaselineEntry } from '../migrations/baseline.js';

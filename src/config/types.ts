@@ -1,5 +1,7 @@
+import type { EvidenceSeverity } from '../lint/compat.js';
 import type { Severity, SeveritySetting } from '../lint/types.js';
 import type { RateName } from '../locks/estimate.js';
+import type { BaselineConfig } from '../migrations/baseline.js';
 
 export interface ReadersConfig {
   /** Globs of application source to search for readers of a column/table. */
@@ -63,6 +65,13 @@ export interface DdlguardConfig {
    * printed for your server; `source` says where they come from in every estimate.
    */
   estimates?: Partial<Record<RateName, number>> & { source?: string };
+  /**
+   * How the evidence of readers and writers sets the compatibility rules' severity: a strong
+   * one found, weak matches only, nothing found after a search, no search; per rule under `rules`.
+   */
+  evidenceSeverity?: EvidenceSeverity;
+  /** The migrations released when the project adopted ddlguard: history for every command (`--all` lints them). */
+  baseline?: BaselineConfig;
 }
 
 export type ConfigFormat = 'json' | 'yaml' | 'package.json';

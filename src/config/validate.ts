@@ -6,8 +6,11 @@
 import type { Severity, SeveritySetting } from '../lint/types.js';
 import { durationToMs } from '../sql/duration.js';
 import { RATE_NAMES, type RateName } from '../locks/estimate.js';
-import type { Locator } from './locate.js';
+import type { KeyPath, Locator } from './locate.js';
 import { describeValue, hint, didYouMean, isObject, Validator } from './validator.js';
+import { EVIDENCE_RULES, type EvidenceSeverity, type EvidenceSteps, type StepSeverity } from '../lint/compat.js';
+import { FRAMEWORKS } from '../migrations/framework.js';
+import type { BaselineConfig, BaselineEntry } from '../migrations/baseline.js';
 import type { ApplyConfig, DdlguardConfig, PlannerConfig, ReadersConfig } from './types.js';
 
 export interface ValidateOptions {
@@ -35,6 +38,8 @@ export const CONFIG_KEYS = [
   'schema',
   'severityBySize',
   'estimates',
+  'evidenceSeverity',
+  'baseline',
 ] as const;
 
 export const PG_VERSION_MIN = 10;
@@ -118,6 +123,14 @@ export function validateConfig(value: unknown, opts: ValidateOptions = {}): Ddlg
         }
         out.severityBySize = o;
       }
+    }
+    if (raw.evidenceSeverity !== undefined) {
+      const e = validateEvidenceSeverity(v, raw.evidenceSeverity);
+      if (e) out.evidenceSeverity = e;
+    }
+    if (raw.baseline !== undefined) {
+      const b = validateBaseline(v, raw.baseline);
+      if (b) out.baseline = b;
     }
   }
   v.finish();
@@ -206,4 +219,77 @@ function validateApply(v: Validator, value: unknown): ApplyConfig | undefined {
     if (lo > hi) v.report(['apply', 'lockTimeout'], 'value', `${JSON.stringify(out.lockTimeout)} is longer than apply.maxLockTimeout (${JSON.stringify(out.maxLockTimeout)})`);
   }
   return out;
+}
+
+const STEP_KEYS = ['strong', 'weak', 'none', 'notSearched'] as const;
+const STEP_SEVERITIES: readonly StepSeverity[] = ['error', 'warning', 'info', 'default'];
+
+function validateSteps(v: Validator, path: KeyPath, raw: Record<string, unknown>): EvidenceSteps {
+  const out: EvidenceSteps = {};
+  for (const k of STEP_KEYS) {
+    if (raw[k] === undefined) continue;
+    const s = v.oneOf([...path, k], raw[k], STEP_SEVERITIES);
+    if (s) out[k] = s;
+  }
+  return out;
+}
+
+function validateEvidenceSeverity(v: Validator, value: unknown): EvidenceSeverity | undefined {
+  const raw = v.object(['evidenceSeverity'], value, [...STEP_KEYS, 'rules']);
+  if (!raw) return undefined;
+  const out: EvidenceSeverity = validateSteps(v, ['evidenceSeverity'], raw);
+  if (raw.rules !== undefined) {
+    const rules = raw.rules;
+    if (!isObject(rules)) {
+      v.report(['evidenceSeverity', 'rules'], 'value', `expected an object mapping rule ids to steps, got ${describeValue(rules)}`);
+    } else {
+      const entries: Array<[string, EvidenceSteps]> = [];
+      for (const [id, steps] of Object.entries(rules)) {
+        if (!(EVIDENCE_RULES as readonly string[]).includes(id)) {
+          v.report(['evidenceSeverity', 'rules', id], 'key', `not a rule whose severity follows the evidence${hint(didYouMean(id, EVIDENCE_RULES))}; those are ${EVIDENCE_RULES.join(', ')}`);
+          continue;
+        }
+        const r = v.object(['evidenceSeverity', 'rules', id], steps, STEP_KEYS);
+        if (r) entries.push([id, validateSteps(v, ['evidenceSeverity', 'rules', id], r)]);
+      }
+      out.rules = Object.fromEntries(entries);
+    }
+  }
+  return out;
+}
+
+const DIGEST = /^sum64:[0-9a-f]{16}$/;
+
+function validateBaseline(v: Validator, value: unknown): BaselineConfig | undefined {
+  const raw = v.object(['baseline'], value, ['released'], ['released']);
+  if (!raw || raw.released === undefined) return undefined;
+  if (!Array.isArray(raw.released)) {
+    v.report(['baseline', 'released'], 'value', `expected an array of { root, framework, last } entries, got ${describeValue(raw.released)}`);
+    return undefined;
+  }
+  const out: BaselineEntry[] = [];
+  const roots = new Set<string>();
+  raw.released.forEach((item, i) => {
+    const at: KeyPath = ['baseline', 'released', i];
+    const e = v.object(at, item, ['root', 'framework', 'last', 'count', 'digest'], ['root', 'framework', 'last']);
+    if (!e) return;
+    const before = v.issues.length;
+    const root = e.root === undefined ? undefined : v.string([...at, 'root'], e.root);
+    const framework = e.framework === undefined ? undefined : v.oneOf([...at, 'framework'], e.framework, FRAMEWORKS);
+    const last = e.last === undefined ? undefined : v.string([...at, 'last'], e.last);
+    const count = e.count === undefined ? undefined : v.int([...at, 'count'], e.count, 0);
+    let digest: string | undefined;
+    if (e.digest !== undefined) {
+      if (typeof e.digest === 'string' && DIGEST.test(e.digest)) digest = e.digest;
+      else v.report([...at, 'digest'], 'value', `expected "sum64:" and 16 hex digits (as \`ddlguard baseline\` writes it), got ${describeValue(e.digest)}`);
+    }
+    if (root !== undefined && roots.has(root)) v.report([...at, 'root'], 'value', `${JSON.stringify(root)} has an earlier entry: one entry per migration root`);
+    if (root !== undefined) roots.add(root);
+    if (v.issues.length !== before || root === undefined || framework === undefined || last === undefined) return;
+    const entry: BaselineEntry = { root, framework, last };
+    if (count !== undefined) entry.count = count;
+    if (digest !== undefined) entry.digest = digest;
+    out.push(entry);
+  });
+  return { released: out };
 }

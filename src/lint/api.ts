@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { discoverMigrations, sortMigrations, type MigrationFile } from '../migrations/discover.js';
+import { discoverMigrations, sequenceRoot, sortMigrations, type MigrationFile } from '../migrations/discover.js';
 import { detectFramework } from '../migrations/framework.js';
 import { upSection } from '../migrations/sections.js';
 import { loadParser } from '../sql/parser.js';
@@ -44,6 +44,8 @@ export interface LintOptions {
    * a `-- ddlguard: contract <object> after <ref>` marker is released.
    */
   release?: { base: string; refStatus?: (ref: string) => RefStatus };
+  /** Config `evidenceSeverity`: the severity each kind of reader evidence gives the compatibility rules. */
+  evidenceSeverity?: import('./compat.js').EvidenceSeverity;
   /** Search application code for readers of the columns/tables the linted files contract (config `readers`). */
   readers?: { paths: string[]; exclude?: string[]; /** Directory the globs are relative to (default cwd). */ baseDir?: string };
   /**
@@ -141,7 +143,7 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
   if (opts.collectSources) for (const s of sources) if (s.role === 'lint') opts.collectSources.set(s.displayPath, s.text);
   const engineOpts = engineOptionsFor(opts);
   const schema = await withSchemaSources(opts, engineOpts);
-  if (opts.release || opts.readers?.paths.length || opts.db) engineOpts.compat = await compatOptions(sources, opts, engineOpts);
+  if (opts.release || opts.readers?.paths.length || opts.db || opts.evidenceSeverity) engineOpts.compat = await compatOptions(sources, opts, engineOpts);
   const result = lintSources(sources, engineOpts);
   result.errors.unshift(...readErrors);
   result.summary.errors = result.errors.length;
@@ -182,6 +184,7 @@ const AFTER_RE = /ddlguard:\s*contract\s+\S+\s+after\s+(\S+)/g;
  */
 async function compatOptions(sources: readonly SourceFile[], opts: LintOptions, engineOpts: EngineOptions): Promise<CompatOptions> {
   const compat: CompatOptions = {};
+  if (opts.evidenceSeverity) compat.severity = opts.evidenceSeverity;
   if (opts.release) {
     const refs = new Map<string, RefStatus>();
     for (const s of sources) {
@@ -205,20 +208,28 @@ async function compatOptions(sources: readonly SourceFile[], opts: LintOptions, 
     targets: set.targets,
     catalog: set.catalog,
     searchPath: set.searchPath,
-    code: wantCode ? { baseDir, displayDir: cwd, paths: opts.readers!.paths, exclude: [...(opts.readers!.exclude ?? []), ...migrationExcludes(sources, cwd, baseDir)] } : null,
+    code: wantCode ? { baseDir, displayDir: cwd, paths: opts.readers!.paths, exclude: [...(opts.readers!.exclude ?? [])], migrations: migrationExcludes(sources, cwd, baseDir) } : null,
     db: opts.db ?? null,
   });
   return compat;
 }
 
-/** The migrations' folders as globs relative to the readers' base directory (never searched for readers). */
+/**
+ * The migrations as globs relative to the readers' base directory (never searched for
+ * readers): one per migration root (the directory holding a Diesel or Prisma project's
+ * migration folders, sqitch's top directory, else the files' directory), so the list stays
+ * short however many migrations there are. Files directly in the base directory are listed
+ * one by one (the base directory itself holds the code).
+ */
 export function migrationExcludes(sources: readonly SourceFile[], cwd: string, baseDir: string): string[] {
   const out = new Set<string>();
+  const rel = (p: string) => path.relative(baseDir, p).split(path.sep).join('/');
   for (const s of sources) {
-    const rel = path.relative(baseDir, path.resolve(cwd, s.displayPath)).split(path.sep).join('/');
-    if (rel.startsWith('../') || path.isAbsolute(rel)) continue;
-    const dir = path.posix.dirname(rel);
-    out.add(dir === '.' ? rel : `${dir}/**`);
+    const abs = path.resolve(cwd, s.displayPath);
+    const file = rel(abs);
+    if (file.startsWith('../') || path.isAbsolute(file)) continue;
+    const root = rel(sequenceRoot(abs));
+    out.add(root === '' ? file : root.startsWith('../') ? `${path.posix.dirname(file)}/**` : `${root}/**`);
   }
   return [...out];
 }

@@ -34,10 +34,12 @@ export interface ReleaseOptions {
   refs?: ReadonlyMap<string, RefStatus>;
 }
 
-/** What the engine is given: release mode and/or reader evidence. */
+/** What the engine is given: release mode and/or reader evidence, and how evidence sets severity. */
 export interface CompatOptions {
   release?: ReleaseOptions | null;
   readers?: ReaderIndex | null;
+  /** Config `evidenceSeverity`: overrides of the severity each kind of evidence gives. */
+  severity?: EvidenceSeverity | null;
 }
 
 export type MarkKind = 'added' | 'replacement-column' | 'sync-trigger' | 'comment' | 'rename' | 'copy-table' | 'check-constraint' | 'not-null-check' | 'default' | 'created';
@@ -63,6 +65,74 @@ export interface ReleaseState {
 export interface CompatContext {
   release: ReleaseState | null;
   readers: ReaderIndex | null;
+  severity?: EvidenceSeverity | null;
+}
+
+// ---------------------------------------------------------------------------
+// Severity from evidence
+// ---------------------------------------------------------------------------
+
+/**
+ * What the readers stage found for a finding's object: a strong reader or writer (parsed
+ * SQL, a catalog dependant, a recorded query), weak matches only (identifiers), nothing
+ * after a real search (the code was searched, and the database too if one was given and
+ * reachable), or no search at all (no readers.paths; a database alone records recent
+ * queries only, so its silence proves nothing).
+ */
+export type EvidenceFound = 'strong' | 'weak' | 'none' | 'not-searched';
+
+/** A step's severity; `default` keeps the rule's (its default or the config's `rules`). */
+export type StepSeverity = Severity | 'default';
+
+export interface EvidenceSteps {
+  strong?: StepSeverity;
+  weak?: StepSeverity;
+  none?: StepSeverity;
+  notSearched?: StepSeverity;
+}
+
+/** Config `evidenceSeverity`: the steps for every compatibility rule, and per rule. */
+export interface EvidenceSeverity extends EvidenceSteps {
+  rules?: Record<string, EvidenceSteps>;
+}
+
+/** The rules whose severity follows the evidence. */
+export const EVIDENCE_RULES = ['drop-column', 'drop-table', 'rename-column', 'rename-table', 'column-type-narrowing', 'add-column-required'] as const;
+
+const STEP_KEY: Record<EvidenceFound, keyof EvidenceSteps> = { strong: 'strong', weak: 'weak', none: 'none', 'not-searched': 'notSearched' };
+
+/** Built-in steps: a strong reader is the outage the rule is about; nothing found after a search is info. */
+export const DEFAULT_EVIDENCE_STEPS: Required<EvidenceSteps> = { strong: 'error', weak: 'default', none: 'info', notSearched: 'default' };
+
+/**
+ * Per-rule built-in steps that differ: ADD COLUMN ... NOT NULL without a default fails on
+ * any table with rows whoever writes it, so no writer found only lowers it to a warning.
+ */
+const RULE_EVIDENCE_STEPS: Readonly<Record<string, EvidenceSteps>> = { 'add-column-required': { none: 'warning' } };
+
+/** The built-in steps of one rule. */
+export function ruleEvidenceSteps(ruleId: string): Required<EvidenceSteps> {
+  return { ...DEFAULT_EVIDENCE_STEPS, ...RULE_EVIDENCE_STEPS[ruleId] };
+}
+
+/** The severity a step gives a rule: config per rule, config for all rules, the rule's built-in step, the built-in step. */
+export function stepSeverity(ruleId: string, found: EvidenceFound, config?: EvidenceSeverity | null): StepSeverity {
+  const k = STEP_KEY[found];
+  return config?.rules?.[ruleId]?.[k] ?? config?.[k] ?? ruleEvidenceSteps(ruleId)[k];
+}
+
+/**
+ * The rule doc paragraph on severity from evidence, appended to a rule's description:
+ * `strong` names strong evidence for the rule, `none` its absence.
+ */
+export function evidenceSeverityDoc(ruleId: string, defaultSeverity: Severity, what: { strong: string; none: string }): string {
+  const st = ruleEvidenceSteps(ruleId);
+  const sev = (x: StepSeverity) => (x === 'default' ? `the default (${defaultSeverity})` : x);
+  const why = RULE_EVIDENCE_STEPS[ruleId]?.none ? ' (the ALTER still fails on a table with rows)' : '';
+  return [
+    `Severity follows the evidence when readers are searched (\`readers.paths\` in the config, \`--db\`): ${what.strong} makes it ${sev(st.strong)}; only weak matches (identifiers near the table's name) keep ${sev(st.weak)}; ${what.none} after a search of the code makes it ${sev(st.none)}${why}, and the finding says what was searched; with no search it stays ${sev(st.notSearched)}.`,
+    `Each step can be changed in the config, for every rule or for this one: \`"evidenceSeverity": { "strong": "error", "none": "info", "rules": { "${ruleId}": { "weak": "error" } } }\` (\`default\` keeps the rule's severity).`,
+  ].join(' ');
 }
 
 /** Structured evidence on a finding (JSON output). */
@@ -71,6 +141,8 @@ export interface FindingEvidence {
   release?: { base: string; status: 'released-expand' | 'directive' | 'same-release' | 'not-prepared'; marks: ReleaseMark[] };
   directive?: { object: string; after: string | null; status: RefStatus | 'none' };
   readers?: { code: CodeHit[]; db: DbHit[]; searched: SearchSummary };
+  /** What the readers stage found, which set the severity (see EvidenceFound). */
+  found?: EvidenceFound;
 }
 
 // ---------------------------------------------------------------------------
@@ -216,8 +288,6 @@ export interface ContractVerdict {
   prepared: ReleaseMark | null;
 }
 
-const LOWER: Record<Severity, Severity> = { error: 'warning', warning: 'info', info: 'info' };
-
 const PREPARES: Record<ContractChange, MarkKind[]> = {
   'drop-column': ['replacement-column', 'sync-trigger', 'comment', 'rename'],
   'rename-column': ['replacement-column', 'sync-trigger', 'comment', 'rename'],
@@ -248,13 +318,39 @@ function display(table: string, column: string | null): string {
   return column ? `${t}.${column}` : t;
 }
 
+const CHANGE_RULE: Record<ContractChange, string> = {
+  'drop-column': 'drop-column',
+  'rename-column': 'rename-column',
+  'drop-table': 'drop-table',
+  'rename-table': 'rename-table',
+  'type-narrowing': 'column-type-narrowing',
+};
+
+/** Absence of evidence counts only when the code was searched, and a database given was reachable. */
+function realSearch(s: SearchSummary): boolean {
+  return s.code !== null && (s.db === null || s.db.error === null);
+}
+
+function foundOf(readers: ReaderIndex | null, strong: number, weak: number): EvidenceFound {
+  if (!readers) return 'not-searched';
+  return strong > 0 ? 'strong' : weak > 0 ? 'weak' : realSearch(readers.searched) ? 'none' : 'not-searched';
+}
+
+/** The severity evidence gives a rule's finding, or undefined to keep the rule's. */
+export function evidenceSeverity(ctx: RuleContext, ruleId: string, found: EvidenceFound): Severity | undefined {
+  const s = stepSeverity(ruleId, found, ctx.compat?.severity);
+  return s === 'default' ? undefined : s;
+}
+
 /**
  * Judge a contract step (drop/rename of a column or table, type narrowing) of a
  * pending migration. With no compat context and no directive, it returns
  * `{ report: true, note: '', helpLines: [] }`: the rule reports as it always did.
+ * The severity follows what the readers stage found (see stepSeverity).
  */
-export function judgeContract(ctx: RuleContext, change: ContractChange, table: string, column: string | null, ruleSeverity: Severity): ContractVerdict {
+export function judgeContract(ctx: RuleContext, change: ContractChange, table: string, column: string | null): ContractVerdict {
   const compat = ctx.compat;
+  const ruleId = CHANGE_RULE[change];
   const key = objectKey(table, column);
   const what = display(table, column);
   const directive = contractDirective(ctx, table, column);
@@ -262,49 +358,56 @@ export function judgeContract(ctx: RuleContext, change: ContractChange, table: s
   const directiveOk = directive !== null && refStatus !== 'unreleased';
   const marks = (compat?.release?.released.get(key) ?? []).filter((m) => PREPARES[change].includes(m.kind));
   const prepared = marks[0] ?? null;
+  const narrowing = change === 'type-narrowing';
 
-  // Readers matter for drops and renames (narrowing is about values), and only for objects the readers stage searched.
-  const ev = change === 'type-narrowing' ? undefined : compat?.readers?.evidence.get(targetKey(column ? 'column' : 'table', table, column));
+  // Only objects the readers stage searched have evidence. For a narrowing, what matters is
+  // who writes the column (larger values fail once it is narrower): parsed SQL that writes it
+  // is strong; reads, identifier matches and database dependants are weak.
+  const ev = compat?.readers?.evidence.get(targetKey(column ? 'column' : 'table', table, column));
   const readers = ev ? compat!.readers! : null;
   const code = ev?.code ?? [];
   const db = ev?.db ?? [];
-  const strong = code.filter((h) => h.strength === 'strong').length + db.filter((h) => h.strength === 'strong').length;
+  const isStrong = (h: CodeHit | DbHit) => h.strength === 'strong' && (!narrowing || ('access' in h && h.access === 'write'));
+  const strong = code.filter(isStrong).length + db.filter(isStrong).length;
   const weak = code.length + db.length - strong;
-  // Absence of evidence lowers the severity only when the code was searched (a database
-  // alone records recent queries only); a database that was checked must agree.
-  const searched = readers ? readers.searched.code !== null && (readers.searched.db === null || readers.searched.db.error === null) : false;
+  const found = foundOf(readers, strong, weak);
 
   const evidence: FindingEvidence = { object: key };
   if (compat?.release) {
     evidence.release = { base: compat.release.base, status: directiveOk ? 'directive' : prepared ? 'released-expand' : 'not-prepared', marks };
   }
   if (directive) evidence.directive = { object: directive.object, after: directive.after, status: refStatus };
-  if (readers) evidence.readers = { code, db, searched: readers.searched };
+  if (readers) evidence.readers = { code, db, searched: searchedForEvidence(readers.searched) };
+  evidence.found = found;
 
   const helpLines: string[] = [];
   if (directive && refStatus === 'unreleased') {
     helpLines.push(`The "-- ddlguard: contract ${directive.object} after ${directive.after}" marker names a revision that is not released yet (not in ${compat?.release?.base ?? 'the base'}).`);
   }
-  if (readers) helpLines.push(...readerLines(what, code, db, readers.searched));
+  if (readers) helpLines.push(...readerLines(what, code, db, readers.searched, narrowing ? { label: 'Code that writes or uses', none: 'No code writing', isStrong } : undefined));
 
+  const who = narrowing ? 'writer' : 'reader';
+  const n = (k: number, word: string) => `${k} ${word}${k === 1 ? '' : 's'}`;
+  // A released CHECK already keeps the deployed code's writes within the new bounds.
+  if (narrowing && prepared) return { report: false, note: '', helpLines, evidence, prepared };
   if ((directiveOk || prepared) && strong === 0) {
     if (weak === 0) return { report: false, note: '', helpLines, evidence, prepared };
     const why = directiveOk ? `marked as a contract step${directive!.after ? ` after ${directive!.after}` : ''}` : `prepared by a released migration (${prepared!.file}:${prepared!.line}: ${prepared!.text})`;
     return { report: true, severity: 'info', note: `It is ${why}; only weak matches remain, check them.`, helpLines, evidence, prepared };
   }
   const notes: string[] = [];
-  let severity: Severity | undefined;
   if (directiveOk || prepared) {
     const why = directiveOk ? `marked as a contract step${directive!.after ? ` after ${directive!.after}` : ''}` : `prepared by a released migration (${prepared!.file}:${prepared!.line}: ${prepared!.text})`;
-    notes.push(`It is ${why}, but ${strong} reader${strong === 1 ? '' : 's'} still use${strong === 1 ? 's' : ''} ${what}.`);
+    notes.push(`It is ${why}, but ${n(strong, who)} still use${strong === 1 ? 's' : ''} ${what}.`);
   } else {
     if (compat?.release) notes.push(`No migration released at ${compat.release.base} deprecated or replaced ${what} (expand first, contract in a later release).`);
-    if (readers && searched && strong + weak === 0) severity = LOWER[ruleSeverity];
-    else if (readers && strong > 0) notes.push(`${strong} reader${strong === 1 ? '' : 's'} found.`);
-    else if (readers && weak > 0) notes.push(`${weak} possible reader${weak === 1 ? '' : 's'} (weak matches).`);
+    if (found === 'strong') notes.push(`${n(strong, who)} found${narrowing ? ' writing it' : ''}.`);
+    else if (found === 'weak') notes.push(`${n(weak, `possible ${who}`)} (weak matches).`);
+    else if (found === 'none' && readers?.searched.code) notes.push(`No ${who} found in the ${n(readers.searched.code.files, 'file')} searched.`);
   }
   const out: ContractVerdict = { report: true, note: notes.join(' '), helpLines, evidence, prepared };
-  if (severity && severity !== ruleSeverity) out.severity = severity;
+  const severity = evidenceSeverity(ctx, ruleId, found);
+  if (severity) out.severity = severity;
   return out;
 }
 
@@ -315,6 +418,8 @@ export interface WriterVerdict {
   guarded: ReleaseMark | null;
   strong: number;
   weak: number;
+  /** What the readers stage found (sets the severity of add-column-required). */
+  found: EvidenceFound;
   helpLines: string[];
   evidence?: FindingEvidence;
 }
@@ -335,10 +440,12 @@ export function judgeWriters(ctx: RuleContext, table: string, column: string): W
   const strong = code.filter((h) => h.strength === 'strong').length + db.filter((h) => h.strength === 'strong').length;
   const weak = code.length + db.length - strong;
   const helpLines = readers ? writerLines(what, code, db, readers.searched) : [];
+  const found = foundOf(readers, strong, weak);
   const evidence: FindingEvidence = { object: key };
   if (compat?.release) evidence.release = { base: compat.release.base, status: addedThisRelease ? 'same-release' : guarded ? 'released-expand' : 'not-prepared', marks: [...pendingMarks, ...releasedMarks] };
-  if (readers) evidence.readers = { code, db, searched: readers.searched };
-  return { addedThisRelease, guarded, strong, weak, helpLines, evidence };
+  if (readers) evidence.readers = { code, db, searched: searchedForEvidence(readers.searched) };
+  evidence.found = found;
+  return { addedThisRelease, guarded, strong, weak, found, helpLines, evidence };
 }
 
 /** Expand steps of the pending release on this column made in another file (cross-file expand-contract-mix). */
@@ -359,8 +466,8 @@ export function createdThisRelease(ctx: RuleContext, table: string, column: stri
 
 const MAX_LISTED = 8;
 
-function hitLine(h: CodeHit): string {
-  return `  ${h.file}:${h.line}  ${h.certainty} (${h.strength}): ${h.detail}`;
+function hitLine(h: CodeHit, strong = h.strength === 'strong'): string {
+  return `  ${h.file}:${h.line}  ${h.certainty} (${strong ? 'strong' : 'weak'}): ${h.detail}`;
 }
 
 function dbLine(h: DbHit): string {
@@ -369,14 +476,36 @@ function dbLine(h: DbHit): string {
 }
 
 function listed<T>(items: readonly T[], fmt: (x: T) => string): string[] {
-  const out = items.slice(0, MAX_LISTED).map(fmt);
+  const out = items.slice(0, MAX_LISTED).map((x) => fmt(x));
   if (items.length > MAX_LISTED) out.push(`  ... and ${items.length - MAX_LISTED} more`);
   return out;
 }
 
+/** At most `max` items, then "and N more <what>". */
+function capped(items: readonly string[], max: number, what: string): string {
+  if (items.length <= max) return items.length > 1 ? `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}` : (items[0] ?? '');
+  return `${items.slice(0, max).join(', ')} and ${items.length - max} more ${what}`;
+}
+
+/** The migrations left out of the search, one entry per root: `migrations/`, or `12 migration files in ./`. */
+function migrationsLeftOut(globs: readonly string[]): string | null {
+  const roots = globs.filter((g) => g.endsWith('/**')).map((g) => g.slice(0, -2));
+  const files = globs.length - roots.length;
+  if (files > 0) roots.push(files === 1 ? globs.find((g) => !g.endsWith('/**'))! : `${files} migration files in ./`);
+  return roots.length ? `the migrations in ${capped(roots, 3, 'roots')}` : null;
+}
+
+/**
+ * What was searched, in one short line on any layout: the globs, the file count, the
+ * migration roots and configured excludes left out, the database. The full lists are in
+ * the run's JSON summary (`summary.readers.code.full`) and behind `lint --verbose`.
+ */
 export function searchedLine(s: SearchSummary): string {
   const parts: string[] = [];
-  if (s.code) parts.push(`${s.code.files} file${s.code.files === 1 ? '' : 's'} matching ${s.code.globs.join(', ')}${s.code.exclude.length ? ` (excluding ${s.code.exclude.join(', ')})` : ''}`);
+  if (s.code) {
+    const left = [migrationsLeftOut(s.code.migrations ?? []), s.code.exclude.length ? capped(s.code.exclude, 3, 'excludes') : null].filter((x): x is string => x !== null);
+    parts.push(`${s.code.files} file${s.code.files === 1 ? '' : 's'} matching ${capped(s.code.globs, 4, 'globs')}${left.length ? `, excluding ${left.join(' and ')}` : ''}`);
+  }
   if (s.db) {
     if (s.db.error) parts.push(`database ${s.db.url} not checked: ${s.db.error}`);
     else parts.push(`database ${s.db.url}: catalog dependencies checked; ${s.db.statements === 'read' ? 'pg_stat_statements read' : s.db.note ?? 'pg_stat_statements not read'}`);
@@ -384,17 +513,43 @@ export function searchedLine(s: SearchSummary): string {
   return parts.length ? `Searched: ${parts.join('; ')}.` : '';
 }
 
-function sortHits(code: readonly CodeHit[]): CodeHit[] {
-  return [...code].sort((a, b) => (a.strength === b.strength ? 0 : a.strength === 'strong' ? -1 : 1));
+/** The full lists behind searchedLine, one entry a line (`lint --verbose`). */
+export function searchedDetail(s: SearchSummary): string[] {
+  const full = s.code?.full;
+  if (!s.code || !full) return [];
+  return [
+    `Readers searched ${full.files.length} file${full.files.length === 1 ? '' : 's'} matching ${s.code.globs.join(', ')}:`,
+    ...full.files.map((f) => `  ${f}`),
+    `Left out (${full.exclude.length} pattern${full.exclude.length === 1 ? '' : 's'}):`,
+    ...full.exclude.map((g) => `  ${g}`),
+  ];
 }
 
-function readerLines(what: string, code: readonly CodeHit[], db: readonly DbHit[], searched: SearchSummary): string[] {
+/** The summary as a finding's evidence carries it: without the full lists (they are in the run's summary). */
+export function searchedForEvidence(s: SearchSummary): SearchSummary {
+  if (!s.code?.full) return s;
+  const { full: _full, ...code } = s.code;
+  return { ...s, code };
+}
+
+function sortHits(code: readonly CodeHit[], isStrong: (h: CodeHit) => boolean = (h) => h.strength === 'strong'): CodeHit[] {
+  return [...code].sort((a, b) => (isStrong(a) === isStrong(b) ? 0 : isStrong(a) ? -1 : 1));
+}
+
+interface ReaderWording {
+  label: string;
+  none: string;
+  isStrong: (h: CodeHit | DbHit) => boolean;
+}
+
+function readerLines(what: string, code: readonly CodeHit[], db: readonly DbHit[], searched: SearchSummary, wording?: ReaderWording): string[] {
   const lines: string[] = [];
-  const strong = code.filter((h) => h.strength === 'strong').length + db.filter((h) => h.strength === 'strong').length;
+  const isStrong = wording?.isStrong ?? ((h: CodeHit | DbHit) => h.strength === 'strong');
+  const strong = code.filter(isStrong).length + db.filter(isStrong).length;
   const total = code.length + db.length;
-  if (total === 0) lines.push(`No reader of ${what} found.`);
-  else lines.push(`Readers of ${what} (${strong} strong, ${total - strong} weak):`);
-  lines.push(...listed(sortHits(code), hitLine), ...listed(db, dbLine));
+  if (total === 0) lines.push(wording ? `${wording.none} ${what} found.` : `No reader of ${what} found.`);
+  else lines.push(`${wording?.label ?? 'Readers of'} ${what} (${strong} strong, ${total - strong} weak):`);
+  lines.push(...listed(sortHits(code, isStrong), (h) => hitLine(h, isStrong(h))), ...listed(db, dbLine));
   const s = searchedLine(searched);
   if (s) lines.push(s);
   return lines;
@@ -433,8 +588,11 @@ export function withLines(help: string, lines: readonly string[]): string {
 
 /** The effects of a statement that a target list cares about, for lint/targets.ts. */
 export function contractEffects(effects: StatementEffects): Effect[] {
-  return effects.effects.filter((e) => CONTRACT_FACTS.has(e.fact.id));
+  return effects.effects.filter((e) => CONTRACT_FACTS.has(e.fact.id) || (NARROWING_FACTS.has(e.fact.id) && e.typeChange?.narrowing));
 }
+
+/** Type changes that contract a column when they narrow it (column-type-narrowing). */
+const NARROWING_FACTS = new Set(['alter-column-type', 'alter-column-type-binary-compatible']);
 
 export const CONTRACT_FACTS = new Set([
   'drop-column',

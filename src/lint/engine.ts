@@ -96,7 +96,7 @@ export function lintSources(sources: readonly SourceFile[], opts: EngineOptions)
   const lastLint = sources.map((s) => s.role).lastIndexOf('lint');
   let statements = 0;
   const tracker = opts.compat?.release ? new ReleaseTracker(opts.compat.release) : null;
-  const compat: CompatContext | null = opts.compat && (opts.compat.release || opts.compat.readers) ? { release: tracker?.state ?? null, readers: opts.compat.readers ?? null } : null;
+  const compat: CompatContext | null = opts.compat && (opts.compat.release || opts.compat.readers || opts.compat.severity) ? { release: tracker?.state ?? null, readers: opts.compat.readers ?? null, severity: opts.compat.severity ?? null } : null;
 
   for (let fileIndex = 0; fileIndex <= lastLint; fileIndex++) {
     const source = sources[fileIndex]!;

@@ -27,11 +27,14 @@ const KIND: Record<string, { kind: TargetKind; change: string }> = {
   'set-not-null-proven': { kind: 'writer', change: 'set-not-null' },
   'add-not-null-constraint': { kind: 'writer', change: 'set-not-null' },
   'add-not-null-constraint-not-valid': { kind: 'writer', change: 'set-not-null' },
+  // Only narrowing type changes (contractEffects keeps no others): who writes the column.
+  'alter-column-type': { kind: 'column', change: 'type-narrowing' },
+  'alter-column-type-binary-compatible': { kind: 'column', change: 'type-narrowing' },
 };
 
 /** Cheap test: can these sources contain a contract step at all? */
 export function mayContract(sources: readonly SourceFile[]): boolean {
-  return sources.some((s) => s.role === 'lint' && /\b(drop|rename|not\s+null)\b/i.test(s.text));
+  return sources.some((s) => s.role === 'lint' && /\b(drop|rename|not\s+null|type)\b/i.test(s.text));
 }
 
 export function collectTargets(sources: readonly SourceFile[], opts: Pick<EngineOptions, 'pgVersion' | 'model'> & { parseCache?: WeakMap<SourceFile, ParsedFile> }): TargetSet {

@@ -281,15 +281,22 @@ async function expandInput(input: string, cwd: string): Promise<string[]> {
 // Ordering within each layout
 // ---------------------------------------------------------------------------
 
-interface SortKey {
-  /** Directory that defines the migration sequence this file belongs to. */
+/** Where a migration sits in its framework's apply order (see sortMigrations). */
+export interface SequenceKey {
+  /** Directory that defines the migration sequence this file belongs to (absolute). */
   root: string;
   /** 0 = ordinary, 1 = runs after everything else (Flyway repeatables, unplanned sqitch). */
   rank: number;
-  /** Compared with naturalCompare: version, directory name or file name. */
+  /** Compared with naturalCompare: version, directory name, file name or sqitch plan position. */
   name: string;
   /** Within one migration: up/deploy before verify/down/revert. */
   tie: number;
+  /**
+   * The migration's name as its framework knows it, stable when files are added: the
+   * version (Flyway, golang-migrate), the directory (Diesel, Prisma), the change (sqitch),
+   * the file name without .sql (plain, dbmate). Equal to `name` except for planned sqitch changes.
+   */
+  id: string;
 }
 
 interface SqitchPlan {
@@ -320,6 +327,11 @@ function parseSqitchPlan(file: string): SqitchPlan {
   return { first, last };
 }
 
+/** Position of a change in a sqitch plan (its last occurrence), or null when the plan does not name it. */
+export function sqitchPlanPosition(planFile: string, change: string): number | null {
+  return parseSqitchPlan(planFile).last.get(change) ?? null;
+}
+
 function commonDir(paths: readonly string[]): string {
   if (paths.length === 0) return '';
   let common = path.dirname(paths[0] as string);
@@ -333,25 +345,26 @@ function commonDir(paths: readonly string[]): string {
 
 const stripSqlExt = (base: string): string => base.replace(/(?:\.(?:up|down))?\.sql$/i, '');
 
-function sortKey(file: MigrationFile, flywayRoot: string, plans: Map<string, SqitchPlan>): SortKey {
+function sortKey(file: MigrationFile, flywayRoot: string, plans: Map<string, SqitchPlan>): SequenceKey {
   const abs = file.path;
   const dir = path.dirname(abs);
   const base = path.basename(abs);
   const downTie = /\.down\.sql$/i.test(base) ? 1 : 0;
+  const key = (root: string, rank: number, name: string, tie: number, id = name): SequenceKey => ({ root, rank, name, tie, id });
 
   switch (file.framework) {
     case 'flyway': {
       const fly = parseFlywayName(base);
-      if (fly?.kind === 'R') return { root: flywayRoot, rank: 1, name: fly.description, tie: 0 };
-      if (fly) return { root: flywayRoot, rank: 0, name: fly.version.join('.'), tie: fly.kind === 'U' ? 1 : 0 };
+      if (fly?.kind === 'R') return key(flywayRoot, 1, fly.description, 0);
+      if (fly) return key(flywayRoot, 0, fly.version.join('.'), fly.kind === 'U' ? 1 : 0);
       break;
     }
     case 'diesel':
     case 'prisma':
-      return { root: path.dirname(dir), rank: 0, name: path.basename(dir), tie: base === 'down.sql' ? 1 : 0 };
+      return key(path.dirname(dir), 0, path.basename(dir), base === 'down.sql' ? 1 : 0);
     case 'golang-migrate': {
       const gm = parseGolangMigrateName(base);
-      if (gm) return { root: dir, rank: 0, name: gm.version, tie: gm.direction === 'down' ? 1 : 0 };
+      if (gm) return key(dir, 0, gm.version, gm.direction === 'down' ? 1 : 0);
       break;
     }
     case 'sqitch': {
@@ -368,20 +381,46 @@ function sortKey(file: MigrationFile, flywayRoot: string, plans: Map<string, Sqi
         // occurrence of the change; the current script sits at the last one.
         const at = sq.change.indexOf('@');
         const idx = at > 0 ? plan.first.get(sq.change.slice(0, at)) : plan.last.get(sq.change);
-        if (idx !== undefined) return { root: sq.topDir, rank: 0, name: String(idx), tie };
+        if (idx !== undefined) return key(sq.topDir, 0, String(idx), tie, sq.change);
       }
-      return { root: sq.topDir, rank: 1, name: sq.change, tie };
+      return key(sq.topDir, 1, sq.change, tie);
     }
     default:
       break;
   }
-  return { root: dir, rank: 0, name: stripSqlExt(base), tie: downTie };
+  return key(dir, 0, stripSqlExt(base), downTie);
+}
+
+/**
+ * Each file's place in its sequence, as sortMigrations orders them. Flyway's root is the
+ * common directory of the Flyway files given, so keys depend on the set passed in.
+ */
+export function sequenceKeys(files: readonly MigrationFile[]): SequenceKey[] {
+  const flywayRoot = commonDir(files.filter((f) => f.framework === 'flyway').map((f) => f.path));
+  const plans = new Map<string, SqitchPlan>();
+  return files.map((file) => sortKey(file, flywayRoot, plans));
+}
+
+/** Apply order of two keys of the same sequence: rank, then name in natural order. */
+export function compareSequence(a: Pick<SequenceKey, 'rank' | 'name'>, b: Pick<SequenceKey, 'rank' | 'name'>): number {
+  return a.rank - b.rank || naturalCompare(a.name, b.name);
+}
+
+/**
+ * The directory holding a migration's sequence, from its path alone: the parent of the
+ * migration's directory for Diesel and Prisma, sqitch's top directory, else the file's directory.
+ */
+export function sequenceRoot(filePath: string): string {
+  const abs = path.resolve(filePath);
+  const framework = detectFramework(abs, '').framework;
+  if (framework === 'diesel' || framework === 'prisma') return path.dirname(path.dirname(abs));
+  if (framework === 'sqitch') return findSqitchLayout(abs)?.topDir ?? path.dirname(abs);
+  return path.dirname(abs);
 }
 
 export function sortMigrations(files: readonly MigrationFile[]): MigrationFile[] {
-  const flywayRoot = commonDir(files.filter((f) => f.framework === 'flyway').map((f) => f.path));
-  const plans = new Map<string, SqitchPlan>();
-  const keyed = files.map((file) => ({ file, key: sortKey(file, flywayRoot, plans) }));
+  const keys = sequenceKeys(files);
+  const keyed = files.map((file, i) => ({ file, key: keys[i]! }));
   const slash = (p: string): string => p.split(path.sep).join('/');
   keyed.sort(
     (x, y) =>
@@ -397,6 +436,25 @@ export function sortMigrations(files: readonly MigrationFile[]): MigrationFile[]
 // ---------------------------------------------------------------------------
 // Entry point
 // ---------------------------------------------------------------------------
+
+/**
+ * The migration files among `paths` (absolute), as discoverMigrations would keep them:
+ * `.sql`, not a down script unless includeDown, not excluded. For file lists that do not
+ * come from the file system, e.g. a git tree (src/migrations/baseline.ts).
+ */
+export function keepMigrations(paths: Iterable<string>, opts: DiscoverOptions): MigrationFile[] {
+  const cwd = path.resolve(opts.cwd);
+  const matchers = (opts.exclude ?? []).filter((p) => p.trim() !== '').map(compileExclude);
+  const out: MigrationFile[] = [];
+  for (const abs of paths) {
+    if (!abs.toLowerCase().endsWith('.sql') || abs.split(path.sep).includes('node_modules')) continue;
+    const displayPath = toDisplayPath(cwd, abs);
+    if (!opts.includeDown && isDownMigration(abs)) continue;
+    if (isExcluded(abs, displayPath, matchers)) continue;
+    out.push({ path: abs, displayPath, framework: detectFramework(abs, '').framework });
+  }
+  return out;
+}
 
 function toDisplayPath(cwd: string, abs: string): string {
   const rel = path.relative(cwd, abs);

@@ -10,7 +10,8 @@ import path from 'node:path';
 import { scanRaw } from '../sql/parser.js';
 import { SourceText } from '../sql/source.js';
 
-export type Framework = 'plain' | 'flyway' | 'golang-migrate' | 'dbmate' | 'diesel' | 'prisma' | 'sqitch';
+export const FRAMEWORKS = ['plain', 'flyway', 'golang-migrate', 'dbmate', 'diesel', 'prisma', 'sqitch'] as const;
+export type Framework = (typeof FRAMEWORKS)[number];
 
 export interface FrameworkInfo {
   framework: Framework;

@@ -1,9 +1,11 @@
 /**
  * Changed-files mode: which files changed since a git ref (committed, staged,
- * unstaged and untracked), for `--since` and the GitHub Action.
+ * unstaged and untracked), for `--since` and the GitHub Action; and the history the
+ * baseline consults for migrations added before its cut-off.
  */
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
+import type { GitHistory } from './baseline.js';
 
 function git(cwd: string, args: string[]): string {
   return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -37,4 +39,48 @@ export function stagedFiles(cwd: string): string[] {
     .split('\n')
     .filter(Boolean)
     .map((f) => path.resolve(root, f));
+}
+
+/**
+ * The git history the baseline asks about (src/migrations/baseline.ts). Each question
+ * answers null when git cannot tell (not a repository, no such commit, a shallow clone
+ * without it).
+ */
+export function gitHistory(cwd: string): GitHistory {
+  // Resolved on the first question: a baseline that matches never asks, so never runs git.
+  let top: string | null | undefined;
+  const root = () => {
+    if (top === undefined) {
+      try {
+        top = gitRoot(cwd);
+      } catch {
+        top = null;
+      }
+    }
+    return top;
+  };
+  const rel = (r: string, p: string) => path.relative(r, path.resolve(cwd, p)).split(path.sep).join('/') || '.';
+  return {
+    commitTouching(text, file) {
+      const r = root();
+      if (!r) return null;
+      try {
+        return git(r, ['log', '-1', '--format=%H', `-S${text}`, '--', rel(r, file)]).trim() || null;
+      } catch {
+        return null;
+      }
+    },
+    filesAt(commit, dir) {
+      const r = root();
+      if (!r) return null;
+      try {
+        return git(r, ['ls-tree', '-r', '--name-only', '--full-tree', commit, '--', rel(r, dir)])
+          .split('\n')
+          .filter(Boolean)
+          .map((f) => path.resolve(r, f));
+      } catch {
+        return null;
+      }
+    },
+  };
 }

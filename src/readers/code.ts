@@ -27,8 +27,10 @@ export interface CodeScanOptions {
   baseDir: string;
   /** Globs of application source (fast-glob syntax). */
   paths: readonly string[];
-  /** Globs to leave out (the migrations folder is always left out by the caller). */
+  /** Globs to leave out (readers.exclude). */
   exclude?: readonly string[];
+  /** Globs that leave the migrations out, one per migration root (the caller's; never searched). */
+  migrations?: readonly string[];
   targets: readonly ReaderTarget[];
   catalog: Catalog;
   searchPath?: readonly string[];
@@ -58,7 +60,9 @@ export async function scanCode(opts: CodeScanOptions): Promise<CodeScanResult> {
   const evidence = new Map<string, ObjectEvidence>();
   for (const t of opts.targets) evidence.set(t.key, { code: [], db: [] });
   const exclude = [...(opts.exclude ?? [])];
-  const files = opts.targets.length === 0 ? [] : await fg()(opts.paths as string[], { cwd: opts.baseDir, ignore: [...DEFAULT_IGNORE, ...exclude], onlyFiles: true, dot: false, unique: true, suppressErrors: true });
+  const migrations = [...(opts.migrations ?? [])];
+  const ignore = [...DEFAULT_IGNORE, ...exclude, ...migrations];
+  const files = opts.targets.length === 0 ? [] : await fg()(opts.paths as string[], { cwd: opts.baseDir, ignore, onlyFiles: true, dot: false, unique: true, suppressErrors: true });
   files.sort();
   const matchers = opts.targets.map(targetMatcher);
   let candidates = 0;
@@ -86,7 +90,7 @@ export async function scanCode(opts: CodeScanOptions): Promise<CodeScanResult> {
   }
   for (const e of evidence.values()) e.code.sort((a, b) => compareText(a.file, b.file) || a.line - b.line || a.column - b.column);
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  return { evidence, summary: { globs: [...opts.paths], exclude, files: files.length, candidates, ms } };
+  return { evidence, summary: { globs: [...opts.paths], exclude, migrations, files: files.length, candidates, ms, full: { files, exclude: ignore } } };
 }
 
 // ---------------------------------------------------------------------------
@@ -238,10 +242,11 @@ export function analyzeFile(file: string, text: string, matchers: readonly Targe
         const at = pos(r.location);
         add(t.key, { file, ...at, certainty: 'parsed-sql', strength: 'strong', access: r.access, detail: `${r.access === 'write' ? 'writes' : 'reads'} ${r.text}: ${snippet}` });
       }
-      if (t.kind === 'column' && t.change === 'drop-column') {
+      if (t.kind === 'column' && (t.change === 'drop-column' || t.change === 'type-narrowing')) {
+        const why = t.change === 'drop-column' ? 'the value count no longer matches' : `it writes ${t.column} too`;
         for (const ins of p.analysis.inserts) {
           if (ins.table !== t.table || ins.columns) continue;
-          add(t.key, { file, ...pos(ins.location), certainty: 'parsed-sql', strength: 'strong', access: 'write', detail: `${ins.text} VALUES (...) without a column list: the value count no longer matches` });
+          add(t.key, { file, ...pos(ins.location), certainty: 'parsed-sql', strength: 'strong', access: 'write', detail: `${ins.text} VALUES (...) without a column list: ${why}` });
         }
       }
     }

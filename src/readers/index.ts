@@ -14,7 +14,7 @@ export interface GatherOptions {
   targets: readonly ReaderTarget[];
   catalog: Catalog;
   searchPath?: readonly string[];
-  code?: Pick<CodeScanOptions, 'baseDir' | 'paths' | 'exclude' | 'displayDir'> | null;
+  code?: Pick<CodeScanOptions, 'baseDir' | 'paths' | 'exclude' | 'migrations' | 'displayDir'> | null;
   /** Live database URL (never printed with its password). */
   db?: string | null;
 }

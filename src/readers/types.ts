@@ -63,12 +63,25 @@ export interface ObjectEvidence {
 export interface CodeSearchSummary {
   /** The globs searched (relative to baseDir). */
   globs: string[];
+  /** The configured excludes (readers.exclude). */
   exclude: string[];
+  /** What left the migrations out: one glob per migration root (a folder per sequence, not per migration). */
+  migrations: string[];
   /** Files the globs matched. */
   files: number;
   /** Files that passed the substring prefilter and were analysed. */
   candidates: number;
   ms: number;
+  /**
+   * The full lists, for `--verbose` and the JSON summary (`summary.readers.code.full`);
+   * findings' evidence carries the summary without them.
+   */
+  full?: {
+    /** Every file searched, relative to baseDir. */
+    files: string[];
+    /** Every exclude pattern the search applied (the defaults, readers.exclude, the migrations). */
+    exclude: string[];
+  };
 }
 
 export interface DbSearchSummary {

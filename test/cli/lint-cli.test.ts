@@ -106,8 +106,14 @@ describe('ddlguard init and config for plan', () => {
     expect(init.code).toBe(0);
     expect(JSON.parse(readFileSync(path.join(dir, 'ddlguard.config.json'), 'utf8'))).toMatchObject({ migrations: ['db/migrations'], pgVersion: 15 });
     expect(run(['init'], undefined, dir).code).toBe(2); // refuses to overwrite
-    const out = JSON.parse(run(['lint', '--format', 'json'], undefined, dir).stdout);
+    // the existing migration is recorded as released (the baseline): lint has nothing new to report, --all lints it
+    expect(run(['lint'], undefined, dir).stdout).toContain('no migrations to lint: db/migrations/001.sql is released');
+    const out = JSON.parse(run(['lint', '--all', '--format', 'json'], undefined, dir).stdout);
     expect(out.findings.some((f: any) => f.rule === 'require-concurrent-index' && f.file === 'db/migrations/001.sql')).toBe(true);
+    // --no-baseline: every migration is linted
+    expect(run(['init', '--force', '--no-baseline'], undefined, dir).code).toBe(0);
+    expect(JSON.parse(readFileSync(path.join(dir, 'ddlguard.config.json'), 'utf8')).baseline).toBeUndefined();
+    expect(JSON.parse(run(['lint', '--format', 'json'], undefined, dir).stdout).findings.length).toBeGreaterThan(0);
   });
   it('plan reads the planner and apply settings from the config', () => {
     const dir = tmpFiles({

@@ -122,7 +122,10 @@ describe('lint --base', () => {
       'sql/reports/bio_stats.sql:2:parsed-sql',
       'src/users/repository.ts:25:parsed-sql',
     ]);
-    expect(res.out.summary.readers.code.exclude).toContain('db/migrations/**');
+    expect(res.out.summary.readers.code.migrations).toEqual(['db/migrations/**']);
+    expect(res.out.summary.readers.code.full.exclude).toContain('db/migrations/**');
+    // findings carry the short summary; the full lists are in the run's summary only
+    expect(f.evidence.readers.searched.code.full).toBeUndefined();
   });
 
   it('never loads the database driver on the plain lint path', () => {

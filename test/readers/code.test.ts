@@ -96,11 +96,13 @@ describe('lint() with readers.paths', () => {
     const dir = appWith("SET lock_timeout = '2s';\nALTER TABLE users DROP COLUMN email;\n");
     const r = await lint({ cwd: dir, paths: ['db/migrations/002_pending.sql'], history: ['db/migrations'], readers: { paths: GLOBS, baseDir: dir } });
     const f = r.findings.find((x) => x.rule === 'drop-column')!;
-    expect(f.severity).toBe('warning');
+    // a strong reader (parsed SQL) found: the outage the rule is about, so error
+    expect(f.severity).toBe('error');
+    expect(f.evidence?.found).toBe('strong');
     expect(f.message).toContain('4 readers found');
     expect(f.help).toContain('app/queries.py:17  parsed-sql (strong): reads s.email');
     expect(f.help).toContain('src/users/model.ts:7  identifier-match (weak)');
-    expect(f.help).toMatch(/Searched: 7 files matching \*\*\/\*\.\{ts,js,py,rb,go,java,sql\} \(excluding db\/migrations\/\*\*\)/);
+    expect(f.help).toContain('Searched: 7 files matching **/*.{ts,js,py,rb,go,java,sql}, excluding the migrations in db/migrations/.');
     expect(f.evidence?.readers?.code.some((h) => h.file.startsWith('db/'))).toBe(false);
     expect(f.suggestion).toContain('-- release N+1 (contract)');
     expect(r.summary.readers?.code?.files).toBe(7);
@@ -112,6 +114,8 @@ describe('lint() with readers.paths', () => {
     const r = await lint({ cwd: dir, paths: ['db/migrations/002_pending.sql'], history: ['db/migrations'], readers: { paths: GLOBS, baseDir: dir } });
     const f = r.findings.find((x) => x.rule === 'drop-column')!;
     expect(f.severity).toBe('info');
+    expect(f.evidence?.found).toBe('none');
+    expect(f.message).toContain('No reader found in the 7 files searched.');
     expect(f.help).toContain('No reader of newsletter_subscribers.id found.');
     expect(f.help).toContain('Searched: 7 files');
   });

@@ -133,7 +133,8 @@ describe('reader evidence reaching the rules', () => {
   it('a released expand does not excuse a drop while strong readers remain', () => {
     const fs = run({ released: ['base/001_users.sql', 'expand/002_email_normalized.sql'], pending: ['contract/003_drop_email.sql'], readers: index([strongHit]) });
     const f = fs.find((x) => x.rule === 'drop-column')!;
-    expect(f.severity).toBe('warning');
+    // strong evidence outweighs the released expand: error
+    expect(f.severity).toBe('error');
     expect(f.message).toContain('prepared by a released migration (expand/002_email_normalized.sql:');
     expect(f.message).toContain('but 1 reader still uses users.email');
     expect(f.help).toContain('src/a.ts:12  parsed-sql (strong): reads u.email');

@@ -35,6 +35,10 @@ export interface LintArgs {
   db?: string | false;
   /** A snapshot or pg_dump file with the schema. */
   schema?: string;
+  /** tty: also print the full lists behind summaries (the files searched for readers). */
+  verbose?: boolean;
+  /** Also lint the migrations the config's baseline records as released. */
+  all?: boolean;
 }
 
 export function checkRuleIds(ids: readonly string[] | undefined, flag: string): void {
@@ -79,6 +83,35 @@ export async function runLint(args: LintArgs): Promise<number> {
     }
     paths = selected;
   }
+  // The baseline: migrations released when the project adopted ddlguard are history (not with
+  // --since/--base, which choose from git, or --all).
+  const exclude = [...(args.exclude ?? []), ...fromConfig(config.ignore)];
+  let released: string[] = [];
+  const baselineNotes: string[] = [];
+  const files = paths.filter((p) => p !== '-');
+  if (!since && !args.all && config.baseline?.released.length && files.length) {
+    const { splitRun } = await import('../../migrations/baseline.js');
+    const split = await splitRun(files, config.baseline.released, { configDir: loaded.dir, configFile: loaded.path, discover: { cwd, includeDown: args.includeDown ?? false, exclude } }).catch((e: Error) => {
+      throw new CliError(e.message);
+    });
+    baselineNotes.push(...split.notes);
+    if (split.released.length) {
+      released = split.released.map((f) => f.displayPath);
+      const where = loaded.path ? path.relative(cwd, loaded.path) || path.basename(loaded.path) : 'the config';
+      const { isDownMigration } = await import('../../migrations/discover.js');
+      const n = split.released.filter((f) => !isDownMigration(f.path)).length;
+      baselineNotes.push(`baseline: ${n} released migration${n === 1 ? '' : 's'} (recorded in ${where}) only inform the schema; \`--all\` lints them too.`);
+      paths = [...split.pending.map((f) => f.displayPath), ...(paths.includes('-') ? ['-'] : [])];
+      if (paths.length === 0) {
+        process.stdout.write(
+          format === 'json'
+            ? JSON.stringify({ version: 1, findings: [], errors: [], notes: baselineNotes.map((message) => ({ message })), summary: { files: 0 } }) + '\n'
+            : `no migrations to lint: ${split.released.length === 1 ? `${released[0]} is` : `all ${split.released.length} are`} released (baseline in ${where}); --all lints ${split.released.length === 1 ? 'it' : 'them'}\n`,
+        );
+        return EXIT_CLEAN;
+      }
+    }
+  }
   checkRuleIds(args.rule, '--rule');
   checkRuleIds(args.enable, '--enable');
   checkRuleIds(args.disable, '--disable');
@@ -98,16 +131,16 @@ export async function runLint(args: LintArgs): Promise<number> {
   if (pgVersion !== undefined) opts.pgVersion = pgVersion;
   const assume = args.assumeInTransaction ?? (config.assumeInTransaction === 'auto' ? undefined : config.assumeInTransaction);
   if (assume !== undefined) opts.assumeInTransaction = assume;
-  const history = args.history ?? (config.history ? fromConfig(config.history) : args.paths?.length && config.migrations ? fromConfig(config.migrations) : undefined);
-  if (history) opts.history = history;
+  const history = [...(args.history ?? (config.history ? fromConfig(config.history) : args.paths?.length && config.migrations ? fromConfig(config.migrations) : [])), ...released];
+  if (history.length) opts.history = history;
   if (args.rule) opts.only = args.rule;
-  const exclude = [...(args.exclude ?? []), ...fromConfig(config.ignore)];
   if (exclude.length) opts.exclude = exclude;
   if (args.includeDown) opts.includeDown = true;
   // Expand/contract: --base makes unchanged migrations the released state and changed ones the pending release.
   if (args.base) opts.release = { base: args.base, refStatus: (ref) => gitRefStatus(ref, args.base!, cwd) };
   // Readers of contracted objects: config readers.paths (application code) and the live database.
   if (config.readers?.paths?.length) opts.readers = { paths: config.readers.paths, exclude: config.readers.exclude ?? [], baseDir: loaded.dir };
+  if (config.evidenceSeverity) opts.evidenceSeverity = config.evidenceSeverity;
   // Schema sources: the live database (--db, DATABASE_URL, config db) and a schema file; the
   // database's major is the version linted for unless --pg-version or the config says otherwise.
   const sources = resolveSources({ db: args.db, schema: args.schema }, loaded);
@@ -131,7 +164,14 @@ export async function runLint(args: LintArgs): Promise<number> {
     if (e instanceof UsageError) throw new CliError(e.message);
     throw e;
   }
+  if (baselineNotes.length) result.notes = [...(result.notes ?? []), ...baselineNotes.map((message) => ({ message }))];
   process.stdout.write(await renderResult(result, format, { sources: opts.collectSources!, color: args.color }));
+  if (args.verbose && format === 'tty' && result.summary.readers) {
+    // The full lists behind the findings' one-line "Searched:" (JSON has them in summary.readers.code.full).
+    const { searchedDetail } = await import('../../lint/compat.js');
+    const detail = searchedDetail(result.summary.readers);
+    if (detail.length) process.stdout.write(`${detail.join('\n')}\n`);
+  }
   if (format === 'github' && process.env.GITHUB_STEP_SUMMARY) {
     const { githubSummaryMarkdown } = await import('../../lint/reporters/github.js');
     appendFileSync(process.env.GITHUB_STEP_SUMMARY, githubSummaryMarkdown(result, reporterContext(opts.collectSources!, args.color)));
