@@ -22,14 +22,25 @@ export function redactUrl(url: string): string {
   }
 }
 
+/**
+ * A known secret as a whole token: a password such as `postgres` must not mask
+ * `postgresql://` or a longer name that merely starts with it. Only the ends that
+ * are word characters get a boundary, so `p@ss!` still matches after any text.
+ */
+function secretPattern(secret: string): RegExp {
+  const escaped = secret.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const before = /^\w/.test(secret) ? '(?<!\\w)' : '';
+  const after = /\w$/.test(secret) ? '(?!\\w)' : '';
+  return new RegExp(before + escaped + after, 'g');
+}
+
 /** Replaces every URL-with-password and `password=...` in free text. */
 export function redactText(text: string, knownSecrets: readonly string[] = []): string {
-  let out = text;
-  for (const s of [...knownSecrets].sort((a, b) => b.length - a.length)) {
-    if (s) out = out.split(s).join('***');
-  }
-  out = out.replace(/\b([a-z][a-z0-9+.-]*:\/\/)([^:@/\s]*):([^@\s]*)@/gi, '$1$2:***@');
+  let out = text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)([^:@/\s]*):([^@\s]*)@/gi, '$1$2:***@');
   out = out.replace(/(password\s*=\s*)('[^']*'|[^\s&]+)/gi, '$1***');
+  for (const s of [...knownSecrets].sort((a, b) => b.length - a.length)) {
+    if (s) out = out.replace(secretPattern(s), '***');
+  }
   return out;
 }
 
