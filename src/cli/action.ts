@@ -1,39 +1,83 @@
 #!/usr/bin/env node
 /**
- * GitHub Action entry point (action.yml runs `node dist/src/cli/action.js`).
- * Reads the inputs GitHub passes as INPUT_* variables, finds the pull request's
- * base from the event payload, and lints only the migrations the PR changes,
- * printing workflow-command annotations and writing the job summary.
+ * GitHub Action entry point. action.yml runs the committed bundle of this file
+ * (action/dist/index.js, built by scripts/build-action.mjs) with `using: node24`: nothing is
+ * installed on the runner. Reads the inputs GitHub passes as INPUT_* variables, finds the pull
+ * request's base from the event payload, and lints only the migrations the PR changes,
+ * printing workflow-command annotations and writing the job summary; with `comment: true`
+ * it also keeps one pull-request comment up to date (findings and online plans).
+ *
+ * Each lint run (annotations, SARIF, the comment's JSON) is this same file started again
+ * with DDLGUARD_ACTION_CHILD=1, which runs `ddlguard lint <args>` in that process.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CliError, EXIT_USAGE } from './exit.js';
+
+const SELF = fileURLToPath(import.meta.url);
+const CHILD_ENV = 'DDLGUARD_ACTION_CHILD';
 
 function input(name: string): string {
   return (process.env[`INPUT_${name.toUpperCase()}`] ?? '').trim();
 }
 
+function readEvent(env: NodeJS.ProcessEnv): { pull_request?: { number?: number; base?: { sha?: string } }; before?: string } | null {
+  if (!env.GITHUB_EVENT_PATH) return null;
+  try {
+    return JSON.parse(readFileSync(env.GITHUB_EVENT_PATH, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
 /** The base commit of the pull request, or '' when this is not a PR event. */
 export function baseRef(env: NodeJS.ProcessEnv = process.env): string {
-  const eventPath = env.GITHUB_EVENT_PATH;
-  if (eventPath) {
-    try {
-      const event = JSON.parse(readFileSync(eventPath, 'utf8')) as { pull_request?: { base?: { sha?: string } }; before?: string };
-      if (event.pull_request?.base?.sha) return event.pull_request.base.sha;
-      if (event.before && !/^0+$/.test(event.before)) return event.before;
-    } catch {
-      // fall through to GITHUB_BASE_REF
-    }
-  }
+  const event = readEvent(env);
+  if (event?.pull_request?.base?.sha) return event.pull_request.base.sha;
+  if (event?.before && !/^0+$/.test(event.before)) return event.before;
   return env.GITHUB_BASE_REF ? `origin/${env.GITHUB_BASE_REF}` : '';
 }
 
-function main(): number {
-  const cli = path.join(path.dirname(fileURLToPath(import.meta.url)), 'main.js');
+/** A workflow command's message, escaped as the runner expects. */
+function commandText(s: string): string {
+  return s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+}
+
+function warn(message: string): void {
+  process.stdout.write(`::warning title=ddlguard::${commandText(message)}\n`);
+}
+
+function setOutput(name: string, value: string): void {
+  if (process.env.GITHUB_OUTPUT) appendFileSync(process.env.GITHUB_OUTPUT, `${name}=${value}\n`);
+}
+
+interface Run {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** `ddlguard lint <args>` in a child process (this file again). The token is not passed on. */
+function lintChild(args: string[], cwd: string, show: boolean): Promise<Run> {
+  const env: NodeJS.ProcessEnv = { ...process.env, [CHILD_ENV]: '1' };
+  delete env['INPUT_GITHUB-TOKEN'];
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [SELF, 'lint', ...args], { cwd, env, stdio: ['ignore', show ? 'inherit' : 'pipe', show ? 'inherit' : 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout?.on('data', (b: Buffer) => out.push(b));
+    child.stderr?.on('data', (b: Buffer) => err.push(b));
+    child.on('error', (e) => resolve({ status: EXIT_USAGE, stdout: '', stderr: e.message }));
+    child.on('close', (code) => resolve({ status: code ?? EXIT_USAGE, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
+  });
+}
+
+async function runAction(): Promise<number> {
   const cwd = process.env.GITHUB_WORKSPACE || process.cwd();
   const paths = input('paths').split(/[\s,]+/).filter(Boolean);
-  const args = ['lint', ...paths];
+  const args = [...paths];
   const pg = input('pg-version');
   if (pg) args.push('--pg-version', pg);
   const config = input('config');
@@ -44,16 +88,117 @@ function main(): number {
   // all-files: every migration, the baseline's released ones too (as before the baseline existed).
   if (input('all-files') === 'true') args.push('--all');
   const format = input('format') || 'github';
-  const run = (fmt: string) => spawnSync(process.execPath, [cli, ...args, '--format', fmt], { cwd, encoding: 'utf8', env: process.env, maxBuffer: 1 << 28 });
-  const r = run(format);
-  process.stdout.write(r.stdout ?? '');
-  process.stderr.write(r.stderr ?? '');
+  const main = await lintChild([...args, '--format', format], cwd, true);
   if (input('upload-sarif') === 'true') {
     const file = path.join(cwd, 'ddlguard.sarif');
-    writeFileSync(file, run('sarif').stdout ?? '');
-    if (process.env.GITHUB_OUTPUT) appendFileSync(process.env.GITHUB_OUTPUT, `sarif-file=${file}\n`);
+    writeFileSync(file, (await lintChild([...args, '--format', 'sarif'], cwd, false)).stdout);
+    setOutput('sarif-file', file);
   }
-  return r.status ?? 2;
+  if (input('comment').toLowerCase() === 'true') await postComment(args, paths, cwd);
+  // The check passes or fails on the findings alone, whatever happened to the comment.
+  return main.status;
 }
 
-process.exitCode = main();
+/** The sticky comment. Every failure here is a warning: it never changes the exit code. */
+async function postComment(args: string[], paths: string[], cwd: string): Promise<void> {
+  const token = input('github-token');
+  const event = readEvent(process.env);
+  const pr = event?.pull_request?.number;
+  const repository = process.env.GITHUB_REPOSITORY ?? '';
+  if (!pr || !repository) {
+    process.stdout.write('ddlguard: not a pull request event, no comment posted\n');
+    return;
+  }
+  if (!token) {
+    warn('comment: true needs a github-token (the default is the workflow token); no comment posted');
+    return;
+  }
+  const json = await lintChild([...args, '--format', 'json'], cwd, false);
+  let result: import('../lint/types.js').LintResult | null = null;
+  try {
+    result = JSON.parse(json.stdout);
+  } catch {
+    warn(`pull-request comment: lint gave no result (${json.stderr.trim().split('\n')[0] || `exit ${json.status}`}); no comment posted`);
+    return;
+  }
+  const { commentBody, upsertComment, GitHubApiError } = await import('./pr-comment.js');
+  const plans = await riskyPlans(result!, paths, cwd);
+  const body = commentBody(result, plans, cwd);
+  try {
+    const r = await upsertComment({ apiUrl: process.env.GITHUB_API_URL || 'https://api.github.com', token, repository, pr }, body);
+    process.stdout.write(`ddlguard: pull-request comment ${r.action}${r.url ? `: ${r.url}` : ''}\n`);
+    if (r.url) setOutput('comment-url', r.url);
+  } catch (e) {
+    if (e instanceof GitHubApiError && e.status === 403) {
+      warn(`could not write the pull-request comment (${e.message}). A pull request from a fork gets a read-only token; the job needs \`permissions: pull-requests: write\`. The findings above still decide the check.`);
+    } else warn(`could not write the pull-request comment: ${(e as Error).message}`);
+  }
+}
+
+/** `plan --format markdown` for each file with a warning or an error, the migrations before it as history. */
+async function riskyPlans(result: import('../lint/types.js').LintResult, paths: string[], cwd: string) {
+  const risky = [...new Set(result.findings.filter((f) => f.severity !== 'info').map((f) => path.resolve(cwd, f.file)))];
+  if (risky.length === 0) return [];
+  const [{ discoverMigrations }, { planFromPaths }, { renderMarkdown }, { loadCliConfig }] = await Promise.all([
+    import('../migrations/discover.js'),
+    import('./commands/plan.js'),
+    import('../plan/render/markdown.js'),
+    import('./config.js'),
+  ]);
+  const here = process.cwd();
+  process.chdir(cwd);
+  try {
+    const configPath = input('config') || undefined;
+    const loaded = await loadCliConfig(configPath);
+    const inputs = paths.length ? paths : (loaded.config.migrations ?? []).map((g) => path.relative(cwd, path.resolve(loaded.dir, g)) || '.');
+    const all = await discoverMigrations(inputs, { cwd }).catch(() => []);
+    const pg = input('pg-version');
+    const plans = [];
+    for (const file of risky) {
+      const display = path.relative(cwd, file).split(path.sep).join('/');
+      const at = all.findIndex((m) => m.path === file);
+      const history = (at < 0 ? all.filter((m) => m.path !== file) : all.slice(0, at)).map((m) => m.displayPath);
+      try {
+        const { plan, planned } = await planFromPaths({ paths: [display], history, ...(pg ? { pgVersion: Number(pg) } : {}) }, loaded);
+        plans.push({ file: display, markdown: renderMarkdown(plan, planned) });
+      } catch (e) {
+        plans.push({ file: display, error: (e as Error).message });
+      }
+    }
+    return plans;
+  } catch (e) {
+    return risky.map((f) => ({ file: path.relative(cwd, f), error: (e as Error).message }));
+  } finally {
+    process.chdir(here);
+  }
+}
+
+/** The child: `ddlguard lint <args>` in this process, with the CLI's exit codes and error output. */
+async function runChild(argv: string[]): Promise<number> {
+  // As the CLI does: V8's baseline compiler only, for a short run (set before the parser compiles).
+  const { setFlagsFromString } = await import('node:v8');
+  setFlagsFromString('--liftoff-only');
+  const { fastParseLint } = await import('./lint-options.js');
+  const parsed = argv[0] === 'lint' ? await fastParseLint(argv.slice(1)) : null;
+  if (!parsed) throw new CliError(`the action could not pass these arguments to lint: ${argv.join(' ')}`);
+  const { runLint } = await import('./commands/lint.js');
+  const code = await runLint(parsed);
+  await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+  return code;
+}
+
+const isChild = process.env[CHILD_ENV] === '1';
+(isChild ? runChild(process.argv.slice(2)) : runAction()).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof CliError) {
+      process.stderr.write(`ddlguard: ${err.message}\n`);
+      process.exitCode = err.exitCode;
+      return;
+    }
+    process.stderr.write(`ddlguard: internal error: ${(err as Error)?.message ?? String(err)}\n`);
+    process.exitCode = EXIT_USAGE;
+  },
+);
