@@ -34,7 +34,7 @@ export function commentBody(result: LintResult | null, plans: readonly FilePlan[
       '<details>',
       `<summary>Online plan for <code>${escape(p.file)}</code> (<code>ddlguard plan --format markdown</code>)</summary>`,
       '',
-      p.markdown ? p.markdown.replace(/\s+$/, '') : `No plan: ${escape(p.error ?? 'unknown error')}`,
+      p.markdown ? demoteHeadings(p.markdown.replace(/\s+$/, ''), 3) : `No plan: ${escape(p.error ?? 'unknown error')}`,
       '',
       '</details>',
       '',
@@ -51,6 +51,25 @@ export function commentBody(result: LintResult | null, plans: readonly FilePlan[
   }
   if (text.length > MAX_BODY) text = `${text.slice(0, MAX_BODY - 200)}\n\n_… cut at GitHub's size limit; the job summary has the full report._\n`;
   return text;
+}
+
+/** Headings `levels` deeper (at most ######), outside fenced code: a plan's `#` title sits under the comment's own. */
+export function demoteHeadings(markdown: string, levels: number): string {
+  let fence: string | null = null;
+  return markdown
+    .split('\n')
+    .map((line) => {
+      const f = /^(`{3,}|~{3,})/.exec(line);
+      if (f) {
+        if (fence === null) fence = f[1]!;
+        else if (line.startsWith(fence)) fence = null;
+        return line;
+      }
+      if (fence !== null) return line;
+      const h = /^(#{1,6}) /.exec(line);
+      return h ? `${'#'.repeat(Math.min(6, h[1]!.length + levels))}${line.slice(h[1]!.length)}` : line;
+    })
+    .join('\n');
 }
 
 function escape(s: string): string {

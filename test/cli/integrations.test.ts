@@ -1,63 +1,37 @@
 /** The GitHub Action entry point and the pre-commit hook, end to end in temporary git repositories. */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { pullRequest, repo, runAction } from './action-support.js';
 
 const DIST = path.resolve(__dirname, '../../dist/src/cli');
 
-function repo(): { dir: string; git: (...a: string[]) => string; write: (f: string, t: string) => void } {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'ddlguard-repo-'));
-  const git = (...a: string[]) => execFileSync('git', a, { cwd: dir, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } });
-  git('init', '-q', '-b', 'main');
-  const write = (f: string, t: string) => {
-    mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
-    writeFileSync(path.join(dir, f), t);
-  };
-  return { dir, git, write };
-}
-
-describe('GitHub Action entry point', () => {
-  it('lints only the PR migrations, annotates with 1-based positions, writes the summary, fails by threshold', () => {
-    const r = repo();
-    r.write('db/001_users.sql', 'CREATE TABLE users (id bigint PRIMARY KEY, email text);\nCREATE INDEX users_email_idx ON users (email);\n');
-    r.git('add', '.');
-    r.git('commit', '-qm', 'base');
-    const base = r.git('rev-parse', 'HEAD').trim();
-    r.write('db/002_index.sql', "SET lock_timeout = '1s';\n\n  CREATE INDEX users_id_idx ON users (id);\n");
-    r.git('add', '.');
-    r.git('commit', '-qm', 'pr');
-    const event = path.join(r.dir, 'event.json');
-    writeFileSync(event, JSON.stringify({ pull_request: { base: { sha: base } } }));
-    const summary = path.join(r.dir, 'summary.md');
-    writeFileSync(summary, '');
-    const out = spawnSync(process.execPath, [path.join(DIST, 'action.js')], {
-      cwd: r.dir,
-      encoding: 'utf8',
-      env: { ...process.env, GITHUB_ACTIONS: 'true', GITHUB_EVENT_NAME: 'pull_request', GITHUB_EVENT_PATH: event, GITHUB_WORKSPACE: r.dir, GITHUB_STEP_SUMMARY: summary, INPUT_PATHS: 'db', 'INPUT_FAIL-ON': 'error' },
-    });
+describe('GitHub Action (the committed bundle, no install step)', () => {
+  it('lints only the PR migrations, annotates with 1-based positions, writes the summary, fails by threshold', async () => {
+    const r = pullRequest(
+      { 'db/001_users.sql': 'CREATE TABLE users (id bigint PRIMARY KEY, email text);\nCREATE INDEX users_email_idx ON users (email);\n' },
+      { 'db/002_index.sql': "SET lock_timeout = '1s';\n\n  CREATE INDEX users_id_idx ON users (id);\n" },
+    );
+    const out = await runAction(r, { paths: 'db', 'fail-on': 'error', 'upload-sarif': 'true' });
     expect(out.stderr).toBe('');
     expect(out.status).toBe(1);
     const lines = out.stdout.split('\n').filter((l) => l.startsWith('::'));
     expect(lines.length).toBeGreaterThan(0);
     expect(lines.every((l) => l.includes('file=db/002_index.sql'))).toBe(true);
     expect(lines.some((l) => l.startsWith('::error') && l.includes('line=3') && l.includes('col=3') && l.includes('require-concurrent-index'))).toBe(true);
-    expect(readFileSync(summary, 'utf8')).toContain('require-concurrent-index');
+    expect(out.summary).toContain('require-concurrent-index');
+    // upload-sarif: the file and the step output
+    const sarifFile = path.join(r.dir, 'ddlguard.sarif');
+    expect(out.output).toBe(`sarif-file=${sarifFile}\n`);
+    const sarif = JSON.parse(readFileSync(sarifFile, 'utf8'));
+    expect(sarif.runs[0].results.map((x: any) => x.ruleId)).toContain('require-concurrent-index');
   });
 
-  it('passes when the PR adds only safe migrations', () => {
-    const r = repo();
-    r.write('db/001.sql', 'CREATE TABLE users (id bigint PRIMARY KEY);\n');
-    r.git('add', '.');
-    r.git('commit', '-qm', 'base');
-    const base = r.git('rev-parse', 'HEAD').trim();
-    r.write('db/002.sql', 'CREATE TABLE posts (id bigint PRIMARY KEY);\n');
-    r.git('add', '.');
-    r.git('commit', '-qm', 'pr');
-    const event = path.join(r.dir, 'event.json');
-    writeFileSync(event, JSON.stringify({ pull_request: { base: { sha: base } } }));
-    const out = spawnSync(process.execPath, [path.join(DIST, 'action.js')], { cwd: r.dir, encoding: 'utf8', env: { ...process.env, GITHUB_EVENT_PATH: event, GITHUB_WORKSPACE: r.dir, INPUT_PATHS: 'db' } });
+  it('passes when the PR adds only safe migrations', async () => {
+    const r = pullRequest({ 'db/001.sql': 'CREATE TABLE users (id bigint PRIMARY KEY);\n' }, { 'db/002.sql': 'CREATE TABLE posts (id bigint PRIMARY KEY);\n' });
+    const out = await runAction(r, { paths: 'db' });
+    expect(out.stderr).toBe('');
     expect(out.status).toBe(0);
   });
 });
