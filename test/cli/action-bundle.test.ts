@@ -8,6 +8,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'n
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { actionMain, ROOT } from './action-support.js';
 
 /** Files that differ (or exist on one side only) between two bundle folders. */
@@ -36,5 +37,16 @@ describe('the committed Action bundle', () => {
     const js = readFileSync(path.join(stale, 'index.js'), 'utf8');
     writeFileSync(path.join(stale, 'index.js'), js.replace('ddlguard', 'ddlguarD'));
     expect(bundleDiff(stale, fresh)).toEqual(['index.js']);
+  });
+});
+
+describe('the README', () => {
+  it("documents every input of action.yml in the Action's table", () => {
+    const inputs = Object.keys((parse(readFileSync(path.join(ROOT, 'action.yml'), 'utf8')) as { inputs: Record<string, unknown> }).inputs).sort();
+    const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const table = readme.slice(readme.indexOf('| Input | Default |'));
+    const documented = [...table.slice(0, table.indexOf('\n\n')).matchAll(/^\| `([a-z-]+)` \|/gm)].map((m) => m[1]).sort();
+    expect(documented).toEqual(inputs);
+    expect(readme).not.toMatch(/actions\/checkout@v[1-4]\b/);
   });
 });

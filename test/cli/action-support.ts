@@ -8,17 +8,16 @@ import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parse } from 'yaml';
 
 export const ROOT = path.resolve(__dirname, '../..');
 
 /** action.yml's `runs.main`, read from the file (a node24 action). */
 export function actionMain(): string {
-  const yml = readFileSync(path.join(ROOT, 'action.yml'), 'utf8');
-  const using = /^\s+using:\s*(\S+)/m.exec(yml)?.[1];
-  if (using !== 'node24') throw new Error(`action.yml runs.using is ${using}, expected node24`);
-  const main = /^\s+main:\s*(\S+)/m.exec(yml)?.[1];
-  if (!main) throw new Error('action.yml has no runs.main');
-  return main;
+  const { runs } = parse(readFileSync(path.join(ROOT, 'action.yml'), 'utf8')) as { runs: { using?: string; main?: string } };
+  if (runs.using !== 'node24') throw new Error(`action.yml runs.using is ${runs.using}, expected node24`);
+  if (!runs.main) throw new Error('action.yml has no runs.main');
+  return runs.main;
 }
 
 let installed: string | null = null;
