@@ -163,3 +163,20 @@ describe('sticky pull-request comment', () => {
     }
   });
 });
+
+describe('comment body', () => {
+  it("stays under GitHub's size limit by leaving plans out, and says so", async () => {
+    const { commentBody, MAX_BODY, nextLink } = await import('../../src/cli/pr-comment.js');
+    const result = { version: 1, findings: [{ file: 'db/1.sql', line: 1, column: 1, rule: 'set-not-null-scan', severity: 'error', message: 'scan' }], errors: [], summary: { files: 1, statements: 1, historyFiles: 0, pgVersion: 16 } } as never;
+    const plans = Array.from({ length: 5 }, (_, i) => ({ file: `db/${i}.sql`, markdown: `# Migration plan\n\n${'x'.repeat(20_000)}` }));
+    const body = commentBody(result, plans, '/');
+    expect(body.length).toBeLessThanOrEqual(MAX_BODY);
+    expect(body.startsWith(MARKER)).toBe(true);
+    expect(body).toContain('| 1 | [`set-not-null-scan`]');
+    expect(body).toContain('<code>db/0.sql</code>');
+    expect(body).toMatch(/_\d plans left out: the comment would exceed GitHub's size limit/);
+    expect(body).toContain('#### Migration plan');
+    expect(nextLink('<https://api.github.com/x?page=2>; rel="next", <https://api.github.com/x?page=5>; rel="last"')).toBe('https://api.github.com/x?page=2');
+    expect(nextLink('<https://api.github.com/x?page=1>; rel="prev"')).toBeNull();
+  });
+});
