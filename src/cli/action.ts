@@ -140,8 +140,10 @@ async function postComment(args: string[], paths: string[], cwd: string): Promis
   }
   const body = commentBody(result, plans, cwd);
   try {
-    const r = await upsertComment({ apiUrl: process.env.GITHUB_API_URL || 'https://api.github.com', token, repository, pr }, body);
-    process.stdout.write(`ddlguard: pull-request comment ${r.action}${r.url ? `: ${r.url}` : ''}\n`);
+    // Nothing to report and no comment yet: post none (most pull requests touch no migration).
+    const create = result!.findings.length > 0 || (result!.errors?.length ?? 0) > 0;
+    const r = await upsertComment({ apiUrl: process.env.GITHUB_API_URL || 'https://api.github.com', token, repository, pr }, body, { create });
+    process.stdout.write(r.action === 'skipped' ? 'ddlguard: nothing to report, no pull-request comment posted\n' : `ddlguard: pull-request comment ${r.action}${r.url ? `: ${r.url}` : ''}\n`);
     if (r.url) setOutput('comment-url', r.url);
   } catch (e) {
     if (e instanceof GitHubApiError && e.status === 403) {

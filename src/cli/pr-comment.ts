@@ -101,7 +101,7 @@ interface IssueComment {
 }
 
 export interface UpsertResult {
-  action: 'created' | 'updated' | 'unchanged';
+  action: 'created' | 'updated' | 'unchanged' | 'skipped';
   id: number;
   url?: string;
 }
@@ -116,8 +116,12 @@ export function nextLink(link: string | null): string | null {
   return null;
 }
 
-/** Create the pull request's ddlguard comment, or update the one that carries the marker. */
-export async function upsertComment(target: CommentTarget, body: string, fetchImpl: typeof fetch = fetch): Promise<UpsertResult> {
+/**
+ * Update the pull request's comment that carries the marker, or create it (unless `create` is
+ * false: a pull request with nothing to report gets no new comment, only an update of one it has).
+ */
+export async function upsertComment(target: CommentTarget, body: string, opts: { create?: boolean; fetch?: typeof fetch } = {}): Promise<UpsertResult> {
+  const fetchImpl = opts.fetch ?? fetch;
   const api = target.apiUrl.replace(/\/+$/, '');
   const origin = new URL(api).origin;
   const headers = {
@@ -164,6 +168,7 @@ export async function upsertComment(target: CommentTarget, body: string, fetchIm
     const c = (await res.json()) as IssueComment;
     return { action: 'updated', id: existing.id, ...(c.html_url ? { url: c.html_url } : {}) };
   }
+  if (opts.create === false) return { action: 'skipped', id: 0 };
   const res = await call('POST', `${issue}/${target.pr}/comments`, { body });
   const c = (await res.json()) as IssueComment;
   return { action: 'created', id: c.id, ...(c.html_url ? { url: c.html_url } : {}) };

@@ -153,14 +153,33 @@ describe('sticky pull-request comment', () => {
       expect(risky.stdout).toMatch(/^::warning title=ddlguard::could not write the pull-request comment \(POST \/repos\/acme\/shop\/issues\/3\/comments returned HTTP 403: Resource not accessible by integration\)/m);
       expect(risky.stdout).toContain('::error file=db/002_email.sql');
       noToken(risky);
+      // A clean pull request whose earlier comment reported findings: the update is refused.
+      const earlier = gh.add(4, `${MARKER}\nold findings`);
       const safe = await runAction(pullRequest(BASE, { 'db/002_posts.sql': 'CREATE TABLE posts (id bigint PRIMARY KEY);\n' }, 4), inputs, env());
       expect(safe.status).toBe(0);
-      expect(safe.stdout).toMatch(/^::warning title=ddlguard::could not write the pull-request comment .*HTTP 403/m);
+      expect(safe.stdout).toMatch(/^::warning title=ddlguard::could not write the pull-request comment \(PATCH \/repos\/acme\/shop\/issues\/comments\/\d+ returned HTTP 403/m);
+      expect(gh.comments.get(4)).toEqual([earlier]);
       expect(gh.comments.get(3)).toBeUndefined();
       noToken(safe);
     } finally {
       gh.readOnly = false;
     }
+  });
+});
+
+describe('a clean pull request', () => {
+  it('gets no new comment, but its earlier comment is updated to say so', async () => {
+    gh.requests = [];
+    const safe = { 'db/002_posts.sql': 'CREATE TABLE posts (id bigint PRIMARY KEY);\n' };
+    const none = await runAction(pullRequest(BASE, safe, 5), inputs, env());
+    expect(none.status).toBe(0);
+    expect(none.stdout).toContain('nothing to report, no pull-request comment posted');
+    expect(gh.writes()).toEqual([]);
+    const earlier = gh.add(6, `${MARKER}\nold findings`);
+    const fixed = await runAction(pullRequest(BASE, safe, 6), inputs, env());
+    expect(fixed.status).toBe(0);
+    expect(gh.writes()).toEqual([`PATCH /repos/acme/shop/issues/comments/${earlier.id}`]);
+    expect(gh.comments.get(6)![0]!.body).toContain('no problems');
   });
 });
 
