@@ -6,6 +6,7 @@
  * predict.ts, report/) uses them.
  */
 import type { SchemaModel } from '../schema/model.js';
+import type { SchemaDefinitions } from './definitions.js';
 
 /** Per-column statistics from pg_stats (null when the column was never analyzed). */
 export interface ColumnStats {
@@ -54,6 +55,11 @@ export interface ProductionStats {
   topQueries: TopQuery[];
   /** What could not be read and why (a missing permission, an extension not installed), for the report. */
   missing: string[];
+  /**
+   * Added by the data half (optional, additive): the definitions as the server prints them
+   * (pg_get_constraintdef, pg_get_indexdef, ...), from which schema-copy.ts makes the scratch schema.
+   */
+  definitions?: SchemaDefinitions;
 }
 
 export interface SynthOptions {
