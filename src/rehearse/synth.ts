@@ -333,13 +333,38 @@ async function loadTable(
   };
 
   // A column's own values.
+  // LIKE patterns a CHECK or a domain puts on a text column: values made to match them.
+  const likes = cols.map((c) => {
+    const defsText = [
+      ...cons.filter((k) => k.type === 'c').map((k) => k.def),
+      ...domainChain(defs, c.typeOid).flatMap((d) => d.checks.map((x) => x.def.replace(/\bVALUE\b/g, qi(c.name)))),
+    ];
+    const out: string[] = [];
+    for (const d of defsText) {
+      const re = /("(?:[^"]|"")+"|[a-z_][a-z0-9_$]*)\s+~~\s+'((?:[^']|'')*)'/g;
+      for (let m = re.exec(d); m; m = re.exec(d)) if ((unquote(m[1]!) ?? m[1]) === c.name) out.push(m[2]!.replace(/''/g, "'"));
+    }
+    return out;
+  });
+  const conform = (i: number, values: string[]): string[] => {
+    const patterns = likes[i]!;
+    if (!patterns.length || shapes[i]!.family !== 'text') return values;
+    const res = patterns.map((p) => new RegExp(`^${p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%/g, '.*').replace(/_/g, '.')}$`, 's'));
+    const p0 = patterns[0]!;
+    return values.map((v) => {
+      if (res.every((re) => re.test(v))) return v;
+      let first = true;
+      return p0.replace(/%|_/g, (ch) => (ch === '%' ? (first ? ((first = false), v) : '') : 'x'));
+    });
+  };
+
   const columnDraw = (i: number, unique: boolean): Draw => {
     const s = st[i]!;
     const shape = shapes[i]!;
     const nullFrac = notNull[i] ? 0 : s.nullFrac;
     const nonNull = Math.max(1, Math.round(n * (1 - nullFrac)));
     if (unique) {
-      const pool = distinctPool(shape, { ...s, mostCommon: [] }, nonNull, new Set(), r, textLen(s, shape, 0, 0)).map(copyEscape);
+      const pool = conform(i, distinctPool(shape, { ...s, mostCommon: [] }, nonNull, new Set(), r, textLen(s, shape, 0, 0))).map(copyEscape);
       const P = pool.length;
       const map = stride(P, r);
       let k = 0;
@@ -352,7 +377,7 @@ async function loadTable(
     const restFrac = Math.max(0, 1 - nullFrac - mcvFreq);
     const restCount = restFrac > 1e-9 ? Math.max(1, distinct - mcv.length) : 0;
     const mcvLen = mcv.reduce((a, m) => a + m.freq * m.value.length, 0);
-    const pool = distinctPool(shape, s, restCount, mcvSet, r, textLen(s, shape, mcvLen, restFrac)).map(copyEscape);
+    const pool = conform(i, distinctPool(shape, s, restCount, mcvSet, r, textLen(s, shape, mcvLen, restFrac))).map(copyEscape);
     const mcvText = mcv.map((m) => copyEscape(m.value));
     const cum: number[] = [];
     let acc = 0;

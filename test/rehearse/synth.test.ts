@@ -1,0 +1,166 @@
+/**
+ * The rehearsal's data half on real servers: production's statistics read (catalogs only),
+ * the schema copied, 100,000 synthetic rows generated with every constraint built after the
+ * load, and the generated statistics compared with the source's.
+ */
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { readProductionStats, STATS_FUNCTION_SQL } from '../../src/rehearse/stats.js';
+import { generateData, loadRehearsalData } from '../../src/rehearse/synth.js';
+import { compareColumnStats, REHEARSE_SCHEMA, rehearseData } from '../../bench/support/rehearse-fixture.js';
+import { pgUrl, withDatabase } from '../support/db.js';
+
+async function sql(url: string, text: string): Promise<pg.QueryResult[]> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const r = await c.query(text);
+    return Array.isArray(r) ? r : [r];
+  } finally {
+    await c.end();
+  }
+}
+
+function asRole(url: string, role: string, password: string): string {
+  const u = new URL(url);
+  u.username = role;
+  u.password = password;
+  return u.toString();
+}
+
+const CONSTRAINTS = `SELECT conrelid::regclass::text AS t, conname, contype::text, convalidated FROM pg_constraint WHERE connamespace = 'public'::regnamespace AND contype IN ('p','u','f','c') ORDER BY 1, 2`;
+const INDEXES = `SELECT indexrelid::regclass::text AS i, indisvalid FROM pg_index WHERE indrelid IN (SELECT oid FROM pg_class WHERE relnamespace = 'public'::regnamespace) ORDER BY 1`;
+
+describe.skipIf(!pgUrl(18))('synthetic rehearsal data (PG 18)', () => {
+  it('generates 100,000 rows that satisfy every constraint, with the source null fractions and distinct counts', async () => {
+    await withDatabase(18, async (prod) => {
+      await sql(prod, REHEARSE_SCHEMA + rehearseData(1));
+      const stats = await readProductionStats(prod, { sampleSeconds: 1 });
+      expect(stats.definitions?.tables.size).toBe(3);
+      expect(stats.columns.get('public.orders')?.get('status')?.mostCommon.length).toBe(5);
+      expect(stats.activity.has('public.orders')).toBe(true);
+      expect(stats.missing.some((m) => m.includes('pg_stat_statements'))).toBe(true);
+
+      await withDatabase(18, async (scratch) => {
+        const res = await generateData(stats, scratch, { seed: 1, rows: (_t, n) => n ?? 0 });
+        // Keys, unique and partial unique indexes, FKs and CHECKs were all built after the load.
+        expect(res.constraintErrors).toEqual([]);
+        const [pc, sc] = await Promise.all([sql(prod, CONSTRAINTS), sql(scratch, CONSTRAINTS)]);
+        expect(sc[0]!.rows).toEqual(pc[0]!.rows);
+        expect(sc[0]!.rows.every((r) => r.convalidated)).toBe(true);
+        const [pi, si] = await Promise.all([sql(prod, INDEXES), sql(scratch, INDEXES)]);
+        expect(si[0]!.rows).toEqual(pi[0]!.rows);
+        const total = [...res.rows.values()].reduce((a, b) => a + b, 0);
+        const counted = await sql(scratch, `SELECT (SELECT count(*) FROM customers) + (SELECT count(*) FROM orders) + (SELECT count(*) FROM order_lines) AS n`);
+        expect(Number(counted[0]!.rows[0].n)).toBe(total);
+        expect(total).toBeGreaterThanOrEqual(99_000);
+        // Domains and the enum are back on their columns.
+        const types = await sql(scratch, `SELECT format_type(atttypid, atttypmod) AS t FROM pg_attribute WHERE attrelid IN ('customers'::regclass, 'order_lines'::regclass, 'orders'::regclass) AND attname IN ('email', 'qty', 'status') ORDER BY 1`);
+        expect(types[0]!.rows.map((r) => r.t)).toEqual(['email', 'order_status', 'positive_int']);
+        // The identity sequence is past the generated keys.
+        await sql(scratch, `INSERT INTO customers (email, country) VALUES ('new@x.test', 'US')`);
+
+        const fid = await compareColumnStats(prod, scratch);
+        expect(fid.length).toBeGreaterThan(20);
+        const off = fid.filter(
+          (f) => Math.abs(f.generated.nullFrac - f.source.nullFrac) > Math.max(0.1 * f.source.nullFrac, 0.005) || f.distinctDiff > 0.1,
+        );
+        expect(off).toEqual([]);
+      });
+    });
+  });
+
+  it('is deterministic for a seed', async () => {
+    await withDatabase(18, async (prod) => {
+      await sql(prod, REHEARSE_SCHEMA + rehearseData(0.02));
+      const stats = await readProductionStats(prod, { sampleSeconds: 0 });
+      const digest = `SELECT md5(string_agg(x, '|' ORDER BY x)) AS d FROM (SELECT o::text AS x FROM orders o UNION ALL SELECT l::text FROM order_lines l UNION ALL SELECT c::text FROM customers c) s`;
+      const run = (seed: number) =>
+        withDatabase(18, async (scratch) => {
+          await generateData(stats, scratch, { seed, rows: (_t, n) => n ?? 0 });
+          return (await sql(scratch, digest))[0]!.rows[0].d as string;
+        });
+      const [a, b, c] = [await run(5), await run(5), await run(6)];
+      expect(a).toBe(b);
+      expect(c).not.toBe(a);
+    });
+  });
+
+  it('reads with a role that has pg_read_all_stats and no SELECT, says what is missing, and uses the SECURITY DEFINER function once created', async () => {
+    await withDatabase(18, async (prod) => {
+      const role = `ddlg_stats_${process.pid}_${Date.now() % 100000}`;
+      const password = 'Sekr3t-pw-xyz';
+      await sql(prod, REHEARSE_SCHEMA + rehearseData(0.05));
+      await sql(prod, `CREATE ROLE ${role} LOGIN PASSWORD '${password}' IN ROLE pg_read_all_stats`);
+      try {
+        const url = asRole(prod, role, password);
+        // The role really cannot read the rows.
+        await expect(sql(url, 'SELECT count(*) FROM orders')).rejects.toThrow(/permission denied/);
+        const stats = await readProductionStats(url, { sampleSeconds: 0 });
+        expect(stats.definitions?.tables.size).toBe(3);
+        expect([...stats.columns.get('public.orders')!.values()].every((v) => v === null)).toBe(true);
+        expect(stats.model.relations.get('public.orders')?.size?.rows).toBe(2500);
+        const note = stats.missing.find((m) => m.includes('GRANT SELECT'));
+        expect(note).toContain('public.orders');
+        expect(note).toContain('ddlguard.rehearse_column_stats()');
+        expect(stats.missing.join('\n')).not.toContain(password);
+
+        // Generated from the schema and the sizes alone: still valid.
+        await withDatabase(18, async (scratch) => {
+          const res = await loadRehearsalData(stats, scratch, { seed: 3, rows: (_t, n) => n ?? 0 });
+          expect(res.constraintErrors).toEqual([]);
+          expect(res.rows.get('public.orders')).toBe(2500);
+        });
+
+        // The documented fix: statistics (not rows) through a SECURITY DEFINER function.
+        await sql(prod, `${STATS_FUNCTION_SQL}; GRANT USAGE ON SCHEMA ddlguard TO ${role}; GRANT EXECUTE ON FUNCTION ddlguard.rehearse_column_stats() TO ${role};`);
+        const withFn = await readProductionStats(url, { sampleSeconds: 0 });
+        expect(withFn.columns.get('public.orders')?.get('status')?.mostCommon.length).toBe(5);
+        expect(withFn.missing.some((m) => m.includes('GRANT SELECT'))).toBe(false);
+        await expect(sql(url, 'SELECT count(*) FROM orders')).rejects.toThrow(/permission denied/);
+      } finally {
+        await sql(prod, `DROP FUNCTION IF EXISTS ddlguard.rehearse_column_stats(); DROP SCHEMA IF EXISTS ddlguard; DROP ROLE ${role}`).catch(() => {});
+      }
+    });
+  });
+
+  it('fails clearly for an unreachable database or a missing permission, with no password in the message', async () => {
+    const password = 'hunter2-Sekr3t';
+    const err = await readProductionStats(`postgres://someone:${password}@127.0.0.1:1/prod`, { sampleSeconds: 0 }).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toMatch(/^cannot connect to the production database: /);
+    expect((err as Error).message + String((err as Error).stack)).not.toContain(password);
+
+    await withDatabase(18, async (prod) => {
+      const role = `ddlg_noconn_${process.pid}_${Date.now() % 100000}`;
+      const dbName = new URL(prod).pathname.slice(1);
+      await sql(prod, `CREATE ROLE ${role} LOGIN PASSWORD '${password}'; REVOKE CONNECT ON DATABASE "${dbName}" FROM PUBLIC`);
+      try {
+        const e2 = await readProductionStats(asRole(prod, role, password), { sampleSeconds: 0 }).catch((e: Error) => e);
+        expect((e2 as Error).message).toMatch(/cannot connect to the production database: .*permission denied/);
+        expect((e2 as Error).message).not.toContain(password);
+        const stats = await readProductionStats(prod, { sampleSeconds: 0 });
+        const e3 = await generateData(stats, `postgres://x:${password}@127.0.0.1:1/scratch`, { seed: 1, rows: () => 1 }).catch((e: Error) => e);
+        expect((e3 as Error).message).toMatch(/^cannot connect to the scratch database: /);
+        expect((e3 as Error).message).not.toContain(password);
+      } finally {
+        await sql(prod, `DROP ROLE ${role}`).catch(() => {});
+      }
+    });
+  });
+});
+
+describe.skipIf(!pgUrl(15))('synthetic rehearsal data (PG 15)', () => {
+  it('copies the schema and generates valid rows', async () => {
+    await withDatabase(15, async (prod) => {
+      await sql(prod, REHEARSE_SCHEMA + rehearseData(0.05));
+      const stats = await readProductionStats(prod, { sampleSeconds: 0 });
+      await withDatabase(15, async (scratch) => {
+        const res = await generateData(stats, scratch, { seed: 1, rows: (_t, n) => n ?? 0 });
+        expect(res.constraintErrors).toEqual([]);
+        const [pc, sc] = await Promise.all([sql(prod, CONSTRAINTS), sql(scratch, CONSTRAINTS)]);
+        expect(sc[0]!.rows).toEqual(pc[0]!.rows);
+      });
+    });
+  });
+});
