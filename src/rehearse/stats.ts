@@ -24,6 +24,8 @@ export interface ReadStatsOptions {
   tables?: string[];
   /** Seconds between the two activity samples (default 5). */
   sampleSeconds?: number;
+  /** Called right after the first activity sample (tests and benches make traffic there). */
+  betweenSamples?: () => Promise<void>;
 }
 
 /** The function name readProductionStats looks for (see STATS_FUNCTION_SQL). */
@@ -66,6 +68,7 @@ export async function readProductionStats(dbUrl: string, opts: ReadStatsOptions 
     const columns = await readColumnStats(client, definitions, missing);
     const first = await sampleActivity(client);
     const statements = await readStatements(client, pgVersion, missing);
+    await opts.betweenSamples?.();
     await sleep(Math.max(0, (opts.sampleSeconds ?? 5) * 1000 - (performance.now() - first.at)));
     const second = await sampleActivity(client);
     const statements2 = statements ? await readStatements(client, pgVersion, []) : null;

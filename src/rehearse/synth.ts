@@ -286,9 +286,33 @@ async function loadTable(
   }
   const fks = cons.filter((k) => k.type === 'f' && k.refTable);
 
+  // Key values other tables reference.
+  const stores: KeyStore[] = [...(needed ?? [])].map((id) => ({ columns: id.split('\0'), values: id.split('\0').map(() => []) }));
+  keys.set(t.key, stores);
+  const storeCols = stores.map((s) => s.columns.map((c) => index.get(c) ?? -1));
   // Foreign keys: values from the parent's generated keys.
   const fkDraw = (k: ConstraintDef, unique: boolean): Array<Draw> | null => {
     const pcols = refColumns(defs, k);
+    const idx0 = k.columns.map((c) => index.get(c)!);
+    if (k.refTable === t.key) {
+      // A self reference: a row generated before this one (NULL for the first, when allowed).
+      const store = stores.find((x) => x.columns.join('\0') === pcols.join('\0'));
+      if (!store) return null;
+      const nullFrac = idx0.some((i) => notNull[i]) ? 0 : st[idx0[0]!]!.nullFrac;
+      let at = -1;
+      let curRow = -1;
+      const pick = () => {
+        if (curRow !== rowNo) {
+          curRow = rowNo;
+          at = rowNo === 0 || r() < nullFrac ? -1 : Math.floor(r() * rowNo);
+        }
+        return at;
+      };
+      return idx0.map((_, ci) => () => {
+        const p = pick();
+        return p < 0 ? NULL : store.values[ci]![p]!;
+      });
+    }
     const pv = parentValues(k.refTable!, pcols);
     const idx = k.columns.map((c) => index.get(c)!);
     if (!pv) {
@@ -485,10 +509,6 @@ async function loadTable(
     if (!draws[i]) draws[i] = columnDraw(i, uniqueSingle.has(c.name));
   });
 
-  // Key values other tables reference.
-  const stores: KeyStore[] = [...(needed ?? [])].map((id) => ({ columns: id.split('\0'), values: id.split('\0').map(() => []) }));
-  keys.set(t.key, stores);
-  const storeCols = stores.map((s) => s.columns.map((c) => index.get(c) ?? -1));
 
   const fns = draws as Draw[];
   const width = fns.length;

@@ -70,6 +70,41 @@ describe.skipIf(!pgUrl(18))('synthetic rehearsal data (PG 18)', () => {
     });
   });
 
+  it('copies partitions and a self reference, and measures write rates between the two samples', async () => {
+    await withDatabase(18, async (prod) => {
+      await sql(
+        prod,
+        `CREATE TABLE categories (id int PRIMARY KEY, parent_id int REFERENCES categories, name text NOT NULL);
+         INSERT INTO categories SELECT g, CASE WHEN g > 10 THEN 1 + g % 10 END, 'cat ' || g FROM generate_series(1, 400) g;
+         CREATE TABLE events (id bigint NOT NULL, at timestamptz NOT NULL, category_id int REFERENCES categories, kind text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+         CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+         CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+         CREATE TABLE events_other PARTITION OF events DEFAULT;
+         CREATE INDEX events_kind ON events (kind);
+         INSERT INTO events SELECT g, timestamptz '2024-03-01' + g * interval '37 minutes', 1 + g % 400, (ARRAY['click', 'view', 'buy'])[1 + g % 3] FROM generate_series(1, 30000) g;
+         ANALYZE;`,
+      );
+      const stats = await readProductionStats(prod, {
+        sampleSeconds: 0,
+        tables: ['public.categories'],
+        betweenSamples: () => sql(prod, `INSERT INTO categories SELECT g, NULL, 'x' FROM generate_series(1001, 1500) g`).then(() => {}),
+      });
+      expect(stats.activity.get('public.categories')?.insertsPerSec).toBeGreaterThan(0);
+      expect(stats.activity.has('public.events')).toBe(false);
+      await withDatabase(18, async (scratch) => {
+        const res = await generateData(stats, scratch, { seed: 2, rows: (_t, n) => n ?? 0 });
+        expect(res.constraintErrors).toEqual([]);
+        const [pc, sc] = await Promise.all([sql(prod, CONSTRAINTS), sql(scratch, CONSTRAINTS)]);
+        expect(sc[0]!.rows).toEqual(pc[0]!.rows);
+        const parts = await sql(scratch, `SELECT c.relname, pg_get_expr(c.relpartbound, c.oid) AS b, (SELECT count(*) FROM events_2024) AS n24 FROM pg_class c WHERE c.relispartition AND c.relkind = 'r' ORDER BY 1`);
+        expect(parts[0]!.rows.map((r) => r.relname)).toEqual(['events_2024', 'events_2025', 'events_other']);
+        expect(Number(parts[0]!.rows[0].n24)).toBeGreaterThan(1000);
+        const self = await sql(scratch, `SELECT count(*) FILTER (WHERE parent_id IS NOT NULL) AS linked, count(*) AS n FROM categories`);
+        expect(Number(self[0]!.rows[0].linked)).toBeGreaterThan(300);
+      });
+    });
+  });
+
   it('is deterministic for a seed', async () => {
     await withDatabase(18, async (prod) => {
       await sql(prod, REHEARSE_SCHEMA + rehearseData(0.02));
