@@ -155,6 +155,11 @@ export async function generateData(stats: ProductionStats, scratchUrl: string, o
   const started = performance.now();
   try {
     await Promise.all([client.query(TEXT_SETTINGS), loadParser()]);
+    const existing = await client.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'ddlguard') AND left(n.nspname, 3) <> 'pg_'`,
+    );
+    if ((existing.rows[0]?.n ?? 0) > 0) throw new ApplyError(`the scratch database is not empty (${existing.rows[0]!.n} ${existing.rows[0]!.n === 1 ? 'table' : 'tables'}): give rehearse an empty database`);
     const pre = await createSchemaBeforeLoad(client, defs);
     notes.push(...pre.notes);
     const leaves = [...defs.tables.values()].filter((t) => !t.partitioned);
@@ -213,7 +218,7 @@ export async function generateData(stats: ProductionStats, scratchUrl: string, o
     if ([...dropped.values()].some((n) => n > 0)) notes.push(`rows dropped after the load (a CHECK, a unique index or a foreign key refused them): ${[...dropped].map(([k, n]) => `${k} ${n}`).join(', ')}`);
     return { rows: rowsOut, ms, rowsPerSec: genMs > 0 ? (totalRows / genMs) * 1000 : 0, notes, dropped, constraintErrors: post.errors };
   } catch (e) {
-    if (e instanceof ApplyError && e.message.startsWith('cannot ')) throw e;
+    if (e instanceof ApplyError && /^(cannot |the scratch)/.test(e.message)) throw e;
     throw new ApplyError(`generating the scratch data failed: ${redactError(e, scratchUrl).message}`, redactError(e).code);
   } finally {
     await client.end().catch(() => {});

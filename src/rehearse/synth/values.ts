@@ -162,7 +162,7 @@ export function distinctPool(shape: TypeShape, st: ColumnStats, count: number, e
         while (pad.length < len - w) pad += String.fromCharCode(97 + Math.floor(r() * 26));
         s = `{"v": "${pad}${suffix}"}`;
       } else {
-        let hex = suffix.length % 2 ? `0${Buffer.from(suffix).toString('hex')}` : Buffer.from(suffix).toString('hex');
+        let hex = Buffer.from(suffix).toString('hex');
         while (hex.length < len * 2) hex += Math.floor(r() * 256).toString(16).padStart(2, '0');
         s = `\\x${hex}`;
       }
