@@ -663,3 +663,18 @@ function columnsOf(expr: string): string[] {
   walk(tree);
   return [...out];
 }
+
+/**
+ * `SynthOptions.rows` for `--scale` or `--rows`: every table at `scale` x its production rows,
+ * or scaled so the largest of `tables` (default all) gets `rows` rows and the others keep
+ * their proportion to it. Returns the factor too, for the report.
+ */
+export function rowsOption(stats: ProductionStats, opt: { scale?: number; rows?: number; tables?: string[] }): { factor: number; rows: SynthOptions['rows'] } {
+  let factor = opt.scale ?? 1;
+  if (opt.rows !== undefined) {
+    const keys = opt.tables?.length ? opt.tables : [...(stats.definitions?.tables.keys() ?? [])];
+    const largest = Math.max(0, ...keys.map((k) => stats.model.relations.get(k)?.size?.rows ?? 0));
+    factor = largest > 0 ? opt.rows / largest : 0;
+  }
+  return { factor, rows: (_t, n) => Math.round((n ?? 0) * factor) };
+}

@@ -6,7 +6,7 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { readProductionStats, STATS_FUNCTION_SQL } from '../../src/rehearse/stats.js';
-import { generateData, loadRehearsalData } from '../../src/rehearse/synth.js';
+import { generateData, loadRehearsalData, rowsOption } from '../../src/rehearse/synth.js';
 import { compareColumnStats, REHEARSE_SCHEMA, rehearseData } from '../../bench/support/rehearse-fixture.js';
 import { pgUrl, withDatabase } from '../support/db.js';
 
@@ -42,7 +42,9 @@ describe.skipIf(!pgUrl(18))('synthetic rehearsal data (PG 18)', () => {
       expect(stats.missing.some((m) => m.includes('pg_stat_statements'))).toBe(true);
 
       await withDatabase(18, async (scratch) => {
-        const res = await generateData(stats, scratch, { seed: 1, rows: (_t, n) => n ?? 0 });
+        const rows = rowsOption(stats, { rows: 50_000, tables: ['public.orders'] });
+        expect(rows.factor).toBe(1);
+        const res = await generateData(stats, scratch, { seed: 1, rows: rows.rows });
         // Keys, unique and partial unique indexes, FKs and CHECKs were all built after the load.
         expect(res.constraintErrors).toEqual([]);
         const [pc, sc] = await Promise.all([sql(prod, CONSTRAINTS), sql(scratch, CONSTRAINTS)]);
@@ -135,6 +137,29 @@ describe.skipIf(!pgUrl(18))('synthetic rehearsal data (PG 18)', () => {
         expect(Number(r[0]!.rows[0].gen)).toBe(3000);
         expect(r[0]!.rows[0].seq_ok).toBe(true);
       });
+    });
+  });
+
+  it('reads the top queries of the touched tables from pg_stat_statements, with calls per second between the samples', async () => {
+    await withDatabase(18, async (prod) => {
+      await sql(prod, REHEARSE_SCHEMA + rehearseData(0.02) + 'CREATE EXTENSION pg_stat_statements;');
+      const traffic = async () => {
+        const c = new pg.Client({ connectionString: prod });
+        await c.connect();
+        try {
+          for (let i = 1; i <= 40; i++) await c.query('SELECT status, total FROM orders WHERE id = $1', [i]);
+          for (let i = 1; i <= 5; i++) await c.query('SELECT count(*) FROM customers WHERE country = $1', ['US']);
+        } finally {
+          await c.end();
+        }
+      };
+      const stats = await readProductionStats(prod, { sampleSeconds: 0, tables: ['public.orders'], betweenSamples: traffic });
+      expect(stats.missing.filter((m) => m.includes('pg_stat_statements'))).toEqual([]);
+      const q = stats.topQueries.find((x) => x.query.includes('FROM orders WHERE id = $1'));
+      expect(q?.tables).toEqual(['public.orders']);
+      expect(q!.callsPerSec).toBeGreaterThan(0);
+      // Narrowed to the touched tables.
+      expect(stats.topQueries.some((x) => x.tables.includes('public.customers') && !x.tables.includes('public.orders'))).toBe(false);
     });
   });
 
