@@ -49,7 +49,11 @@ async function main(): Promise<void> {
         const worstDistinct = fid.reduce((a, b) => (b.distinctDiff > a.distinctDiff ? b : a));
         console.log(`  max null_frac deviation: ${worstNull.nullFracDiff.toFixed(4)} (${worstNull.column})`);
         console.log(`  max n_distinct deviation: ${(worstDistinct.distinctDiff * 100).toFixed(1)} % (${worstDistinct.column}: ${fmtInt(worstDistinct.source.distinct)} -> ${fmtInt(worstDistinct.generated.distinct)})`);
-        if (process.env.SYNTH_VERBOSE) for (const x of fid) console.log(`    ${x.column}: null ${x.source.nullFrac.toFixed(3)}->${x.generated.nullFrac.toFixed(3)} distinct ${fmtInt(x.source.distinct)}->${fmtInt(x.generated.distinct)}`);
+        const worstWidth = fid.reduce((a, b) => (b.widthDiff > a.widthDiff ? b : a));
+        console.log(`  max avg_width deviation: ${(worstWidth.widthDiff * 100).toFixed(1)} % (${worstWidth.column}: ${worstWidth.source.width} -> ${worstWidth.generated.width} bytes)`);
+        const bytes = await Promise.all([prod, scratch].map((u) => withClient(u, async (c) => Number((await c.query("SELECT sum(pg_relation_size(oid))::float8 AS b FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind = 'r'")).rows[0].b))));
+        console.log(`  heap bytes: production ${fmtInt(bytes[0]!)}, generated ${fmtInt(bytes[1]!)}`);
+        if (process.env.SYNTH_VERBOSE) for (const x of fid) console.log(`    ${x.column}: null ${x.source.nullFrac.toFixed(3)}->${x.generated.nullFrac.toFixed(3)} width ${x.source.width}->${x.generated.width} distinct ${fmtInt(x.source.distinct)}->${fmtInt(x.generated.distinct)}`);
       }
       for (const n of res.notes) console.log(`  note: ${n}`);
     }

@@ -84,12 +84,14 @@ ANALYZE;
 
 export interface ColumnFidelity {
   column: string;
-  source: { nullFrac: number; distinct: number };
-  generated: { nullFrac: number; distinct: number };
+  source: { nullFrac: number; distinct: number; width: number };
+  generated: { nullFrac: number; distinct: number; width: number };
   /** |generated - source| null fraction, absolute. */
   nullFracDiff: number;
   /** |generated - source| / source distinct count (both as counts: negative n_distinct times the rows). */
   distinctDiff: number;
+  /** |generated - source| / source avg_width. */
+  widthDiff: number;
 }
 
 /** pg_stats of every user column on two databases (both analyzed), compared. */
@@ -98,10 +100,10 @@ export async function compareColumnStats(sourceUrl: string, generatedUrl: string
     const c = new pg.Client({ connectionString: url });
     await c.connect();
     try {
-      const r = await c.query(`SELECT s.tablename || '.' || s.attname AS col, s.null_frac::float8 AS nf, s.n_distinct::float8 AS nd, c.reltuples::float8 AS rows
+      const r = await c.query(`SELECT s.tablename || '.' || s.attname AS col, s.null_frac::float8 AS nf, s.avg_width AS w, s.n_distinct::float8 AS nd, c.reltuples::float8 AS rows
           FROM pg_stats s JOIN pg_class c ON c.relname = s.tablename JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = s.schemaname
          WHERE s.schemaname = 'public'`);
-      return new Map(r.rows.map((x) => [x.col as string, { nullFrac: Number(x.nf), distinct: Number(x.nd) < 0 ? -Number(x.nd) * Number(x.rows) : Number(x.nd) }]));
+      return new Map(r.rows.map((x) => [x.col as string, { nullFrac: Number(x.nf), width: Number(x.w), distinct: Number(x.nd) < 0 ? -Number(x.nd) * Number(x.rows) : Number(x.nd) }]));
     } finally {
       await c.end();
     }
@@ -111,7 +113,7 @@ export async function compareColumnStats(sourceUrl: string, generatedUrl: string
   for (const [col, s] of a) {
     const g = b.get(col);
     if (!g) continue;
-    out.push({ column: col, source: s, generated: g, nullFracDiff: Math.abs(g.nullFrac - s.nullFrac), distinctDiff: Math.abs(g.distinct - s.distinct) / Math.max(1, s.distinct) });
+    out.push({ column: col, source: s, generated: g, nullFracDiff: Math.abs(g.nullFrac - s.nullFrac), distinctDiff: Math.abs(g.distinct - s.distinct) / Math.max(1, s.distinct), widthDiff: Math.abs(g.width - s.width) / Math.max(1, s.width) });
   }
   return out.sort((x, y) => x.column.localeCompare(y.column));
 }

@@ -213,7 +213,7 @@ export async function generateData(stats: ProductionStats, scratchUrl: string, o
     if (repaired.length) notes.push(`rows a CHECK refused, given the checked columns of rows it accepts: ${repaired.join(', ')}`);
     const post = await createSchemaAfterLoad(client, defs);
     notes.push(...post.notes);
-    for (const t of defs.tables.values()) if (!t.parent) await client.query(`ANALYZE ${qkey(t.key)}`);
+    for (const t of defs.tables.values()) if (!t.parent) await client.query(`VACUUM (ANALYZE) ${qkey(t.key)}`);
     const ms = performance.now() - started;
     if ([...dropped.values()].some((n) => n > 0)) notes.push(`rows dropped after the load (a CHECK, a unique index or a foreign key refused them): ${[...dropped].map(([k, n]) => `${k} ${n}`).join(', ')}`);
     return { rows: rowsOut, ms, rowsPerSec: genMs > 0 ? (totalRows / genMs) * 1000 : 0, notes, dropped, constraintErrors: post.errors };
