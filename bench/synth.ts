@@ -6,7 +6,8 @@
  * (generation + COPY; schema creation, the constraint builds and ANALYZE are timed apart)
  * and fidelity: constraints built, rows dropped, max null_frac / n_distinct deviation.
  *
- * Run: `npx tsc -p tsconfig.json && node dist/bench/synth.js [rows=500000] [sourceScale=1]`.
+ * Run: `npx tsc -p tsconfig.json && node dist/bench/synth.js [rows=500000] [sourceScale=1] [streams=1]`
+ * (streams: COPY streams per table, each on its own connection; 1 uses COPY FREEZE).
  * Uses DATABASE_URL when set (needs CREATEDB), otherwise an embedded PostgreSQL 18.
  */
 import os from 'node:os';
@@ -18,6 +19,7 @@ import { fmtInt, withClient } from './support/util.js';
 
 const ROWS = Number(process.argv[2] ?? 500_000);
 const SOURCE_SCALE = Number(process.argv[3] ?? 1);
+const STREAMS = Number(process.argv[4] ?? 1);
 
 async function main(): Promise<void> {
   const server = await openServer();
@@ -25,6 +27,7 @@ async function main(): Promise<void> {
   try {
     console.log(machineLine());
     console.log(serverLine(server));
+    console.log(`COPY streams per table: ${STREAMS}`);
     console.log(`load average: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
     const prod = await dbs.create('prod');
     await withClient(prod, (c) => c.query(REHEARSE_SCHEMA + rehearseData(SOURCE_SCALE)));
@@ -37,7 +40,7 @@ async function main(): Promise<void> {
     ] as const) {
       const scratch = await dbs.create(label === 'same size' ? 'same' : 'big');
       const f = rows / prodRows;
-      const res = await generateData(stats, scratch, { seed: 7, rows: (_t, n) => (n ?? 0) * f });
+      const res = await generateData(stats, scratch, { seed: 7, streams: STREAMS, rows: (_t, n) => (n ?? 0) * f });
       const generated = [...res.rows.values()].reduce((a, b) => a + b, 0);
       console.log(`\n${label}: ${fmtInt(generated)} rows (x${f.toFixed(2)} production) in ${(res.ms / 1000).toFixed(2)} s total`);
       console.log(`  generation + COPY: ${fmtInt(res.rowsPerSec)} rows/s`);

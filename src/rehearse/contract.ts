@@ -67,6 +67,11 @@ export interface SynthOptions {
   rows: (table: string, productionRows: number | null) => number;
   /** Deterministic generation. */
   seed: number;
+  /**
+   * Added by the data half (optional): COPY streams per table, each on its own connection
+   * (default 1: one stream, with COPY FREEZE, so the rows are frozen as old production rows are).
+   */
+  streams?: number;
 }
 
 export interface SynthResult {

@@ -17,7 +17,8 @@
  * Deterministic for a seed (each table's generator is seeded by the seed and its name).
  * Not reproduced: correlation between columns and the physical order (pg_stats.correlation).
  */
-import { pipeline } from 'node:stream/promises';
+import { finished, pipeline } from 'node:stream/promises';
+import { once } from 'node:events';
 import { Readable } from 'node:stream';
 import { from as copyFrom } from 'pg-copy-streams';
 import { connect, redactError, ApplyError, type Client } from '../db/connection.js';
@@ -150,6 +151,7 @@ export async function generateData(stats: ProductionStats, scratchUrl: string, o
     throw new ApplyError(`cannot connect to the scratch database: ${redactError(e, scratchUrl).message}`);
   }
   const notes: string[] = [];
+  const extra: Client[] = [];
   const dropped = new Map<string, number>();
   const rowsOut = new Map<string, number>();
   const started = performance.now();
@@ -188,13 +190,19 @@ export async function generateData(stats: ProductionStats, scratchUrl: string, o
       return (parts as string[][][]).reduce<string[][]>((acc, p) => (acc.length ? acc.map((a, i) => a.concat(p[i]!)) : p.map((x) => [...x])), []);
     };
 
+    const streams = Math.max(1, Math.floor(opts.streams ?? Number(process.env.DDLGUARD_SYNTH_STREAMS ?? 1)));
+    for (let i = 1; i < streams; i++) {
+      const c = await connect(scratchUrl, { applicationName: 'ddlguard rehearse' });
+      extra.push(c);
+      await c.query(TEXT_SETTINGS);
+    }
     let totalRows = 0;
     let genMs = 0;
     for (const t of order) {
       const rel = stats.model.relations.get(t.key);
       const target = Math.max(0, Math.round(opts.rows(t.key, rel?.size?.rows ?? null)));
       const t0 = performance.now();
-      const made = await loadTable(client, defs, stats, t, target, opts.seed, needed.get(t.key), keys, parentValues, notes);
+      const made = await loadTable(client, extra, defs, stats, t, target, opts.seed, needed.get(t.key), keys, parentValues, notes);
       genMs += performance.now() - t0;
       rowsOut.set(t.key, made);
       totalRows += made;
@@ -222,6 +230,7 @@ export async function generateData(stats: ProductionStats, scratchUrl: string, o
     throw new ApplyError(`generating the scratch data failed: ${redactError(e, scratchUrl).message}`, redactError(e).code);
   } finally {
     await client.end().catch(() => {});
+    for (const c of extra) await c.end().catch(() => {});
   }
 }
 
@@ -253,6 +262,7 @@ function widthGuess(defs: SchemaDefinitions, stats: ProductionStats, t: TableDef
 
 async function loadTable(
   client: Client,
+  extra: Client[],
   defs: SchemaDefinitions,
   stats: ProductionStats,
   t: TableDef,
@@ -537,14 +547,40 @@ async function loadTable(
   }
   const tableName = qkey(t.key);
   const columnList = cols.map((c) => qi(c.name)).join(', ');
-  await client.query('BEGIN');
+  const streams = extra.length + 1;
+  if (streams === 1) {
+    await client.query('BEGIN');
+    try {
+      await client.query(`TRUNCATE ${tableName}`);
+      const stream = client.query(copyFrom(`COPY ${tableName} (${columnList}) FROM STDIN WITH (FREEZE)`));
+      await pipeline(Readable.from(chunks()), stream);
+      await client.query('COMMIT');
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw new ApplyError(`${t.key}: COPY of generated rows failed: ${redactError(e).message}`);
+    }
+    return total;
+  }
+  // Several COPY streams on their own connections, chunks dealt in turn.
+  const all = [client, ...extra];
+  const copies: Array<ReturnType<typeof copyFrom>> = [];
   try {
-    await client.query(`TRUNCATE ${tableName}`);
-    const stream = client.query(copyFrom(`COPY ${tableName} (${columnList}) FROM STDIN WITH (FREEZE)`));
-    await pipeline(Readable.from(chunks()), stream);
-    await client.query('COMMIT');
+    for (const c of all) {
+      await c.query('BEGIN');
+      copies.push(c.query(copyFrom(`COPY ${tableName} (${columnList}) FROM STDIN`)));
+    }
+    const done = copies.map((cs) => finished(cs));
+    done.forEach((d) => d.catch(() => {}));
+    let j = 0;
+    for await (const chunk of chunks()) {
+      const cs = copies[j++ % copies.length]!;
+      if (!cs.write(chunk)) await Promise.race([once(cs, 'drain'), ...done]);
+    }
+    copies.forEach((cs) => cs.end());
+    await Promise.all(done);
+    for (const c of all) await c.query('COMMIT');
   } catch (e) {
-    await client.query('ROLLBACK').catch(() => {});
+    for (const c of all) await c.query('ROLLBACK').catch(() => {});
     throw new ApplyError(`${t.key}: COPY of generated rows failed: ${redactError(e).message}`);
   }
   return total;

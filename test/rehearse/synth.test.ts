@@ -124,7 +124,8 @@ describe.skipIf(!pgUrl(18))('synthetic rehearsal data (PG 18)', () => {
          ANALYZE;`,
       );
       await withDatabase(18, async (scratch) => {
-        const res = await loadRehearsalData(prod, scratch, { seed: 1, sampleSeconds: 0, rows: (_t, n) => n ?? 0 });
+        // Two COPY streams on two connections (the other tests use one, with FREEZE).
+        const res = await loadRehearsalData(prod, scratch, { seed: 1, sampleSeconds: 0, streams: 2, rows: (_t, n) => n ?? 0 });
         expect(res.constraintErrors).toEqual([]);
         expect(res.rows.get('app.things')).toBe(3000);
         const r = await sql(
