@@ -530,20 +530,25 @@ async function loadTable(
   const total = limit;
   const row = new Array<string>(width);
   async function* chunks(): AsyncGenerator<string> {
-    let buf = '';
+    // Lines gathered in an array and joined once per chunk (one allocation, no rope to flatten).
+    let lines: string[] = [];
     for (rowNo = 0; rowNo < total; rowNo++) {
       for (let c = 0; c < width; c++) row[c] = fns[c]!();
       for (let si = 0; si < stores.length; si++) {
         const sc = storeCols[si]!;
         for (let k = 0; k < sc.length; k++) stores[si]!.values[k]!.push(sc[k]! >= 0 ? row[sc[k]!]! : NULL);
       }
-      buf += row.join('\t') + '\n';
-      if (buf.length > 1 << 18) {
-        yield buf;
-        buf = '';
+      lines.push(row.join('\t'));
+      if (lines.length === 4096) {
+        lines.push('');
+        yield lines.join('\n');
+        lines = [];
       }
     }
-    if (buf) yield buf;
+    if (lines.length) {
+      lines.push('');
+      yield lines.join('\n');
+    }
   }
   const tableName = qkey(t.key);
   const columnList = cols.map((c) => qi(c.name)).join(', ');
