@@ -1,0 +1,23 @@
+/**
+ * The tests run again under each Node version users have (scripts/test-node-versions.sh):
+ * the CLI, lint, rules, reporters, fixes and config, the parts that do not need a
+ * PostgreSQL server (no globalSetup, so no server is started).
+ */
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: [
+      'test/cli/**/*.test.ts',
+      'test/lint/**/*.test.ts',
+      'test/rules/fixtures.test.ts',
+      'test/reporters/**/*.test.ts',
+      'test/fix/fix.test.ts',
+      'test/fix/cli.test.ts',
+      'test/config/**/*.test.ts',
+      'test/sql/**/*.test.ts',
+    ],
+    pool: 'forks',
+    testTimeout: 60_000,
+  },
+});
