@@ -17,8 +17,11 @@ describe(`module compile cache on Node ${process.versions.node}`, () => {
   it(hasCompileCache ? 'is written by a lint run' : 'is not available, and the CLI runs without it', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'ddlguard-cc-'));
     writeFileSync(path.join(dir, '001.sql'), 'CREATE INDEX CONCURRENTLY t_a_idx ON t (a);\n');
-    const cache = path.join(dir, 'cache');
-    const env = { ...process.env, NODE_COMPILE_CACHE: cache };
+    // NODE_COMPILE_CACHE would turn the cache on by itself: point the default location
+    // (os.tmpdir()/node-compile-cache) here instead.
+    const cache = path.join(dir, 'node-compile-cache');
+    const env = { ...process.env, TMPDIR: dir };
+    delete env.NODE_COMPILE_CACHE;
     delete env.NODE_DISABLE_COMPILE_CACHE;
     const r = spawnSync(process.execPath, [CLI, 'lint', path.join(dir, '001.sql')], { encoding: 'utf8', env });
     expect(r.stderr).toBe('');
