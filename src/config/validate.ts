@@ -1,17 +1,22 @@
 /**
- * The configuration's keys and what each may hold, checked with the shared Validator
- * (./validator.ts): every problem is reported with its key path and, when a locator is
- * given, the line and column of the offending key or value.
+ * The configuration's keys and what each may hold are ddlguard.schema.json (the JSON Schema
+ * editors complete and check the file with), compiled by ajv at build time into
+ * ./schema-validator.generated.ts (scripts/build-config-validator.mjs), so a run loads no
+ * schema library. Every problem is reported with its key path and, when a locator is given,
+ * the line and column of the offending key or value; the wording comes from the schema
+ * (its `x-expected`, `x-messages` and `x-unknown-key` annotations, else from `enum`,
+ * `minimum` and `maximum`). What a schema cannot say (rule ids known at run time, a lock
+ * timeout above its maximum, one baseline entry per root) is checked here after it.
  */
-import type { Severity, SeveritySetting } from '../lint/types.js';
+import type { SeveritySetting } from '../lint/types.js';
 import { durationToMs } from '../sql/duration.js';
-import { RATE_NAMES, type RateName } from '../locks/estimate.js';
+import { sizeToBytes } from '../sql/bytes.js';
 import type { KeyPath, Locator } from './locate.js';
 import { describeValue, hint, didYouMean, isObject, Validator } from './validator.js';
-import { EVIDENCE_RULES, type EvidenceSeverity, type EvidenceSteps, type StepSeverity } from '../lint/compat.js';
-import { FRAMEWORKS } from '../migrations/framework.js';
-import type { BaselineConfig, BaselineEntry } from '../migrations/baseline.js';
-import type { ApplyConfig, DdlguardConfig, PlannerConfig, ReadersConfig } from './types.js';
+import type { EvidenceSeverity } from '../lint/compat.js';
+import type { BaselineEntry } from '../migrations/baseline.js';
+import type { DdlguardConfig } from './types.js';
+import { validate as schemaValidate } from './schema-validator.generated.js';
 
 export interface ValidateOptions {
   /** Rule ids `rules` may name. When omitted, rule ids are not checked. */
@@ -44,252 +49,190 @@ export const CONFIG_KEYS = [
 
 export const PG_VERSION_MIN = 10;
 export const PG_VERSION_MAX = 19;
-const SEVERITY_SETTINGS: readonly SeveritySetting[] = ['off', 'info', 'warning', 'error'];
-const SEVERITIES: readonly Severity[] = ['info', 'warning', 'error'];
+
+/** The parts of an ajv error (verbose) the messages are made from. */
+interface SchemaError {
+  instancePath: string;
+  keyword: string;
+  params: Record<string, unknown>;
+  parentSchema?: SchemaNode;
+  data?: unknown;
+}
+interface SchemaNode {
+  enum?: unknown[];
+  type?: string | string[];
+  minimum?: number;
+  maximum?: number;
+  properties?: Record<string, unknown>;
+  'x-expected'?: string;
+  'x-messages'?: Record<string, string>;
+  'x-unknown-key'?: string;
+}
 
 /** Validate a parsed configuration value; throws ConfigError listing every problem. */
 export function validateConfig(value: unknown, opts: ValidateOptions = {}): DdlguardConfig {
   const v = new Validator(opts);
-  const out: DdlguardConfig = {};
-  // `$schema` is tolerated so editors can point at a JSON schema.
-  const raw = v.object([], value, ['$schema', ...CONFIG_KEYS]);
-  if (raw) {
-    if (raw.pgVersion !== undefined) {
-      const n = v.int(['pgVersion'], raw.pgVersion, PG_VERSION_MIN, PG_VERSION_MAX);
-      if (n !== undefined) out.pgVersion = n;
-    }
-    for (const key of ['migrations', 'history', 'ignore'] as const) {
-      if (raw[key] === undefined) continue;
-      const s = v.strings([key], raw[key]);
-      if (s) out[key] = [...s];
-    }
-    if (raw.assumeInTransaction !== undefined) {
-      const a = raw.assumeInTransaction;
-      if (typeof a === 'boolean' || a === 'auto') out.assumeInTransaction = a;
-      else v.report(['assumeInTransaction'], 'value', `expected true, false or "auto", got ${describeValue(a)}`);
-    }
-    if (raw.rules !== undefined) {
-      const rules = validateRules(v, raw.rules, opts.knownRuleIds);
-      if (rules) out.rules = rules;
-    }
-    if (raw.severityThreshold !== undefined) {
-      const s = v.oneOf(['severityThreshold'], raw.severityThreshold, SEVERITIES);
-      if (s) out.severityThreshold = s;
-    }
-    if (raw.readers !== undefined) {
-      const r = validateReaders(v, raw.readers);
-      if (r) out.readers = r;
-    }
-    if (raw.planner !== undefined) {
-      const p = validatePlanner(v, raw.planner);
-      if (p) out.planner = p;
-    }
-    if (raw.apply !== undefined) {
-      const a = validateApply(v, raw.apply);
-      if (a) out.apply = a;
-    }
-    for (const key of ['db', 'schema'] as const) {
-      if (raw[key] === undefined) continue;
-      const s = v.string([key], raw[key]);
-      if (s !== undefined) out[key] = s;
-    }
-    if (raw.estimates !== undefined) {
-      const e = v.object(['estimates'], raw.estimates, [...RATE_NAMES, 'source']);
-      if (e) {
-        const o: NonNullable<DdlguardConfig['estimates']> = {};
-        for (const [k, val] of Object.entries(e)) {
-          if (k === 'source') {
-            const src = v.string(['estimates', 'source'], val);
-            if (src !== undefined) o.source = src;
-          } else if ((RATE_NAMES as readonly string[]).includes(k)) {
-            if (typeof val === 'number' && Number.isFinite(val) && val > 0) o[k as RateName] = val;
-            else v.report(['estimates', k], 'value', `expected a positive number, got ${describeValue(val)}`);
-          }
-        }
-        out.estimates = o;
-      }
-    }
-    if (raw.severityBySize !== undefined) {
-      const b = v.object(['severityBySize'], raw.severityBySize, ['infoBelowRows', 'infoBelowBytes']);
-      if (b) {
-        const o: NonNullable<DdlguardConfig['severityBySize']> = {};
-        if (b.infoBelowRows !== undefined) {
-          const n = v.int(['severityBySize', 'infoBelowRows'], b.infoBelowRows, 0);
-          if (n !== undefined) o.infoBelowRows = n;
-        }
-        if (b.infoBelowBytes !== undefined) {
-          const n = v.bytes(['severityBySize', 'infoBelowBytes'], b.infoBelowBytes);
-          if (n !== undefined) o.infoBelowBytes = n;
-        }
-        out.severityBySize = o;
-      }
-    }
-    if (raw.evidenceSeverity !== undefined) {
-      const e = validateEvidenceSeverity(v, raw.evidenceSeverity);
-      if (e) out.evidenceSeverity = e;
-    }
-    if (raw.baseline !== undefined) {
-      const b = validateBaseline(v, raw.baseline);
-      if (b) out.baseline = b;
+  const unknownRules = checkRuleIds(v, value, opts.knownRuleIds);
+  if (!schemaValidate(value)) {
+    const seen = new Set<string>();
+    for (const e of (schemaValidate as unknown as { errors: SchemaError[] }).errors) {
+      const path = keyPath(value, e.instancePath);
+      // An unknown rule id is reported once, not again for its severity.
+      if (path[0] === 'rules' && typeof path[1] === 'string' && unknownRules.has(path[1])) continue;
+      const issue = schemaIssue(e, path);
+      const id = `${JSON.stringify(issue.path)} ${issue.target} ${issue.message}`;
+      // One message per value: `type` and `enum` (or `pattern`) may both fail on it.
+      const valueId = `${JSON.stringify(issue.path)} value`;
+      if (seen.has(id) || (issue.target === 'value' && e.keyword !== 'required' && seen.has(valueId))) continue;
+      seen.add(id);
+      if (issue.target === 'value' && e.keyword !== 'required') seen.add(valueId);
+      v.report(issue.path, issue.target, issue.message);
     }
   }
+  checkAfterSchema(v, value);
   v.finish();
-  return out;
+  return convert(value as Record<string, unknown>);
 }
 
-function validateRules(v: Validator, value: unknown, known: readonly string[] | undefined): Record<string, SeveritySetting> | undefined {
-  if (!isObject(value)) {
-    v.report(['rules'], 'value', `expected an object mapping rule ids to "off", "info", "warning" or "error", got ${describeValue(value)}`);
-    return undefined;
-  }
-  const out: Array<[string, SeveritySetting]> = [];
-  for (const [id, setting] of Object.entries(value)) {
-    if (known && !known.includes(id)) {
-      v.report(['rules', id], 'key', `unknown rule id${hint(didYouMean(id, known))}`);
-      continue;
-    }
-    const s = v.oneOf(['rules', id], setting, SEVERITY_SETTINGS);
-    if (s) out.push([id, s]);
-  }
-  // fromEntries defines own properties, so even a "__proto__" key stays data.
-  return Object.fromEntries(out);
-}
-
-function validateReaders(v: Validator, value: unknown): ReadersConfig | undefined {
-  const raw = v.object(['readers'], value, ['paths', 'exclude'], ['paths']);
-  if (!raw) return undefined;
-  const paths = raw.paths === undefined ? undefined : v.strings(['readers', 'paths'], raw.paths);
-  const exclude = raw.exclude === undefined ? undefined : v.strings(['readers', 'exclude'], raw.exclude);
-  if (!paths) return undefined;
-  const out: ReadersConfig = { paths: [...paths] };
-  if (exclude) out.exclude = [...exclude];
-  return out;
-}
-
-function validatePlanner(v: Validator, value: unknown): PlannerConfig | undefined {
-  const raw = v.object(['planner'], value, ['smallTable', 'smallTableRows', 'batchSize']);
-  if (!raw) return undefined;
-  const out: PlannerConfig = {};
-  if (raw.smallTable !== undefined) {
-    const st = v.object(['planner', 'smallTable'], raw.smallTable, ['rows', 'bytes']);
-    if (st) {
-      const o: NonNullable<PlannerConfig['smallTable']> = {};
-      if (st.rows !== undefined) {
-        const n = v.int(['planner', 'smallTable', 'rows'], st.rows, 0);
-        if (n !== undefined) o.rows = n;
-      }
-      if (st.bytes !== undefined) {
-        const n = v.bytes(['planner', 'smallTable', 'bytes'], st.bytes);
-        if (n !== undefined) o.bytes = n;
-      }
-      out.smallTable = o;
-    }
-  }
-  if (raw.smallTableRows !== undefined) {
-    const n = v.int(['planner', 'smallTableRows'], raw.smallTableRows, 0);
-    if (n !== undefined) out.smallTableRows = n;
-  }
-  if (raw.batchSize !== undefined) {
-    const n = v.int(['planner', 'batchSize'], raw.batchSize, 1);
-    if (n !== undefined) out.batchSize = n;
-  }
-  return out;
-}
-
-function validateApply(v: Validator, value: unknown): ApplyConfig | undefined {
-  const raw = v.object(['apply'], value, ['lockTimeout', 'maxLockTimeout', 'retries', 'statementTimeout', 'batchTargetMs']);
-  if (!raw) return undefined;
-  const out: ApplyConfig = {};
-  for (const key of ['lockTimeout', 'maxLockTimeout', 'statementTimeout'] as const) {
-    if (raw[key] === undefined) continue;
-    const d = v.duration(['apply', key], raw[key]);
-    if (d !== undefined) out[key] = d;
-  }
-  if (raw.retries !== undefined) {
-    const n = v.int(['apply', 'retries'], raw.retries, 0);
-    if (n !== undefined) out.retries = n;
-  }
-  if (raw.batchTargetMs !== undefined) {
-    const n = v.int(['apply', 'batchTargetMs'], raw.batchTargetMs, 1);
-    if (n !== undefined) out.batchTargetMs = n;
-  }
-  if (out.lockTimeout !== undefined && out.maxLockTimeout !== undefined) {
-    const lo = durationToMs(out.lockTimeout)!;
-    const hi = durationToMs(out.maxLockTimeout)!;
-    if (lo > hi) v.report(['apply', 'lockTimeout'], 'value', `${JSON.stringify(out.lockTimeout)} is longer than apply.maxLockTimeout (${JSON.stringify(out.maxLockTimeout)})`);
-  }
-  return out;
-}
-
-const STEP_KEYS = ['strong', 'weak', 'none', 'notSearched'] as const;
-const STEP_SEVERITIES: readonly StepSeverity[] = ['error', 'warning', 'info', 'default'];
-
-function validateSteps(v: Validator, path: KeyPath, raw: Record<string, unknown>): EvidenceSteps {
-  const out: EvidenceSteps = {};
-  for (const k of STEP_KEYS) {
-    if (raw[k] === undefined) continue;
-    const s = v.oneOf([...path, k], raw[k], STEP_SEVERITIES);
-    if (s) out[k] = s;
-  }
-  return out;
-}
-
-function validateEvidenceSeverity(v: Validator, value: unknown): EvidenceSeverity | undefined {
-  const raw = v.object(['evidenceSeverity'], value, [...STEP_KEYS, 'rules']);
-  if (!raw) return undefined;
-  const out: EvidenceSeverity = validateSteps(v, ['evidenceSeverity'], raw);
-  if (raw.rules !== undefined) {
-    const rules = raw.rules;
-    if (!isObject(rules)) {
-      v.report(['evidenceSeverity', 'rules'], 'value', `expected an object mapping rule ids to steps, got ${describeValue(rules)}`);
+/** JSON Pointer to key path, array indexes as numbers (as the locators expect). */
+function keyPath(root: unknown, pointer: string): KeyPath {
+  if (pointer === '') return [];
+  const out: Array<string | number> = [];
+  let at: unknown = root;
+  for (const raw of pointer.slice(1).split('/')) {
+    const seg = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (Array.isArray(at)) {
+      out.push(Number(seg));
+      at = at[Number(seg)];
     } else {
-      const entries: Array<[string, EvidenceSteps]> = [];
-      for (const [id, steps] of Object.entries(rules)) {
-        if (!(EVIDENCE_RULES as readonly string[]).includes(id)) {
-          v.report(['evidenceSeverity', 'rules', id], 'key', `not a rule whose severity follows the evidence${hint(didYouMean(id, EVIDENCE_RULES))}; those are ${EVIDENCE_RULES.join(', ')}`);
-          continue;
-        }
-        const r = v.object(['evidenceSeverity', 'rules', id], steps, STEP_KEYS);
-        if (r) entries.push([id, validateSteps(v, ['evidenceSeverity', 'rules', id], r)]);
-      }
-      out.rules = Object.fromEntries(entries);
+      out.push(seg);
+      at = isObject(at) ? at[seg] : undefined;
     }
   }
   return out;
 }
 
-const DIGEST = /^sum64:[0-9a-f]{16}$/;
-
-function validateBaseline(v: Validator, value: unknown): BaselineConfig | undefined {
-  const raw = v.object(['baseline'], value, ['released'], ['released']);
-  if (!raw || raw.released === undefined) return undefined;
-  if (!Array.isArray(raw.released)) {
-    v.report(['baseline', 'released'], 'value', `expected an array of { root, framework, last } entries, got ${describeValue(raw.released)}`);
-    return undefined;
+function schemaIssue(e: SchemaError, path: KeyPath): { path: KeyPath; target: 'key' | 'value'; message: string } {
+  const node = e.parentSchema ?? {};
+  if (e.keyword === 'additionalProperties') {
+    const key = String(e.params.additionalProperty);
+    const keys = Object.keys(node.properties ?? {});
+    const template = node['x-unknown-key'] ?? 'unknown key{hint}';
+    return { path: [...path, key], target: 'key', message: template.replace('{hint}', hint(didYouMean(key, keys))).replace('{keys}', keys.join(', ')) };
   }
-  const out: BaselineEntry[] = [];
-  const roots = new Set<string>();
-  raw.released.forEach((item, i) => {
-    const at: KeyPath = ['baseline', 'released', i];
-    const e = v.object(at, item, ['root', 'framework', 'last', 'count', 'digest'], ['root', 'framework', 'last']);
-    if (!e) return;
-    const before = v.issues.length;
-    const root = e.root === undefined ? undefined : v.string([...at, 'root'], e.root);
-    const framework = e.framework === undefined ? undefined : v.oneOf([...at, 'framework'], e.framework, FRAMEWORKS);
-    const last = e.last === undefined ? undefined : v.string([...at, 'last'], e.last);
-    const count = e.count === undefined ? undefined : v.int([...at, 'count'], e.count, 0);
-    let digest: string | undefined;
-    if (e.digest !== undefined) {
-      if (typeof e.digest === 'string' && DIGEST.test(e.digest)) digest = e.digest;
-      else v.report([...at, 'digest'], 'value', `expected "sum64:" and 16 hex digits (as \`ddlguard baseline\` writes it), got ${describeValue(e.digest)}`);
+  if (e.keyword === 'required') return { path, target: 'value', message: `missing required key "${String(e.params.missingProperty)}"` };
+  const own = node['x-messages']?.[e.keyword];
+  if (own !== undefined) return { path, target: 'value', message: own.replace('{value}', describeValue(e.data)) };
+  return { path, target: 'value', message: `expected ${expected(node, e.data)}, got ${describeValue(e.data)}${suggestion(node, e.data)}` };
+}
+
+/** What a schema node asks for, in words. */
+function expected(node: SchemaNode, data: unknown): string {
+  if (node['x-expected'] !== undefined) return node['x-expected'];
+  if (node.enum) return `one of ${node.enum.map((a) => JSON.stringify(a)).join(', ')}`;
+  if (node.type === 'integer') {
+    const min = node.minimum ?? -Infinity;
+    return node.maximum === undefined ? `an integer >= ${min}` : `an integer between ${min} and ${node.maximum}`;
+  }
+  if (node.type === 'object') return 'an object';
+  return `a value of type ${JSON.stringify(node.type)} (not ${describeValue(data)})`;
+}
+
+/** ` (did you mean x?)` for a misspelt string of an enum without its own wording. */
+function suggestion(node: SchemaNode, data: unknown): string {
+  if (!node.enum || node['x-expected'] !== undefined || typeof data !== 'string') return '';
+  return hint(didYouMean(data, node.enum.filter((a): a is string => typeof a === 'string')));
+}
+
+/** Rule ids named in `rules` that are not known; reported as such. */
+function checkRuleIds(v: Validator, value: unknown, known: readonly string[] | undefined): Set<string> {
+  const unknown = new Set<string>();
+  if (!known || !isObject(value) || !isObject(value.rules)) return unknown;
+  for (const id of Object.keys(value.rules)) {
+    if (known.includes(id)) continue;
+    unknown.add(id);
+    v.report(['rules', id], 'key', `unknown rule id${hint(didYouMean(id, known))}`);
+  }
+  return unknown;
+}
+
+/** What the schema cannot say; each check reads only values the schema has typed. */
+function checkAfterSchema(v: Validator, value: unknown): void {
+  if (!isObject(value)) return;
+  const apply = value.apply;
+  if (isObject(apply) && typeof apply.lockTimeout === 'string' && typeof apply.maxLockTimeout === 'string') {
+    const lo = durationToMs(apply.lockTimeout);
+    const hi = durationToMs(apply.maxLockTimeout);
+    if (lo !== null && hi !== null && lo > hi) {
+      v.report(['apply', 'lockTimeout'], 'value', `${JSON.stringify(apply.lockTimeout)} is longer than apply.maxLockTimeout (${JSON.stringify(apply.maxLockTimeout)})`);
     }
-    if (root !== undefined && roots.has(root)) v.report([...at, 'root'], 'value', `${JSON.stringify(root)} has an earlier entry: one entry per migration root`);
-    if (root !== undefined) roots.add(root);
-    if (v.issues.length !== before || root === undefined || framework === undefined || last === undefined) return;
-    const entry: BaselineEntry = { root, framework, last };
-    if (count !== undefined) entry.count = count;
-    if (digest !== undefined) entry.digest = digest;
-    out.push(entry);
-  });
-  return { released: out };
+  }
+  const released = isObject(value.baseline) ? value.baseline.released : undefined;
+  if (Array.isArray(released)) {
+    const roots = new Set<string>();
+    released.forEach((e, i) => {
+      if (!isObject(e) || typeof e.root !== 'string' || e.root.trim() === '') return;
+      if (roots.has(e.root)) v.report(['baseline', 'released', i, 'root'], 'value', `${JSON.stringify(e.root)} has an earlier entry: one entry per migration root`);
+      roots.add(e.root);
+    });
+  }
+}
+
+/** The validated value as DdlguardConfig: sizes in bytes, `$schema` dropped, arrays and maps copied. */
+function convert(raw: Record<string, unknown>): DdlguardConfig {
+  const out: DdlguardConfig = {};
+  const obj = (x: unknown) => x as Record<string, unknown>;
+  const bytes = (x: unknown) => sizeToBytes(x as string | number)!;
+  if (raw.pgVersion !== undefined) out.pgVersion = raw.pgVersion as number;
+  for (const key of ['migrations', 'history', 'ignore'] as const) if (raw[key] !== undefined) out[key] = [...(raw[key] as string[])];
+  if (raw.assumeInTransaction !== undefined) out.assumeInTransaction = raw.assumeInTransaction as boolean | 'auto';
+  // fromEntries defines own properties, so even a "__proto__" key stays data.
+  if (raw.rules !== undefined) out.rules = Object.fromEntries(Object.entries(obj(raw.rules))) as Record<string, SeveritySetting>;
+  if (raw.severityThreshold !== undefined) out.severityThreshold = raw.severityThreshold as NonNullable<DdlguardConfig['severityThreshold']>;
+  if (raw.readers !== undefined) {
+    const r = obj(raw.readers);
+    out.readers = { paths: [...(r.paths as string[])] };
+    if (r.exclude !== undefined) out.readers.exclude = [...(r.exclude as string[])];
+  }
+  if (raw.planner !== undefined) {
+    const p = obj(raw.planner);
+    const planner: NonNullable<DdlguardConfig['planner']> = {};
+    if (p.smallTable !== undefined) {
+      const st = obj(p.smallTable);
+      planner.smallTable = {};
+      if (st.rows !== undefined) planner.smallTable.rows = st.rows as number;
+      if (st.bytes !== undefined) planner.smallTable.bytes = bytes(st.bytes);
+    }
+    if (p.smallTableRows !== undefined) planner.smallTableRows = p.smallTableRows as number;
+    if (p.batchSize !== undefined) planner.batchSize = p.batchSize as number;
+    out.planner = planner;
+  }
+  if (raw.apply !== undefined) out.apply = { ...(raw.apply as NonNullable<DdlguardConfig['apply']>) };
+  for (const key of ['db', 'schema'] as const) if (raw[key] !== undefined) out[key] = raw[key] as string;
+  if (raw.estimates !== undefined) out.estimates = { ...(raw.estimates as NonNullable<DdlguardConfig['estimates']>) };
+  if (raw.severityBySize !== undefined) {
+    const b = obj(raw.severityBySize);
+    const o: NonNullable<DdlguardConfig['severityBySize']> = {};
+    if (b.infoBelowRows !== undefined) o.infoBelowRows = b.infoBelowRows as number;
+    if (b.infoBelowBytes !== undefined) o.infoBelowBytes = bytes(b.infoBelowBytes);
+    out.severityBySize = o;
+  }
+  if (raw.evidenceSeverity !== undefined) {
+    const { rules, ...steps } = obj(raw.evidenceSeverity);
+    const e: EvidenceSeverity = { ...(steps as EvidenceSeverity) };
+    if (rules !== undefined) e.rules = Object.fromEntries(Object.entries(obj(rules)).map(([id, s]) => [id, { ...obj(s) }])) as EvidenceSeverity['rules'];
+    out.evidenceSeverity = e;
+  }
+  if (raw.baseline !== undefined) {
+    const released = obj(raw.baseline).released as Array<Record<string, unknown>>;
+    out.baseline = {
+      released: released.map((e) => {
+        const entry = { root: e.root, framework: e.framework, last: e.last } as BaselineEntry;
+        if (e.count !== undefined) entry.count = e.count as number;
+        if (e.digest !== undefined) entry.digest = e.digest as string;
+        return entry;
+      }),
+    };
+  }
+  return out;
 }
