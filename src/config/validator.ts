@@ -2,8 +2,8 @@
  * The checks a hand-written validator of a parsed file is made of (no runtime schema
  * library): each problem is collected as an issue with its key path and, through the
  * Locator, the line and column of the offending key or value; `finish` throws them all at
- * once, in file order. The config (./validate.ts) and the fleet file (src/fleet/file.ts)
- * describe their own keys with these.
+ * once, in file order. The fleet file (src/fleet/file.ts) describes its keys with these; the
+ * config (./validate.ts) is checked by its JSON Schema and reports through `report` and `finish`.
  */
 import { isDuration } from '../sql/duration.js';
 import { sizeToBytes } from '../sql/bytes.js';
