@@ -115,6 +115,20 @@ describe('ddlguard init and config for plan', () => {
     expect(JSON.parse(readFileSync(path.join(dir, 'ddlguard.config.json'), 'utf8')).baseline).toBeUndefined();
     expect(JSON.parse(run(['lint', '--format', 'json'], undefined, dir).stdout).findings.length).toBeGreaterThan(0);
   });
+  it('init points $schema at the installed package\'s ddlguard.schema.json, and leaves it out without one', () => {
+    const dir = tmpFiles({});
+    mkdirSync(path.join(dir, 'db', 'migrations'), { recursive: true });
+    writeFileSync(path.join(dir, 'db', 'migrations', '001.sql'), 'CREATE INDEX CONCURRENTLY i ON users (a);\n');
+    expect(run(['init'], undefined, dir).code).toBe(0);
+    expect(JSON.parse(readFileSync(path.join(dir, 'ddlguard.config.json'), 'utf8')).$schema).toBeUndefined();
+    mkdirSync(path.join(dir, 'node_modules', 'ddlguard'), { recursive: true });
+    writeFileSync(path.join(dir, 'node_modules', 'ddlguard', 'ddlguard.schema.json'), readFileSync(path.resolve(__dirname, '../../ddlguard.schema.json')));
+    expect(run(['init', '--force'], undefined, dir).code).toBe(0);
+    const config = JSON.parse(readFileSync(path.join(dir, 'ddlguard.config.json'), 'utf8'));
+    expect(Object.keys(config)[0]).toBe('$schema');
+    expect(config.$schema).toBe('./node_modules/ddlguard/ddlguard.schema.json');
+    expect(run(['lint'], undefined, dir).code).toBe(0);
+  });
   it('plan reads the planner and apply settings from the config', () => {
     const dir = tmpFiles({
       'ddlguard.config.json': JSON.stringify({ pgVersion: 16, apply: { maxLockTimeout: '750ms', retries: 9 } }),

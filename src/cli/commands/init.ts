@@ -95,7 +95,11 @@ export async function runInit(args: InitArgs): Promise<number> {
   if (existsSync(target) && !args.force) throw new CliError(`init: ${path.relative(cwd, target)} already exists (use --force to overwrite)`);
   const layout = args.dir ? await givenLayout(args.dir, cwd) : await detectLayout(cwd);
   if (!layout) throw new CliError('init: found no .sql migrations here; give their directory with --dir');
+  // Editors complete and check the file against the schema ddlguard validates with, when the
+  // package is installed where the path points.
+  const schemaPath = './node_modules/ddlguard/ddlguard.schema.json';
   const config: Record<string, unknown> = {
+    ...(existsSync(path.join(cwd, schemaPath)) && { $schema: schemaPath }),
     pgVersion: args.pgVersion ?? 15,
     migrations: [layout.dir],
     assumeInTransaction: 'auto',
