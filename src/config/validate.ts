@@ -134,9 +134,11 @@ function expected(node: SchemaNode, data: unknown): string {
     const min = node.minimum ?? -Infinity;
     return node.maximum === undefined ? `an integer >= ${min}` : `an integer between ${min} and ${node.maximum}`;
   }
-  if (node.type === 'object') return 'an object';
-  return `a value of type ${JSON.stringify(node.type)} (not ${describeValue(data)})`;
+  const types = Array.isArray(node.type) ? node.type : node.type === undefined ? [] : [node.type];
+  return types.map((t) => TYPE_WORDS[t] ?? t).join(' or ') || `something other than ${describeValue(data)}`;
 }
+
+const TYPE_WORDS: Record<string, string> = { string: 'a string', number: 'a number', integer: 'an integer', boolean: 'true or false', array: 'an array', object: 'an object', null: 'null' };
 
 /** ` (did you mean x?)` for a misspelt string of an enum without its own wording. */
 function suggestion(node: SchemaNode, data: unknown): string {
