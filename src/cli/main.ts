@@ -226,6 +226,28 @@ async function main(argv: string[]): Promise<number> {
           ),
       async (args) => setExit(await (await import('./commands/trace.js')).runTrace(args as never)),
     )
+    .command(
+      'rehearse [input..]',
+      'Rehearse a plan on production-shaped scratch databases under a replayed workload and predict production\'s step durations',
+      (y) =>
+        y
+          .positional('input', { type: 'string', array: true, default: [] as string[], describe: 'Migration files or a plan.json' })
+          .option('db', { type: 'string', describe: 'Production: only its catalogs and statistics are read, never rows (default DATABASE_URL, then config db)' })
+          .option('scale', { type: 'number', describe: 'Fraction of production\'s rows to generate (default 0.05; a second rehearsal runs at half of it)' })
+          .option('rows', { type: 'number', describe: 'Rows of the largest touched table instead of --scale' })
+          .option('scratch', { type: 'string', describe: 'A server where throwaway databases may be created and dropped (default: an embedded PostgreSQL of production\'s major)' })
+          .option('naive', { type: 'boolean', describe: 'Also run the migration as written on a second copy' })
+          .option('workload', { type: 'string', describe: 'A SQL file: the workload to run instead of the replayed traffic' })
+          .option('max-stall', { type: 'string', describe: 'Exit 1 when the workload waited longer than this during any step (e.g. 1s)', coerce: durationMs })
+          .option('format', { type: 'string', choices: ['markdown', 'html', 'json'], default: 'markdown' })
+          .option('output', { alias: 'o', type: 'string', describe: 'Write to this file instead of stdout' })
+          .option('pg-version', { type: 'number', describe: 'PostgreSQL major, when planning migration files' })
+          .option('history', { type: 'string', array: true, describe: 'Migrations already applied (when planning migration files)' })
+          .option('sample-ms', { type: 'number', hidden: true })
+          .option('baseline-ms', { type: 'number', hidden: true })
+          .option('config', { type: 'string', describe: 'Config file (default: ddlguard.config.{json,yaml} found upwards)' }),
+      async (args) => setExit(await (await import('./commands/rehearse.js')).runRehearse(args as never)),
+    )
     .command('verify <check>', 'Check the data: preflight (rows that would make a migration fail) or compare (two tables or databases)', (y) =>
       y
         .command(

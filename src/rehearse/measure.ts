@@ -1,0 +1,259 @@
+/**
+ * Measures a plan on the scratch database: it runs with the existing applier
+ * (src/apply, the same step ids `apply --format json` prints in `step.done`)
+ * while a sampler on its own connection records, every `everyMs`, the WAL
+ * position, the database's size and the longest lock wait of any session. Per
+ * step: duration, lock waits, the workload's latency and failures, backfill
+ * rows/s and batch sizes, WAL bytes and peak extra disk.
+ * `measureStatements` does the same for the migration as written (`--naive`).
+ */
+import type pg from 'pg';
+import { applyPlan } from '../apply/runner.js';
+import type { ApplyEvent, ApplyLogger, ProgressInfo } from '../apply/log.js';
+import type { Plan, PlanStep } from '../apply/types.js';
+import { closeQuietly, connect, redactError } from '../db/connection.js';
+import { summarise, type LatencyRecord, type LatencySummary } from './workload.js';
+
+export type WorkKind = 'backfill' | 'index' | 'rewrite' | 'scan' | 'catalog';
+
+export interface Sample {
+  t: number;
+  lsn: bigint;
+  dbBytes: number;
+  lockWaitMs: number;
+}
+
+export interface StepMeasure {
+  id: string;
+  kind: WorkKind;
+  /** The table the step works on (`schema.table`) and its rows on the scratch. */
+  table: string | null;
+  tableRows: number;
+  tableBytes: number;
+  start: number;
+  end: number;
+  ms: number;
+  status: 'done' | 'skipped' | 'failed';
+  rowsUpdated: number | null;
+  batches: number | null;
+  batchSizes: number[];
+  rowsPerSec: number | null;
+  lockWaitMaxMs: number;
+  workload: LatencySummary;
+  walBytes: number;
+  extraDiskBytes: number;
+  sql: string;
+}
+
+/** The kind of work a step does, for the cost model. */
+export function stepKind(step: Pick<PlanStep, 'batch' | 'sql' | 'risk'>): WorkKind {
+  if (step.batch) return 'backfill';
+  if (/^\s*create\s+(unique\s+)?index\b/i.test(step.sql)) return 'index';
+  if (/\badd\s+constraint\b[\s\S]*\b(primary\s+key|unique)\b/i.test(step.sql) && !/\busing\s+index\b/i.test(step.sql)) return 'index';
+  if (step.risk === 'blocking-rewrite') return 'rewrite';
+  if (step.risk === 'scan' || step.risk === 'blocking-scan') return 'scan';
+  return 'catalog';
+}
+
+const SAMPLE_SQL = `SELECT pg_catalog.pg_current_wal_lsn()::text AS lsn, pg_catalog.pg_database_size(current_database()) AS size,
+  COALESCE((SELECT max(extract(epoch FROM clock_timestamp() - query_start) * 1000) FROM pg_catalog.pg_stat_activity
+            WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()), 0) AS lockwait`;
+
+function lsnToBig(lsn: string): bigint {
+  const [hi, lo] = lsn.split('/');
+  return (BigInt(`0x${hi}`) << 32n) + BigInt(`0x${lo}`);
+}
+
+/** Samples WAL position, database size and lock waits on its own connection. */
+export class Sampler {
+  readonly samples: Sample[] = [];
+  private c: pg.Client | undefined;
+  private running = false;
+  private loop: Promise<void> | undefined;
+
+  constructor(
+    private readonly url: string,
+    private readonly everyMs = 100,
+  ) {}
+
+  async start(): Promise<void> {
+    this.c = await connect(this.url, { applicationName: 'ddlguard-rehearse-sampler' });
+    await this.sample();
+    this.running = true;
+    this.loop = (async () => {
+      while (this.running) {
+        await new Promise((r) => setTimeout(r, this.everyMs));
+        await this.sample().catch(() => {});
+      }
+    })();
+  }
+
+  /** A sample now (at a step's start or end): its time is when it was asked for. */
+  mark(): void {
+    if (this.c) void this.sample(Date.now()).catch(() => {});
+  }
+
+  async sample(at?: number): Promise<Sample> {
+    const r = await this.c!.query(SAMPLE_SQL);
+    const s = { t: at ?? Date.now(), lsn: lsnToBig(String(r.rows[0].lsn)), dbBytes: Number(r.rows[0].size), lockWaitMs: Number(r.rows[0].lockwait) };
+    this.samples.push(s);
+    this.samples.sort((a, b) => a.t - b.t);
+    return s;
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+    await this.sample().catch(() => {});
+    await closeQuietly(this.c);
+  }
+
+  /** WAL bytes, peak extra disk and the longest lock wait seen between two times. */
+  window(from: number, to: number): { walBytes: number; extraDiskBytes: number; lockWaitMaxMs: number } {
+    const before = [...this.samples].reverse().find((s) => s.t <= from) ?? this.samples[0];
+    const after = this.samples.find((s) => s.t >= to) ?? this.samples[this.samples.length - 1];
+    const inside = this.samples.filter((s) => s.t >= from && s.t <= (after?.t ?? to));
+    if (!before || !after) return { walBytes: 0, extraDiskBytes: 0, lockWaitMaxMs: 0 };
+    const peak = Math.max(before.dbBytes, ...inside.map((s) => s.dbBytes));
+    return {
+      walBytes: Number(after.lsn - before.lsn),
+      extraDiskBytes: Math.max(0, peak - before.dbBytes),
+      lockWaitMaxMs: Math.round(Math.max(0, ...inside.map((s) => s.lockWaitMs))),
+    };
+  }
+}
+
+async function tableSizes(url: string): Promise<Map<string, { rows: number; bytes: number }>> {
+  const c = await connect(url);
+  try {
+    const r = await c.query(`SELECT n.nspname || '.' || c.relname AS key, GREATEST(c.reltuples, 0)::bigint AS rows, pg_catalog.pg_table_size(c.oid) AS bytes
+      FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p')`);
+    return new Map(r.rows.map((x) => [String(x.key), { rows: Number(x.rows), bytes: Number(x.bytes) }]));
+  } finally {
+    await closeQuietly(c);
+  }
+}
+
+/** `schema.table` of the table a step works on. */
+export function stepTable(step: PlanStep): string | null {
+  if (step.table) return `${step.table.schema}.${step.table.name}`;
+  const rel = step.batch?.table ?? step.lock?.relation;
+  if (!rel) return null;
+  const parts = rel.split('.').map((p) => p.replace(/^"|"$/g, '').replace(/""/g, '"'));
+  return parts.length === 2 ? `${parts[0]}.${parts[1]}` : `public.${parts[0]}`;
+}
+
+export interface PlanMeasure {
+  steps: StepMeasure[];
+  status: string;
+  error: string | null;
+  start: number;
+  end: number;
+}
+
+/** Applies the whole plan (every phase) on the scratch and measures each step. */
+export async function measurePlan(plan: Plan, url: string, records: () => readonly LatencyRecord[], opts: { sampleEveryMs?: number; backfill?: Record<string, number> } = {}): Promise<PlanMeasure> {
+  const sizes = await tableSizes(url).catch((e) => {
+    throw redactError(e, url);
+  });
+  const sampler = new Sampler(url, opts.sampleEveryMs);
+  await sampler.start();
+  const marks = new Map<string, { start: number; end?: number; ms?: number; status?: StepMeasure['status']; rowsUpdated?: number; batches?: number; batchSizes: number[] }>();
+  const logger: ApplyLogger = {
+    emit(e: ApplyEvent) {
+      const id = typeof e.step === 'string' ? e.step : undefined;
+      if (!id) return;
+      if (e.event === 'step.start') {
+        marks.set(id, { start: Date.now(), batchSizes: [] });
+        sampler.mark();
+      } else if (e.event === 'step.done' || e.event === 'step.skip' || e.event === 'step.failed') {
+        sampler.mark();
+        const m = marks.get(id) ?? { start: Date.now(), batchSizes: [] };
+        m.end = Date.now();
+        m.ms = typeof e.ms === 'number' ? e.ms : m.end - m.start;
+        m.status = e.event === 'step.done' ? 'done' : e.event === 'step.skip' ? 'skipped' : 'failed';
+        if (typeof e.rowsUpdated === 'number') m.rowsUpdated = e.rowsUpdated;
+        if (typeof e.batches === 'number') m.batches = e.batches;
+        marks.set(id, m);
+      }
+    },
+    progress(p: ProgressInfo) {
+      const m = marks.get(p.step);
+      if (m && p.batchSize && m.batchSizes[m.batchSizes.length - 1] !== p.batchSize) m.batchSizes.push(p.batchSize);
+    },
+  };
+  const start = Date.now();
+  const r = await applyPlan(plan, { db: url, phase: 'all', yes: true, allowBlocking: ['all'], logger, ...(opts.backfill ? { backfill: opts.backfill } : {}) });
+  const end = Date.now();
+  await sampler.stop();
+  const steps: StepMeasure[] = [];
+  for (const step of plan.steps) {
+    const m = marks.get(step.id);
+    if (!m || m.end === undefined) continue;
+    const table = stepTable(step);
+    const size = table ? sizes.get(table) : undefined;
+    const w = sampler.window(m.start, m.end);
+    const ms = m.ms ?? m.end - m.start;
+    steps.push({
+      id: step.id,
+      kind: stepKind(step),
+      table,
+      tableRows: size?.rows ?? 0,
+      tableBytes: size?.bytes ?? 0,
+      start: m.start,
+      end: m.end,
+      ms,
+      status: m.status ?? 'done',
+      rowsUpdated: m.rowsUpdated ?? null,
+      batches: m.batches ?? null,
+      batchSizes: m.batchSizes,
+      rowsPerSec: m.rowsUpdated !== undefined && ms > 0 ? Math.round((m.rowsUpdated * 1000) / ms) : null,
+      lockWaitMaxMs: w.lockWaitMaxMs,
+      workload: summarise(records(), m.start, m.end),
+      walBytes: w.walBytes,
+      extraDiskBytes: w.extraDiskBytes,
+      sql: step.sql,
+    });
+  }
+  return { steps, status: r.status, error: r.error ?? null, start, end };
+}
+
+export interface StatementMeasure {
+  statement: string;
+  ms: number;
+  ok: boolean;
+  error: string | null;
+  lockWaitMaxMs: number;
+  workload: LatencySummary;
+  walBytes: number;
+  extraDiskBytes: number;
+  start: number;
+  end: number;
+}
+
+/** Runs the migration as written, statement by statement, and measures each one (`--naive`). */
+export async function measureStatements(statements: string[], url: string, records: () => readonly LatencyRecord[]): Promise<StatementMeasure[]> {
+  const sampler = new Sampler(url);
+  await sampler.start();
+  const c = await connect(url);
+  const out: Array<Omit<StatementMeasure, 'workload' | 'walBytes' | 'extraDiskBytes' | 'lockWaitMaxMs'>> = [];
+  try {
+    for (const s of statements) {
+      const t0 = Date.now();
+      sampler.mark();
+      let error: string | null = null;
+      try {
+        await c.query(s);
+      } catch (e) {
+        error = redactError(e, url).message;
+      }
+      const t1 = Date.now();
+      sampler.mark();
+      out.push({ statement: s, ms: t1 - t0, ok: error === null, error, start: t0, end: t1 });
+    }
+  } finally {
+    await closeQuietly(c);
+    await sampler.stop();
+  }
+  return out.map((m) => ({ ...m, ...sampler.window(m.start, m.end), workload: summarise(records(), m.start, m.end) }));
+}

@@ -1,0 +1,90 @@
+/**
+ * Predicts production's duration of each step from two rehearsals at different
+ * scales. Per kind of work, time is a fixed overhead plus a slope times the
+ * work's size:
+ *   backfill, scan   rows
+ *   rewrite          table bytes (heap + TOAST)
+ *   index build      n log2 n (n = rows)
+ *   catalog          constant (the rehearsed time)
+ * The overhead is the step's own time left at zero size (at most the smaller
+ * rehearsal's time, taken from the intercept of the two points when it is
+ * sane, else 0); the slope is the least-squares fit of both rehearsals through
+ * that overhead. The range spans the slopes each rehearsal alone gives,
+ * widened by 15 % either way. Every prediction states its inputs.
+ */
+import type { StepMeasure, WorkKind } from './measure.js';
+
+export interface ProductionSize {
+  rows: number;
+  bytes: number;
+}
+
+export interface Prediction {
+  ms: number;
+  lowMs: number;
+  highMs: number;
+  model: string;
+  inputs: {
+    kind: WorkKind;
+    /** The work's size at each rehearsal and at production, in the model's unit. */
+    unit: string;
+    rehearsals: Array<{ size: number; ms: number }>;
+    production: number | null;
+    overheadMs: number;
+    slopeMsPerUnit: number;
+  };
+}
+
+const WIDEN = 0.15;
+
+function size(kind: WorkKind, rows: number, bytes: number): number {
+  if (kind === 'rewrite') return bytes;
+  if (kind === 'index') return rows > 1 ? rows * Math.log2(rows) : rows;
+  return rows;
+}
+
+function unitOf(kind: WorkKind): string {
+  return kind === 'rewrite' ? 'bytes' : kind === 'index' ? 'n log2 n rows' : kind === 'catalog' ? 'none' : 'rows';
+}
+
+/** The prediction for one step from its two rehearsals (`small`, `large`) and production's size of its table. */
+export function predictStep(small: StepMeasure | undefined, large: StepMeasure, prod: ProductionSize | null): Prediction {
+  const kind = large.kind;
+  const points = [small, large].filter((m): m is StepMeasure => m !== undefined && m.status !== 'failed').map((m) => ({ size: size(kind, m.tableRows, m.tableBytes), ms: m.ms }));
+  const unit = unitOf(kind);
+  const F = prod ? size(kind, prod.rows, prod.bytes) : null;
+  if (kind === 'catalog' || F === null || points.every((p) => p.size <= 0)) {
+    const ms = Math.max(...points.map((p) => p.ms), large.ms);
+    return {
+      ms,
+      lowMs: Math.min(...points.map((p) => p.ms), large.ms),
+      highMs: Math.max(ms * 2, ms + 50),
+      model: kind === 'catalog' ? 'catalog only: the rehearsed time, independent of size' : 'no production size known: the rehearsed time',
+      inputs: { kind, unit, rehearsals: points, production: F, overheadMs: ms, slopeMsPerUnit: 0 },
+    };
+  }
+  const usable = points.filter((p) => p.size > 0);
+  // Overhead from the two points' intercept, kept within [0, smaller time].
+  let overhead = 0;
+  if (usable.length === 2 && usable[1]!.size !== usable[0]!.size) {
+    const [a, b] = usable[0]!.size < usable[1]!.size ? [usable[0]!, usable[1]!] : [usable[1]!, usable[0]!];
+    const slope = (b.ms - a.ms) / (b.size - a.size);
+    const intercept = a.ms - slope * a.size;
+    if (slope > 0) overhead = Math.min(Math.max(0, intercept), a.ms * 0.5);
+  }
+  // Least squares through (0, overhead): slope = sum(x (y - o)) / sum(x^2).
+  const num = usable.reduce((s, p) => s + p.size * (p.ms - overhead), 0);
+  const den = usable.reduce((s, p) => s + p.size * p.size, 0);
+  const slope = Math.max(0, num / den);
+  const single = usable.map((p) => Math.max(0, (p.ms - overhead) / p.size));
+  const ms = overhead + slope * F;
+  const low = overhead + Math.min(...single) * F;
+  const high = overhead + Math.max(...single) * F;
+  return {
+    ms: Math.round(ms),
+    lowMs: Math.round(low * (1 - WIDEN)),
+    highMs: Math.round(high * (1 + WIDEN)),
+    model: `${kind}: ${overhead.toFixed(0)} ms + ${slope.toExponential(3)} ms per ${unit === 'bytes' ? 'byte' : unit === 'rows' ? 'row' : unit}`,
+    inputs: { kind, unit, rehearsals: usable, production: F, overheadMs: Math.round(overhead), slopeMsPerUnit: slope },
+  };
+}
