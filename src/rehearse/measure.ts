@@ -93,7 +93,16 @@ export class Sampler {
     if (this.c) void this.sample(Date.now()).catch(() => {});
   }
 
-  async sample(at?: number): Promise<Sample> {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  /** One sample; samples run one after another on the sampler's connection. */
+  sample(at?: number): Promise<Sample> {
+    const next = this.queue.then(() => this.take(at));
+    this.queue = next.catch(() => {});
+    return next;
+  }
+
+  private async take(at?: number): Promise<Sample> {
     const r = await this.c!.query(SAMPLE_SQL);
     const s = { t: at ?? Date.now(), lsn: lsnToBig(String(r.rows[0].lsn)), dbBytes: Number(r.rows[0].size), lockWaitMs: Number(r.rows[0].lockwait) };
     this.samples.push(s);
