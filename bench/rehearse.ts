@@ -47,7 +47,7 @@ async function main(): Promise<number> {
     let t = Date.now();
     await withClient(prod, async (c) => {
       await c.query(`CREATE TABLE orders (id bigint PRIMARY KEY, customer_id int NOT NULL, amount int NOT NULL, status text NOT NULL, note text, created_at timestamptz NOT NULL)`);
-      await c.query(`INSERT INTO orders SELECT g, (g * 7919) % 50000, (g * 31) % 100000, (ARRAY['new','paid','shipped','done'])[1 + g % 4], CASE WHEN g % 5 = 0 THEN NULL ELSE 'order note ' || md5(g::text) END, timestamptz '2024-01-01' + g * interval '1 second' FROM generate_series(1, ${rows}) g`);
+      await c.query(`INSERT INTO orders SELECT g, ((g::bigint * 7919) % 50000)::int, ((g::bigint * 31) % 100000)::int, (ARRAY['new','paid','shipped','done'])[1 + g % 4], CASE WHEN g % 5 = 0 THEN NULL ELSE 'order note ' || md5(g::text) END, timestamptz '2024-01-01' + g * interval '1 second' FROM generate_series(1, ${rows}) g`);
       await c.query('VACUUM ANALYZE orders');
     });
     console.log(`seeded orders with ${fmtInt(rows)} rows in ${((Date.now() - t) / 1000).toFixed(1)} s`);
