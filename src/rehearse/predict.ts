@@ -32,6 +32,9 @@ export interface Prediction {
     production: number | null;
     overheadMs: number;
     slopeMsPerUnit: number;
+    /** Added for a predicted wait behind autovacuum (autovacuumWaits), with why. */
+    autovacuumWaitMs?: number;
+    autovacuumReason?: string;
   };
 }
 
@@ -87,4 +90,101 @@ export function predictStep(small: StepMeasure | undefined, large: StepMeasure, 
     model: `${kind}: ${overhead.toFixed(0)} ms + ${slope.toExponential(3)} ms per ${unit === 'bytes' ? 'byte' : unit === 'rows' ? 'row' : unit}`,
     inputs: { kind, unit, rehearsals: usable, production: F, overheadMs: Math.round(overhead), slopeMsPerUnit: slope },
   };
+}
+
+/**
+ * Autovacuum interference. A backfill that updates more rows than the table's autovacuum
+ * threshold (threshold + scale_factor x rows) makes autovacuum vacuum the table while, and for
+ * a while after, it runs. A later step whose lock conflicts with autovacuum's SHARE UPDATE
+ * EXCLUSIVE waits for it until it has waited deadlock_timeout, when the server cancels the
+ * autovacuum. Under the applier's guard that wait is the lock_timeout schedule: every attempt
+ * whose lock_timeout is below deadlock_timeout times out (plus the wait before the next), and
+ * the first longer one waits deadlock_timeout and gets the lock. Unguarded (CONCURRENTLY) steps
+ * wait deadlock_timeout once. After a cancellation autovacuum comes back only at its next
+ * naptime. A rehearsal at a small scale rarely sees this (vacuuming a small table is over
+ * before the next step), so it is predicted from production's settings and the predicted
+ * timeline, not fitted.
+ */
+export interface AutovacuumSettings {
+  enabled: boolean;
+  threshold: number;
+  scaleFactor: number;
+  naptimeMs: number;
+  deadlockTimeoutMs: number;
+  /** autovacuum's cost limit and delay: how fast it can dirty pages (20 cost units a page). */
+  costLimit: number;
+  costDelayMs: number;
+}
+
+export interface TimelineStep {
+  id: string;
+  kind: WorkKind;
+  table: string | null;
+  lockMode: string | null;
+  guard: { kind: 'lock-timeout' } | { kind: 'none' };
+  predictedMs: number;
+  /** Rows the step updates in production (a backfill: the table's rows). */
+  dirtiesRows: number;
+}
+
+export interface GuardSchedule {
+  startLockTimeoutMs: number;
+  maxLockTimeoutMs: number;
+  growth: number;
+  retryWaitMs: number;
+  maxRetryWaitMs: number;
+}
+
+const CONFLICTS_WITH_VACUUM = new Set(['SHARE UPDATE EXCLUSIVE', 'SHARE', 'SHARE ROW EXCLUSIVE', 'EXCLUSIVE', 'ACCESS EXCLUSIVE']);
+
+/** The expected wait of a guarded step behind an autovacuum that is cancelled after deadlock_timeout. */
+export function guardedWaitMs(g: GuardSchedule, deadlockTimeoutMs: number): number {
+  let total = 0;
+  for (let i = 0; i < 50; i++) {
+    const lt = Math.min(g.maxLockTimeoutMs, g.startLockTimeoutMs * g.growth ** i);
+    if (lt > deadlockTimeoutMs) return total + deadlockTimeoutMs;
+    if (lt >= g.maxLockTimeoutMs) return Number.POSITIVE_INFINITY;
+    total += lt + Math.min(g.maxRetryWaitMs, g.retryWaitMs * g.growth ** i);
+  }
+  return total;
+}
+
+export function autovacuumWaits(
+  steps: readonly TimelineStep[],
+  s: AutovacuumSettings,
+  guard: GuardSchedule,
+  sizes: (table: string) => { rows: number; bytes: number } | null,
+): Map<string, { waitMs: number; reason: string }> {
+  const out = new Map<string, { waitMs: number; reason: string }>();
+  if (!s.enabled) return out;
+  // Per table: until when autovacuum is expected to be at work on it (predicted clock).
+  const busyUntil = new Map<string, { from: number; until: number; by: string }>();
+  let clock = 0;
+  for (const st of steps) {
+    const t = st.table;
+    if (t && st.lockMode && CONFLICTS_WITH_VACUUM.has(st.lockMode)) {
+      const busy = busyUntil.get(t);
+      if (busy && clock >= busy.from && clock <= busy.until) {
+        const wait = st.guard.kind === 'lock-timeout' ? guardedWaitMs(guard, s.deadlockTimeoutMs) : s.deadlockTimeoutMs;
+        if (Number.isFinite(wait)) {
+          out.set(st.id, { waitMs: Math.round(wait), reason: `autovacuum of ${t} (after ${busy.by}) holds SHARE UPDATE EXCLUSIVE; ${st.lockMode} waits until deadlock_timeout (${s.deadlockTimeoutMs} ms) cancels it${st.guard.kind === 'lock-timeout' ? ', through the guard\'s lock_timeout schedule' : ''}` });
+          clock += wait;
+          // Cancelled: back at the next naptime at the earliest.
+          busyUntil.delete(t);
+        }
+      }
+    }
+    const start = clock;
+    clock += st.predictedMs;
+    if (t && st.dirtiesRows > 0) {
+      const size = sizes(t);
+      const rows = size?.rows ?? st.dirtiesRows;
+      if (st.dirtiesRows > s.threshold + s.scaleFactor * rows) {
+        const pages = (size?.bytes ?? 0) / 8192;
+        const vacuumMs = (pages * 20 * s.costDelayMs) / Math.max(1, s.costLimit);
+        busyUntil.set(t, { from: start, until: clock + s.naptimeMs + vacuumMs, by: st.id });
+      }
+    }
+  }
+  return out;
 }

@@ -8,7 +8,9 @@ import { redactText, urlSecrets } from '../db/connection.js';
 import type { ProductionStats } from './contract.js';
 import { prepareScratch } from './data.js';
 import { measurePlan, measureStatements, stepTable, type StatementMeasure, type StepMeasure } from './measure.js';
-import { predictStep, type Prediction } from './predict.js';
+import { DEFAULT_GUARD } from '../apply/guard.js';
+import { closeQuietly, connect } from '../db/connection.js';
+import { autovacuumWaits, predictStep, type AutovacuumSettings, type Prediction } from './predict.js';
 import { openScratch } from './scratch.js';
 import { buildWorkload, Workload, type LatencyRecord } from './workload.js';
 
@@ -74,6 +76,8 @@ export interface RehearsalReport {
     rehearsalRows: Array<Record<string, number>>;
     synth: Array<{ ms: number; rowsPerSec: number }>;
     workload: string[];
+    /** Production's autovacuum settings, for the predicted waits behind it. */
+    autovacuum: AutovacuumSettings;
     missing: string[];
     notes: string[];
   };
@@ -202,6 +206,27 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearsalReport> 
         prediction: p,
       };
     });
+    // Waits behind autovacuum that a small rehearsal does not see (predict.ts).
+    const av = await readAutovacuumSettings(opts.prodUrl);
+    const waits = autovacuumWaits(
+      steps.map((r) => {
+        const step = plan.steps.find((s) => s.id === r.id)!;
+        const prod = r.table ? sizes.get(r.table) : undefined;
+        return { id: r.id, kind: r.kind as never, table: r.table, lockMode: step.lock?.mode ?? null, guard: { kind: step.guard.kind }, predictedMs: r.predicted.ms, dirtiesRows: r.kind === 'backfill' ? (prod?.rows ?? 0) : 0 };
+      }),
+      av,
+      DEFAULT_GUARD,
+      (t) => {
+        const x = sizes.get(t);
+        return x && x.rows !== null ? { rows: x.rows, bytes: x.bytes ?? 0 } : null;
+      },
+    );
+    for (const r of steps) {
+      const w = waits.get(r.id);
+      if (!w) continue;
+      r.predicted = { ms: r.predicted.ms + w.waitMs, lowMs: r.predicted.lowMs, highMs: r.predicted.highMs + w.waitMs };
+      r.prediction = { ...r.prediction, ms: r.predicted.ms, highMs: r.predicted.highMs, model: `${r.prediction.model}; + ${w.waitMs} ms waiting for autovacuum`, inputs: { ...r.prediction.inputs, autovacuumWaitMs: w.waitMs, autovacuumReason: w.reason } };
+    }
     const report: RehearsalReport = {
       version: 1,
       planId: plan.id,
@@ -219,6 +244,7 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearsalReport> 
         rehearsalRows: [Object.fromEntries(small.prep.synth.rows), Object.fromEntries(large.prep.synth.rows)],
         synth: [small.prep.synth, large.prep.synth].map((s) => ({ ms: s.ms, rowsPerSec: s.rowsPerSec })),
         workload: large.spec.basis,
+        autovacuum: av,
         missing: st.missing,
         notes,
       },
@@ -227,6 +253,28 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearsalReport> 
     return JSON.parse(redactText(JSON.stringify(report), secrets)) as RehearsalReport;
   } finally {
     await server.close();
+  }
+}
+
+/** Production's autovacuum settings (pg_settings: readable by any role). */
+async function readAutovacuumSettings(url: string): Promise<AutovacuumSettings> {
+  const c = await connect(url);
+  try {
+    const r = await c.query(`SELECT name, setting FROM pg_catalog.pg_settings WHERE name IN ('autovacuum', 'autovacuum_vacuum_threshold', 'autovacuum_vacuum_scale_factor', 'autovacuum_naptime', 'deadlock_timeout', 'autovacuum_vacuum_cost_limit', 'vacuum_cost_limit', 'autovacuum_vacuum_cost_delay')`);
+    const v = new Map(r.rows.map((x) => [String(x.name), String(x.setting)]));
+    const num = (k: string, d: number) => (v.has(k) ? Number(v.get(k)) : d);
+    const limit = num('autovacuum_vacuum_cost_limit', -1);
+    return {
+      enabled: v.get('autovacuum') !== 'off',
+      threshold: num('autovacuum_vacuum_threshold', 50),
+      scaleFactor: num('autovacuum_vacuum_scale_factor', 0.2),
+      naptimeMs: num('autovacuum_naptime', 60) * 1000,
+      deadlockTimeoutMs: num('deadlock_timeout', 1000),
+      costLimit: limit > 0 ? limit : num('vacuum_cost_limit', 200),
+      costDelayMs: Math.max(0, num('autovacuum_vacuum_cost_delay', 2)),
+    };
+  } finally {
+    await closeQuietly(c);
   }
 }
 

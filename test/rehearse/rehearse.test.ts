@@ -13,6 +13,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pgUrl, withDatabase } from '../support/db.js';
 import { renderHtml } from '../../src/rehearse/report/index.js';
+import { paramColumns } from '../../src/rehearse/workload.js';
+import { loadParser } from '../../src/sql/parser.js';
 import { MISSING_ENGINE, MissingEngineError, openScratch } from '../../src/rehearse/scratch.js';
 import type { RehearsalReport } from '../../src/rehearse/run.js';
 
@@ -85,7 +87,7 @@ describe.skipIf(!base)('ddlguard rehearse', () => {
     await probe.connect();
     await expect(probe.query('SELECT * FROM items LIMIT 1')).rejects.toThrow(/permission denied/);
     await probe.end();
-    const r = await cli(['rehearse', migration, '--db', readerUrl, '--scratch', base!, '--scale', '0.25', '--format', 'json', '--sample-ms', '200', '--baseline-ms', '300', '--max-stall', '60s']);
+    const r = await cli(['rehearse', migration, '--db', readerUrl, '--scratch', base!, '--scale', '0.25', '--naive', '--format', 'json', '--sample-ms', '200', '--baseline-ms', '300', '--max-stall', '60s']);
     expect(r.stderr + r.stdout).not.toContain(PASSWORD);
     expect(r.code, r.stderr).toBe(0);
     report = JSON.parse(r.stdout) as RehearsalReport;
@@ -108,6 +110,9 @@ describe.skipIf(!base)('ddlguard rehearse', () => {
     expect(report.inputs.production['public.items']?.rows).toBe(20000);
     expect(report.inputs.scales).toEqual([0.125, 0.25]);
     expect(report.timeline.latency.length).toBeGreaterThan(0);
+    // --naive: the two statements as written, on a second copy.
+    expect(report.naive?.map((n) => n.statement.trim().split(' ').slice(0, 2).join(' '))).toEqual(['ALTER TABLE', 'CREATE INDEX']);
+    expect(report.naive!.every((n) => n.ok)).toBe(true);
   });
 
   it('exits 1 when the workload waited longer than --max-stall', async () => {
@@ -126,6 +131,12 @@ describe.skipIf(!base)('ddlguard rehearse', () => {
     expect(r.stderr).toMatch(/ddlguard: .*(ECONNREFUSED|connect)/);
     expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
     expect(r.stderr + r.stdout).not.toContain(PASSWORD);
+  });
+
+  it('draws top-query parameters only from columns they are compared with', async () => {
+    await loadParser();
+    expect(paramColumns('SELECT * FROM items WHERE n = $1 AND $2 < id')).toEqual(new Map([[1, 'n'], [2, 'id']]));
+    expect(paramColumns('SELECT * FROM items LIMIT $1')).toBeNull();
   });
 
   it('says how to get an embedded engine when none is installed', async () => {
