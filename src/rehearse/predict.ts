@@ -154,23 +154,30 @@ export function autovacuumWaits(
   s: AutovacuumSettings,
   guard: GuardSchedule,
   sizes: (table: string) => { rows: number; bytes: number } | null,
-): Map<string, { waitMs: number; reason: string }> {
-  const out = new Map<string, { waitMs: number; reason: string }>();
+): Map<string, { waitMs: number; probability: number; reason: string }> {
+  const out = new Map<string, { waitMs: number; probability: number; reason: string }>();
   if (!s.enabled) return out;
-  // Per table: until when autovacuum is expected to be at work on it (predicted clock).
-  const busyUntil = new Map<string, { from: number; until: number; by: string }>();
+  // Per table: when autovacuum may start on it (the threshold crossed), and until when it is expected at work.
+  const busy = new Map<string, { crossed: number; until: number; by: string }>();
   let clock = 0;
   for (const st of steps) {
     const t = st.table;
     if (t && st.lockMode && CONFLICTS_WITH_VACUUM.has(st.lockMode)) {
-      const busy = busyUntil.get(t);
-      if (busy && clock >= busy.from && clock <= busy.until) {
+      const b = busy.get(t);
+      if (b && clock >= b.crossed && clock <= b.until) {
         const wait = st.guard.kind === 'lock-timeout' ? guardedWaitMs(guard, s.deadlockTimeoutMs) : s.deadlockTimeoutMs;
-        if (Number.isFinite(wait)) {
-          out.set(st.id, { waitMs: Math.round(wait), reason: `autovacuum of ${t} (after ${busy.by}) holds SHARE UPDATE EXCLUSIVE; ${st.lockMode} waits until deadlock_timeout (${s.deadlockTimeoutMs} ms) cancels it${st.guard.kind === 'lock-timeout' ? ', through the guard\'s lock_timeout schedule' : ''}` });
-          clock += wait;
-          // Cancelled: back at the next naptime at the earliest.
-          busyUntil.delete(t);
+        // The launcher visits the database once per naptime: the worker has started with a
+        // probability growing linearly over the naptime after the threshold was crossed.
+        const p = Math.min(1, (clock - b.crossed) / Math.max(1, s.naptimeMs));
+        if (Number.isFinite(wait) && p > 0) {
+          out.set(st.id, {
+            waitMs: Math.round(wait),
+            probability: Number(p.toFixed(2)),
+            reason: `autovacuum of ${t} (after ${b.by}; running with probability ${p.toFixed(2)}) holds SHARE UPDATE EXCLUSIVE; ${st.lockMode} waits until deadlock_timeout (${s.deadlockTimeoutMs} ms) cancels it${st.guard.kind === 'lock-timeout' ? ", through the guard's lock_timeout schedule" : ''}`,
+          });
+          clock += p * wait;
+          // Cancelled (when it ran): back at the next naptime at the earliest.
+          busy.delete(t);
         }
       }
     }
@@ -179,10 +186,13 @@ export function autovacuumWaits(
     if (t && st.dirtiesRows > 0) {
       const size = sizes(t);
       const rows = size?.rows ?? st.dirtiesRows;
-      if (st.dirtiesRows > s.threshold + s.scaleFactor * rows) {
+      const threshold = s.threshold + s.scaleFactor * rows;
+      if (st.dirtiesRows > threshold) {
         const pages = (size?.bytes ?? 0) / 8192;
         const vacuumMs = (pages * 20 * s.costDelayMs) / Math.max(1, s.costLimit);
-        busyUntil.set(t, { from: start, until: clock + s.naptimeMs + vacuumMs, by: st.id });
+        const crossed = start + (st.predictedMs * threshold) / st.dirtiesRows;
+        const prev = busy.get(t);
+        busy.set(t, { crossed: prev && prev.until >= crossed ? prev.crossed : crossed, until: clock + s.naptimeMs + vacuumMs, by: st.id });
       }
     }
   }

@@ -22,8 +22,11 @@ export function fmtBytes(n: number): string {
   return `${n} B`;
 }
 
+/** The lock and how long production is predicted to hold it (a batched backfill holds its lock per batch only). */
 function lockText(s: ReportStep): string {
-  return s.lock ? `${s.lock.mode} on ${s.lock.relation}` : 'none';
+  if (!s.lock) return 'none';
+  const held = s.kind === 'backfill' ? 'per batch' : `held ~${fmtMs(s.predicted.ms)} in production`;
+  return `${s.lock.mode} on ${s.lock.relation}, ${held}`;
 }
 
 export function renderJson(r: RehearsalReport): string {
@@ -55,7 +58,7 @@ export function renderMarkdown(r: RehearsalReport): string {
   out.push('');
   out.push('<details><summary>Inputs of the prediction</summary>');
   out.push('');
-  for (const s of r.steps) out.push(`- \`${s.id}\`: ${s.prediction.model}; rehearsals ${s.prediction.inputs.rehearsals.map((p) => `${Math.round(p.size)} ${s.prediction.inputs.unit} in ${p.ms} ms`).join(', ')}; production ${s.prediction.inputs.production === null ? 'unknown' : Math.round(s.prediction.inputs.production)} ${s.prediction.inputs.unit}`);
+  for (const s of r.steps) out.push(`- \`${s.id}\`: ${s.prediction.model}; rehearsals ${s.prediction.inputs.rehearsals.map((p) => (s.prediction.inputs.unit === 'none' ? `${p.ms} ms` : `${Math.round(p.size)} ${s.prediction.inputs.unit} in ${p.ms} ms`)).join(', ')}; production ${s.prediction.inputs.production === null ? 'unknown' : Math.round(s.prediction.inputs.production)} ${s.prediction.inputs.unit}`);
   for (const w of r.inputs.workload) out.push(`- workload: ${w}`);
   for (const m of r.inputs.missing) out.push(`- missing: ${m}`);
   for (const n of r.inputs.notes) out.push(`- note: ${n}`);
