@@ -2,9 +2,10 @@
  * Predicts production's duration of each step from two rehearsals at different
  * scales. Per kind of work, time is a fixed overhead plus a slope times the
  * work's size:
- *   backfill, scan   rows
+ *   scan             rows
  *   rewrite          table bytes (heap + TOAST)
  *   index build      n log2 n (n = rows)
+ *   backfill         n log2 n (each updated row is inserted into the indexes again)
  *   catalog          constant (the rehearsed time)
  * The overhead is the step's own time left at zero size (at most the smaller
  * rehearsal's time, taken from the intercept of the two points when it is
@@ -42,12 +43,15 @@ const WIDEN = 0.15;
 
 function size(kind: WorkKind, rows: number, bytes: number): number {
   if (kind === 'rewrite') return bytes;
-  if (kind === 'index') return rows > 1 ? rows * Math.log2(rows) : rows;
+  // An index build sorts; a backfill's updates are not HOT on a freshly filled table (no free
+  // space on its pages), so every row's new version is inserted into each index: a B-tree
+  // descent per row, log n deep.
+  if (kind === 'index' || kind === 'backfill') return rows > 1 ? rows * Math.log2(rows) : rows;
   return rows;
 }
 
 function unitOf(kind: WorkKind): string {
-  return kind === 'rewrite' ? 'bytes' : kind === 'index' ? 'n log2 n rows' : kind === 'catalog' ? 'none' : 'rows';
+  return kind === 'rewrite' ? 'bytes' : kind === 'index' || kind === 'backfill' ? 'n log2 n rows' : kind === 'catalog' ? 'none' : 'rows';
 }
 
 /** The prediction for one step from its two rehearsals (`small`, `large`) and production's size of its table. */

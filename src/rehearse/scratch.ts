@@ -4,7 +4,7 @@
  * is an optional peer dependency, loaded only here (never on the lint path).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -128,9 +128,11 @@ export async function openScratch(scratchUrl: string | undefined, major: number,
   }
   const { ctor: Engine, name } = await loadEngine(major, opts.modules);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'ddlguard-rehearse-'));
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  // As root the server runs as the `postgres` user, which must enter mkdtemp's 0700 directory.
+  if (isRoot) await chmod(dir, 0o777);
   const port = await freePort();
   const password = randomBytes(12).toString('hex');
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   const pg = new Engine({
     databaseDir: path.join(dir, 'data'),
     port,

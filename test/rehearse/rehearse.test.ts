@@ -125,6 +125,15 @@ describe.skipIf(!base)('ddlguard rehearse', () => {
     expect(Math.max(...j.steps.map((s) => s.rehearsed.workload.maxMs))).toBeGreaterThanOrEqual(50);
   });
 
+  it('starts an embedded PostgreSQL of production\'s major without --scratch', async () => {
+    const r = await cli(['rehearse', migration, '--db', prodUrl, '--rows', '1000', '--format', 'json', '--sample-ms', '100', '--baseline-ms', '0']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/starting an embedded PostgreSQL/);
+    const j = JSON.parse(r.stdout) as RehearsalReport;
+    expect(j.inputs.scratch).toBe(`embedded PostgreSQL ${j.pgVersion}`);
+    expect(j.steps.find((s) => s.kind === 'backfill')?.rehearsed.rows).toBe(1000);
+  });
+
   it('reports an unreachable database clearly, without its password', async () => {
     const r = await cli(['rehearse', migration, '--db', `postgresql://app:${PASSWORD}@127.0.0.1:1/prod`, '--format', 'json']);
     expect(r.code).toBe(2);
