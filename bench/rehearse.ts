@@ -18,7 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { planFromPaths } from '../src/cli/commands/plan.js';
 import { validatePlan } from '../src/apply/runner.js';
-import { readStatsStandIn } from '../src/rehearse/data.js';
+import { readStats } from '../src/rehearse/data.js';
 import { measurePlan, stepTable } from '../src/rehearse/measure.js';
 import { rehearse } from '../src/rehearse/run.js';
 import { fmtMs as fmtReport } from '../src/rehearse/report/index.js';
@@ -63,7 +63,7 @@ async function main(): Promise<number> {
 
     // Full size, under the same workload (production's measured rates, unscaled: the floor on this idle server, as in the rehearsal).
     const touched = [...new Set(plan.steps.map(stepTable).filter((x): x is string => x !== null))];
-    const stats = await readStatsStandIn(prod, touched, 1000);
+    const stats = await readStats(prod, touched, 1000);
     const workload = new Workload(prod, await buildWorkload(prod, stats, touched, 1));
     await workload.start();
     await new Promise((r) => setTimeout(r, 1000));

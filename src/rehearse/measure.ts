@@ -17,7 +17,9 @@ import { summarise, type LatencyRecord, type LatencySummary } from './workload.j
 export type WorkKind = 'backfill' | 'index' | 'rewrite' | 'scan' | 'catalog';
 
 export interface Sample {
+  /** When the sample was asked for, and when its values were read (at the latest). */
   t: number;
+  done: number;
   lsn: bigint;
   dbBytes: number;
   lockWaitMs: number;
@@ -104,7 +106,7 @@ export class Sampler {
 
   private async take(at?: number): Promise<Sample> {
     const r = await this.c!.query(SAMPLE_SQL);
-    const s = { t: at ?? Date.now(), lsn: lsnToBig(String(r.rows[0].lsn)), dbBytes: Number(r.rows[0].size), lockWaitMs: Number(r.rows[0].lockwait) };
+    const s = { t: at ?? Date.now(), done: Date.now(), lsn: lsnToBig(String(r.rows[0].lsn)), dbBytes: Number(r.rows[0].size), lockWaitMs: Number(r.rows[0].lockwait) };
     this.samples.push(s);
     this.samples.sort((a, b) => a.t - b.t);
     return s;
@@ -119,7 +121,9 @@ export class Sampler {
 
   /** WAL bytes, peak extra disk and the longest lock wait seen between two times. */
   window(from: number, to: number): { walBytes: number; extraDiskBytes: number; lockWaitMaxMs: number } {
-    const before = [...this.samples].reverse().find((s) => s.t <= from) ?? this.samples[0];
+    // Before: read before the window began; after: asked for once it had ended. A sample queued
+    // behind another reads its values later than it was asked for.
+    const before = [...this.samples].sort((a, b) => a.done - b.done).reverse().find((s) => s.done <= from) ?? this.samples[0];
     const after = this.samples.find((s) => s.t >= to) ?? this.samples[this.samples.length - 1];
     const inside = this.samples.filter((s) => s.t >= from && s.t <= (after?.t ?? to));
     if (!before || !after) return { walBytes: 0, extraDiskBytes: 0, lockWaitMaxMs: 0 };

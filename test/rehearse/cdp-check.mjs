@@ -62,6 +62,12 @@ const errors = events
   .map((e) => JSON.stringify(e.params).slice(0, 300));
 process.stdout.write(JSON.stringify({ ...JSON.parse(ev.result.value), screenshotBytes: bytes.length, errors }) + '\n');
 browser.close();
+const exited = new Promise((r) => proc.once('exit', r));
 proc.kill();
-rmSync(profile, { recursive: true, force: true });
+await exited;
+try {
+  rmSync(profile, { recursive: true, force: true, maxRetries: 5 });
+} catch {
+  // a crash-reporter file written late: the directory is in the temporary folder
+}
 process.exit(0);
