@@ -173,7 +173,7 @@ export function autovacuumWaits(
         // The launcher visits the database once per naptime: the worker has started with a
         // probability growing linearly over the naptime after the threshold was crossed.
         const p = Math.min(1, (clock - b.crossed) / Math.max(1, s.naptimeMs));
-        if (Number.isFinite(wait) && p > 0) {
+        if (Number.isFinite(wait) && p >= 0.01) {
           out.set(st.id, {
             waitMs: Math.round(wait),
             probability: Number(p.toFixed(2)),
