@@ -36,6 +36,18 @@ function longIdentifiers(text: string): Map<string, string> {
   return out;
 }
 
+/**
+ * Can the statement hold a name of 63 bytes or more? Only then are its names worth
+ * collecting (the walk visits the whole tree). ASCII text without a run of 63 identifier
+ * characters, a quoted run of 63, or a doubled quote inside a quoted name cannot.
+ */
+function mayHoldLongName(text: string): boolean {
+  if (text.length < MAX_IDENTIFIER_BYTES) return false;
+  // eslint-disable-next-line no-control-regex
+  if (/[^\x00-\x7f]/.test(text) || text.includes('""')) return true;
+  return /[A-Za-z0-9_$]{63}|"[^"]{63}/.test(text);
+}
+
 /** Names a statement creates: tables, columns, indexes, constraints, ... */
 function createdNames(kind: string, n: any): string[] {
   const out: string[] = [];
@@ -68,6 +80,7 @@ const rule: Rule = {
   },
   check(ctx) {
     const out: RuleReport[] = [];
+    if (!mayHoldLongName(ctx.stmt.text)) return out;
     const names = createdNames(ctx.stmt.kind, ctx.stmt.node);
     // The parser truncates longer names to exactly 63 bytes: only then is the source worth re-scanning.
     const long = names.some((n) => identifierBytes(n) === MAX_IDENTIFIER_BYTES) ? longIdentifiers(ctx.stmt.text) : new Map<string, string>();

@@ -1157,7 +1157,9 @@ function queryDependencies(model: SchemaModel, query: unknown): string[] {
 function walkCtes(node: unknown, into: Set<string>): void {
   if (Array.isArray(node)) return node.forEach((n) => walkCtes(n, into));
   if (!node || typeof node !== 'object') return;
-  for (const [k, v] of Object.entries(node as Record<string, unknown>)) {
+  const obj = node as Record<string, unknown>;
+  for (const k in obj) {
+    const v = obj[k];
     if (k === 'CommonTableExpr' && v && typeof v === 'object') {
       const name = (v as { ctename?: string }).ctename;
       if (name) into.add(name);

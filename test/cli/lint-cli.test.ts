@@ -5,7 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-const CLI = path.resolve(__dirname, '../../dist/src/cli/main.js');
+// The package's bin: the bundled CLI (scripts/build-cli.mjs).
+const CLI = path.resolve(__dirname, '../../dist/bin/main.js');
 
 function run(args: string[], input?: string, cwd?: string) {
   const r = spawnSync(process.execPath, [CLI, ...args], { input, encoding: 'utf8', cwd: cwd ?? process.cwd(), env: { ...process.env, NO_COLOR: '1' } });
