@@ -34,6 +34,8 @@ export const LINT_OPTIONS: Record<string, OptionSpec> = {
   verbose: { type: 'boolean', describe: 'Print the full lists behind summaries (every file searched for readers)' },
   db: { type: 'string', describe: 'Live database: its schema and table sizes, and readers in pg_stat_statements (default DATABASE_URL, then config db; --no-db for none)' },
   schema: { type: 'string', describe: 'Schema file: a snapshot from `ddlguard schema export` or `pg_dump --schema-only` output' },
+  cache: { type: 'boolean', describe: 'Reuse the results of files unchanged since the last run (and everything before them)' },
+  'cache-location': { type: 'string', describe: 'Cache file or directory (default node_modules/.cache/ddlguard/)' },
 };
 
 const camel = (s: string) => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());

@@ -63,6 +63,17 @@ export interface LintOptions {
   severityBySize?: { infoBelowRows?: number; infoBelowBytes?: number };
   /** Rates for the duration estimates (default: the calibrated ones; config `estimates`). */
   throughput?: import('../locks/estimate.js').Throughput;
+  /**
+   * Keep each file's result in a cache file and reuse it while nothing it depends on changed
+   * (`--cache`, see cache.ts). Not used with a database, a schema file, `release` or `readers`:
+   * their results depend on more than the files.
+   */
+  cache?: import('./cache.js').CacheSettings;
+}
+
+/** Can this run use the result cache? Only when the migration files decide every result. */
+export function cacheApplies(opts: Pick<LintOptions, 'db' | 'schemaFile' | 'release' | 'readers'>): boolean {
+  return !opts.db && !opts.schemaFile && !opts.release && !opts.readers?.paths.length;
 }
 
 export class UsageError extends Error {}
@@ -144,7 +155,14 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
   const engineOpts = engineOptionsFor(opts);
   const schema = await withSchemaSources(opts, engineOpts);
   if (opts.release || opts.readers?.paths.length || opts.db || opts.evidenceSeverity) engineOpts.compat = await compatOptions(sources, opts, engineOpts);
+  let cache: { save(): string | null } | null = null;
+  if (opts.cache && !schema && cacheApplies(opts)) {
+    const { attachCache } = await import('./cache.js');
+    cache = attachCache(sources, engineOpts, opts.cache, { evidenceSeverity: opts.evidenceSeverity ?? null });
+  }
   const result = lintSources(sources, engineOpts);
+  const cacheError = cache?.save();
+  if (cacheError) opts.cache?.warn?.(`cannot write the cache: ${cacheError}`);
   result.errors.unshift(...readErrors);
   result.summary.errors = result.errors.length;
   if (schema) result.summary.schema = schema.labels;

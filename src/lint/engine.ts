@@ -83,6 +83,19 @@ export interface EngineOptions {
   onStatement?: (ctx: RuleContext, source: SourceFile) => void;
   /** Parsed files by source, reused across passes over the same sources. */
   parseCache?: WeakMap<SourceFile, ParsedFile>;
+  /**
+   * Results already known per file (the --cache, see cache.ts), by index in `sources`. A file
+   * with a result runs no rules; it is parsed and replayed only when a later file without one
+   * needs the model it leaves. `store` receives the result of every file that ran.
+   */
+  known?: { get(fileIndex: number): FileResult | undefined; store(fileIndex: number, result: FileResult): void };
+}
+
+/** One file's share of a lint result: what the --cache keeps. */
+export interface FileResult {
+  findings: Finding[];
+  errors: LintError[];
+  statements: number;
 }
 
 export function lintSources(sources: readonly SourceFile[], opts: EngineOptions): LintResult {
@@ -98,8 +111,22 @@ export function lintSources(sources: readonly SourceFile[], opts: EngineOptions)
   const tracker = opts.compat?.release ? new ReleaseTracker(opts.compat.release) : null;
   const compat: CompatContext | null = opts.compat && (opts.compat.release || opts.compat.readers || opts.compat.severity) ? { release: tracker?.state ?? null, readers: opts.compat.readers ?? null, severity: opts.compat.severity ?? null } : null;
 
+  // The last file without a known result: every file before it is replayed for its model.
+  let lastUnknown = -1;
+  if (opts.known) for (let i = 0; i <= lastLint; i++) if (!opts.known.get(i)) lastUnknown = i;
+
   for (let fileIndex = 0; fileIndex <= lastLint; fileIndex++) {
     const source = sources[fileIndex]!;
+    const known = opts.known?.get(fileIndex);
+    if (known) {
+      findings.push(...known.findings);
+      errors.push(...known.errors);
+      statements += known.statements;
+      if (fileIndex > lastUnknown) continue;
+    }
+    const findingsBefore = findings.length;
+    const errorsBefore = errors.length;
+    const statementsBefore = statements;
     if (mergePending && source.role === 'lint') {
       model = mergeModels([{ model: opts.model!, label: opts.modelLabel ?? 'the schema source' }, { model, label: 'the history files' }], notes);
       mergePending = false;
@@ -111,12 +138,15 @@ export function lintSources(sources: readonly SourceFile[], opts: EngineOptions)
     }
     opts.onFile?.(parsed, source);
     if (parsed.error) {
+      if (known) continue;
       if (source.role === 'lint') errors.push({ file: source.displayPath, ...parsed.error });
       else errors.push({ file: source.displayPath, ...parsed.error, message: `${parsed.error.message} (history file: later files are linted without its changes)` });
+      opts.known?.store(fileIndex, { findings: findings.slice(findingsBefore), errors: errors.slice(errorsBefore), statements: 0 });
       continue;
     }
-    statements += parsed.statements.length;
-    const lint = source.role === 'lint';
+    // A file with a known result is only replayed: its findings and errors are in already.
+    const lint = source.role === 'lint' && !known;
+    if (!known) statements += parsed.statements.length;
     if (lint) errors.push(...unknownRuleErrors(parsed, knownRules));
     const fileIgnores = new Set(parsed.directives.flatMap((d) => (d.kind === 'ignore-file' ? d.rules : [])));
     const fileIgnoresAll = parsed.directives.some((d) => d.kind === 'ignore-file' && d.rules.length === 0);
@@ -147,6 +177,7 @@ export function lintSources(sources: readonly SourceFile[], opts: EngineOptions)
       walker.after(stmt, effects);
     }
     walker.finish();
+    if (!known) opts.known?.store(fileIndex, { findings: findings.slice(findingsBefore), errors: errors.slice(errorsBefore), statements: statements - statementsBefore });
   }
 
   findings.sort((a, b) => compareText(a.file, b.file) || a.line - b.line || a.column - b.column || compareText(a.rule, b.rule));

@@ -6,7 +6,7 @@
  * directory, version order for Flyway (repeatables last), directory order for
  * directory-per-migration layouts (Diesel, Prisma), and plan order for Sqitch.
  */
-import { readFileSync, statSync, type Stats } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync, statSync, type Dirent, type Stats } from 'node:fs';
 import path from 'node:path';
 import { loadParser } from '../sql/parser.js';
 import { createRequire } from 'node:module';
@@ -234,17 +234,47 @@ function statOrNull(p: string): Stats | null {
   }
 }
 
+/**
+ * Every `*.sql` file under `dir` (any case), following symbolic links, skipping dot entries
+ * and node_modules: what fast-glob's `**\/*.sql` gave, without loading fast-glob (about 40 ms
+ * of a lint run). Order does not matter: sortMigrations orders the files.
+ */
 async function sqlFilesUnder(dir: string): Promise<string[]> {
-  const found = await fg()('**/*.sql', {
-    cwd: dir,
-    absolute: true,
-    onlyFiles: true,
-    dot: false,
-    caseSensitiveMatch: false,
-    followSymbolicLinks: true,
-    ignore: IGNORE,
-  });
-  return found.map((f) => path.resolve(f));
+  const out: string[] = [];
+  const seenDirs = new Set<string>();
+  const visit = (d: string) => {
+    // A directory reached twice through links (a cycle) is walked once.
+    let real: string;
+    try {
+      real = realpathSync(d);
+    } catch {
+      return;
+    }
+    if (seenDirs.has(real)) return;
+    seenDirs.add(real);
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (e.name.startsWith('.')) continue;
+      const p = path.join(d, e.name);
+      let isFile = e.isFile();
+      let isDirectory = e.isDirectory();
+      if (e.isSymbolicLink()) {
+        const st = statOrNull(p);
+        isFile = st?.isFile() ?? false;
+        isDirectory = st?.isDirectory() ?? false;
+      }
+      if (isDirectory) {
+        if (e.name !== 'node_modules') visit(p);
+      } else if (isFile && e.name.toLowerCase().endsWith('.sql')) out.push(p);
+    }
+  };
+  visit(path.resolve(dir));
+  return out;
 }
 
 async function expandInput(input: string, cwd: string): Promise<string[]> {

@@ -3,12 +3,12 @@ import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { configThroughput, loadCliConfig } from '../config.js';
 import { ALL_RULES } from '../../../rules/index.js';
-import { lint, UsageError, type LintOptions } from '../../lint/api.js';
+import { cacheApplies, lint, UsageError, type LintOptions } from '../../lint/api.js';
 import { resolveSources } from '../schema-source.js';
 import { meetsThreshold } from '../../lint/engine.js';
 import type { Severity, SeveritySetting } from '../../lint/types.js';
 import { CliError, EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE } from '../exit.js';
-import { renderResult, reporterContext, resolveFormat } from '../output.js';
+import { renderResult, reporterContext, resolveFormat, toolVersion } from '../output.js';
 
 export interface LintArgs {
   paths?: string[];
@@ -39,6 +39,9 @@ export interface LintArgs {
   verbose?: boolean;
   /** Also lint the migrations the config's baseline records as released. */
   all?: boolean;
+  /** Reuse unchanged files' results (--cache), kept in cacheLocation. */
+  cache?: boolean;
+  cacheLocation?: string;
 }
 
 export function checkRuleIds(ids: readonly string[] | undefined, flag: string): void {
@@ -152,6 +155,17 @@ export async function runLint(args: LintArgs): Promise<number> {
   if (config.severityBySize) opts.severityBySize = config.severityBySize;
   const tp = await configThroughput(config.estimates);
   if (tp) opts.throughput = tp;
+  if (args.cache) {
+    if (cacheApplies(opts)) {
+      const { DEFAULT_CACHE_LOCATION } = await import('../../lint/cache.js');
+      const location = args.cacheLocation ?? DEFAULT_CACHE_LOCATION;
+      // A trailing separator (a directory) survives path.resolve only when kept by hand.
+      const abs = path.resolve(cwd, location) + (/[\\/]$/.test(location) ? path.sep : '');
+      opts.cache = { location: abs, toolVersion: toolVersion(), warn: (m) => process.stderr.write(`ddlguard: --cache: ${m}\n`) };
+    } else {
+      process.stderr.write('ddlguard: --cache: not used with a database, a schema file, --base or readers (their results depend on more than the migration files)\n');
+    }
+  }
   if (args.fix || args.fixDryRun) {
     // --fix writes the files and goes on to lint them as usual; --fix-dry-run ends here.
     const code = await runFix(args, opts, (args.severityThreshold ?? config.severityThreshold ?? 'warning') as Severity);
