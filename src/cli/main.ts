@@ -32,7 +32,9 @@ async function main(argv: string[]): Promise<number> {
   // Start compiling the parser's WASM and loading the lint modules while yargs loads:
   // `ddlguard lint one.sql` is latency-bound (pre-commit hooks, editors).
   if (argv[0] === 'lint') {
-    const warm = Promise.all([import('../sql/parser.js').then((m) => m.loadParser()), import('./commands/lint.js')]);
+    // With --cache a rerun may parse nothing: the parser then loads only when a file needs it.
+    const parser = argv.includes('--cache') ? null : import('../sql/parser.js').then((m) => m.loadParser());
+    const warm = Promise.all([parser, import('./commands/lint.js')]);
     const fast = await fastParseLint(argv.slice(1));
     if (fast) {
       const [, cmd] = await warm;

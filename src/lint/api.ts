@@ -7,7 +7,7 @@ import path from 'node:path';
 import { discoverMigrations, sequenceRoot, sortMigrations, type MigrationFile } from '../migrations/discover.js';
 import { detectFramework } from '../migrations/framework.js';
 import { upSection } from '../migrations/sections.js';
-import { loadParser } from '../sql/parser.js';
+import { loadParser, withParser } from '../sql/parser.js';
 import type { CompatOptions, RefStatus } from './compat.js';
 import { lintSources, type EngineOptions, type SourceFile } from './engine.js';
 import type { LintResult, Rule, SeveritySetting } from './types.js';
@@ -83,14 +83,18 @@ export interface PreparedRun {
   readErrors: LintResult['errors'];
 }
 
-export async function prepareSources(opts: Omit<LintOptions, 'rules'>): Promise<PreparedRun> {
-  // Framework detection (statement heads) and everything after it use the parser.
-  await loadParser();
+/**
+ * Discovers and reads the files. Loads the parser (framework detection reads statement heads
+ * with it, the engine parses), unless `lazy`: then only if detection needs it, and the caller
+ * loads it before parsing (a --cache rerun may parse nothing).
+ */
+export async function prepareSources(opts: Omit<LintOptions, 'rules'>, lazy = false): Promise<PreparedRun> {
+  if (!lazy) await loadParser();
   const cwd = opts.cwd ?? process.cwd();
   const inputs = opts.paths.filter((p) => p !== '-');
   let lintFiles: MigrationFile[] = [];
   try {
-    const discoverOpts = { cwd, includeDown: opts.includeDown ?? false, exclude: opts.exclude ?? [] };
+    const discoverOpts = { cwd, includeDown: opts.includeDown ?? false, exclude: opts.exclude ?? [], lazyParser: true };
     lintFiles = inputs.length ? await discoverMigrations(inputs, discoverOpts) : [];
     const lintSet = new Set(lintFiles.map((f) => f.path));
     const historyFiles = opts.history?.length ? (await discoverMigrations(opts.history, discoverOpts)).filter((f) => !lintSet.has(f.path)) : [];
@@ -101,7 +105,7 @@ export async function prepareSources(opts: Omit<LintOptions, 'rules'>): Promise<
       ordered.map(async (f, i) => {
         try {
           const text = await readFile(f.path, 'utf8');
-          sources[i] = makeSource(f.path, f.displayPath, text, lintSet.has(f.path) ? 'lint' : 'history', opts.assumeInTransaction);
+          sources[i] = await withParser(() => makeSource(f.path, f.displayPath, text, lintSet.has(f.path) ? 'lint' : 'history', opts.assumeInTransaction));
         } catch (e) {
           readErrors.push({ file: f.displayPath, line: 1, column: 1, message: `cannot read file: ${(e as Error).message}` });
         }
@@ -109,7 +113,7 @@ export async function prepareSources(opts: Omit<LintOptions, 'rules'>): Promise<
     );
     if (opts.stdin) {
       const display = (opts.stdin.filepath ?? 'stdin.sql').split(path.sep).join('/');
-      sources.push(makeSource(path.resolve(cwd, display), display, opts.stdin.text, 'lint', opts.assumeInTransaction));
+      sources.push(await withParser(() => makeSource(path.resolve(cwd, display), display, opts.stdin!.text, 'lint', opts.assumeInTransaction)));
     }
     return { sources: sources.filter(Boolean), readErrors };
   } catch (e) {
@@ -150,16 +154,18 @@ export function engineOptionsFor(opts: LintOptions): EngineOptions {
 }
 
 export async function lint(opts: LintOptions): Promise<LintResult> {
-  const { sources, readErrors } = await prepareSources(opts); // loads the parser too
+  // With a cache the parser loads only when some file has no cached result.
+  const { sources, readErrors } = await prepareSources(opts, Boolean(opts.cache) && cacheApplies(opts));
   if (opts.collectSources) for (const s of sources) if (s.role === 'lint') opts.collectSources.set(s.displayPath, s.text);
   const engineOpts = engineOptionsFor(opts);
   const schema = await withSchemaSources(opts, engineOpts);
   if (opts.release || opts.readers?.paths.length || opts.db || opts.evidenceSeverity) engineOpts.compat = await compatOptions(sources, opts, engineOpts);
-  let cache: { save(): string | null } | null = null;
+  let cache: { parses(): boolean; save(): string | null } | null = null;
   if (opts.cache && !schema && cacheApplies(opts)) {
     const { attachCache } = await import('./cache.js');
     cache = attachCache(sources, engineOpts, opts.cache, { evidenceSeverity: opts.evidenceSeverity ?? null });
   }
+  if (!cache || cache.parses()) await loadParser();
   const result = lintSources(sources, engineOpts);
   const cacheError = cache?.save();
   if (cacheError) opts.cache?.warn?.(`cannot write the cache: ${cacheError}`);

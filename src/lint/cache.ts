@@ -138,7 +138,7 @@ export function writeCache(file: string, toolVersion: string, entries: Map<strin
  * Wires a cache file into the engine options for one run over `sources`. Call `save()` after
  * the run: it writes the file when the run produced a result it did not have.
  */
-export function attachCache(sources: readonly SourceFile[], engine: EngineOptions, settings: CacheSettings, extra?: unknown): { save(): string | null } {
+export function attachCache(sources: readonly SourceFile[], engine: EngineOptions, settings: CacheSettings, extra?: unknown): { parses(): boolean; save(): string | null } {
   const file = cacheFile(settings.location);
   const old = readCache(file, settings.toolVersion);
   const keys = fileKeys(sources, engine, settings.toolVersion, extra);
@@ -147,7 +147,10 @@ export function attachCache(sources: readonly SourceFile[], engine: EngineOption
     get: (i) => old.get(keys[i]!),
     store: (i, r) => void fresh.set(keys[i]!, r),
   };
+  const lastLint = sources.map((s) => s.role).lastIndexOf('lint');
   return {
+    /** Will the run parse anything (a file up to the last linted one without a cached result)? */
+    parses: () => keys.slice(0, lastLint + 1).some((k) => !old.has(k)),
     save() {
       if (fresh.size === 0) return null;
       // Older entries first, then this run's (kept last, so never pruned).

@@ -8,7 +8,7 @@
  */
 import { readdirSync, readFileSync, realpathSync, statSync, type Dirent, type Stats } from 'node:fs';
 import path from 'node:path';
-import { loadParser } from '../sql/parser.js';
+import { loadParser, withParser } from '../sql/parser.js';
 import { createRequire } from 'node:module';
 
 /** fast-glob is loaded only when an input is a directory or a glob (not for plain file paths). */
@@ -42,6 +42,11 @@ export interface DiscoverOptions {
    * A pattern without `/` matches a file or directory name at any depth, like .gitignore.
    */
   exclude?: string[];
+  /**
+   * Load the parser only if framework detection needs it (see withParser); by default
+   * discovery loads it, and callers parse right after.
+   */
+  lazyParser?: boolean;
 }
 
 // ---------------------------------------------------------------------------
@@ -499,7 +504,7 @@ function toDisplayPath(cwd: string, abs: string): string {
  */
 export async function discoverMigrations(inputs: string[], opts: DiscoverOptions): Promise<MigrationFile[]> {
   // Framework detection reads statement heads with PostgreSQL's scanner.
-  await loadParser();
+  if (!opts.lazyParser) await loadParser();
   const cwd = path.resolve(opts.cwd);
   const matchers = (opts.exclude ?? []).filter((p) => p.trim() !== '').map(compileExclude);
   const seen = new Set<string>();
@@ -516,7 +521,7 @@ export async function discoverMigrations(inputs: string[], opts: DiscoverOptions
     const displayPath = toDisplayPath(cwd, abs);
     if (!opts.includeDown && isDownMigration(abs)) continue;
     if (isExcluded(abs, displayPath, matchers)) continue;
-    files.push({ path: abs, displayPath, framework: detectFramework(abs).framework });
+    files.push({ path: abs, displayPath, framework: await withParser(() => detectFramework(abs).framework) });
   }
   return sortMigrations(files);
 }

@@ -7,7 +7,7 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { scanRaw } from '../sql/parser.js';
+import { ParserNotLoaded, scanRaw } from '../sql/parser.js';
 import { SourceText } from '../sql/source.js';
 
 export const FRAMEWORKS = ['plain', 'flyway', 'golang-migrate', 'dbmate', 'diesel', 'prisma', 'sqitch'] as const;
@@ -203,7 +203,9 @@ export function roughStatements(sql: string): string[] {
   let tokens;
   try {
     tokens = scanRaw(sql);
-  } catch {
+  } catch (e) {
+    // An unloaded parser is not a scan failure: the caller loads it and asks again (withParser).
+    if (e instanceof ParserNotLoaded) throw e;
     return [];
   }
   const src = new SourceText(sql);

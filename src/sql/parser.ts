@@ -2,22 +2,53 @@
  * The one doorway to libpg-query (the real PostgreSQL parser, compiled to WASM).
  * The module must be loaded once before the synchronous calls are used.
  */
-import * as pg from 'libpg-query';
+// Imported when loadParser() is first called, not with this module: importing libpg-query
+// starts reading and compiling its WASM, which a --cache rerun never needs.
+let pg: typeof import('libpg-query');
 
 let loaded: Promise<void> | null = null;
 let ready = false;
 
 export function loadParser(): Promise<void> {
   if (!loaded) {
-    loaded = pg.loadModule().then(() => {
+    loaded = import('libpg-query').then(async (m) => {
+      pg = m;
+      await m.loadModule();
       ready = true;
     });
   }
   return loaded;
 }
 
+/** Thrown by the synchronous calls before loadParser() resolved (see withParser). */
+export class ParserNotLoaded extends Error {
+  constructor() {
+    super('internal: the SQL parser is used before loadParser() resolved');
+  }
+}
+
 function assertReady(): void {
-  if (!ready) throw new Error('internal: the SQL parser is used before loadParser() resolved');
+  if (!ready) throw new ParserNotLoaded();
+}
+
+export function parserReady(): boolean {
+  return ready;
+}
+
+/**
+ * Runs fn, loading the parser first only if fn turns out to need it: for work that usually does
+ * not (framework detection scans only some files), so a run that never parses never pays for
+ * loading the WASM module (a --cache rerun).
+ */
+export async function withParser<T>(fn: () => T): Promise<T> {
+  if (ready) return fn();
+  try {
+    return fn();
+  } catch (e) {
+    if (!(e instanceof ParserNotLoaded)) throw e;
+    await loadParser();
+    return fn();
+  }
 }
 
 export interface RawParseResult {
@@ -55,7 +86,7 @@ export function scanRaw(sql: string): RawToken[] {
 }
 
 export function toParseError(e: unknown): RawParseError {
-  if (pg.hasSqlDetails(e) && e.sqlDetails) {
+  if (pg && pg.hasSqlDetails(e) && e.sqlDetails) {
     const pos = e.sqlDetails.cursorPosition;
     return { message: e.sqlDetails.message, cursor: typeof pos === 'number' && pos >= 0 ? pos : null };
   }
