@@ -1,8 +1,10 @@
 /**
  * Start-up and throughput against squawk: `node <bin> lint --format json` (the package's bin)
- * and squawk-cli's npm entry (`node_modules/.bin/squawk --reporter json`, a node start plus the
- * Rust binary) run in turn, A B A B ..., N times each after a warm-up; prints each side's median
- * wall time and peak RSS (/usr/bin/time -f %M) and the median of the pairwise ratios.
+ * and squawk-cli's npm entry (`node_modules/.bin/squawk`, a node start plus the Rust binary),
+ * with its default output (as issue 15 measured it) and with `--reporter json`, run in turn
+ * N times each after a warm-up; prints each one's median wall time and peak RSS
+ * (/usr/bin/time -f %M) and the median of the run-by-run ratios. The targets are read
+ * against squawk's default output.
  *
  *   1. one file (target: at most 1.5x squawk)
  *   2. the corpus, cold, no cache (target: at most 2x)
@@ -61,23 +63,18 @@ const median = (xs: number[]) => {
 interface Row {
   name: string;
   target: number;
-  a: Sample[];
-  b: Sample[];
+  /** ddlguard, squawk (its default reporter), squawk --reporter json. */
+  runs: Sample[][];
 }
 
-/** A and B in turn, `runs` times each after one warm-up pair. */
-function pair(name: string, target: number, a: string[], b: string[], runs: number, cwd: string): Row {
-  once(a, cwd);
-  once(b, cwd);
-  const row: Row = { name, target, a: [], b: [] };
+/** The commands in turn (rotating which goes first), `runs` times each after one warm-up round. */
+function rotate(name: string, target: number, cmds: string[][], runs: number, cwd: string): Row {
+  for (const c of cmds) once(c, cwd);
+  const row: Row = { name, target, runs: cmds.map(() => []) };
   for (let i = 0; i < runs; i++) {
-    // Alternate which goes first, so neither always follows the other.
-    if (i % 2 === 0) {
-      row.a.push(once(a, cwd));
-      row.b.push(once(b, cwd));
-    } else {
-      row.b.push(once(b, cwd));
-      row.a.push(once(a, cwd));
+    for (let k = 0; k < cmds.length; k++) {
+      const j = (i + k) % cmds.length;
+      row.runs[j]!.push(once(cmds[j]!, cwd));
     }
   }
   return row;
@@ -110,15 +107,16 @@ function main(): void {
   const one = process.argv[4] ? path.resolve(process.argv[4]) : bySize[bySize.length >> 1]!;
   const cacheDir = path.join(tmp, 'cache') + path.sep;
   const ddl = (...args: string[]) => [process.execPath, BIN, 'lint', '--format', 'json', ...args];
-  const squawk = (...paths: string[]) => [SQUAWK, '--reporter', 'json', ...paths];
+  const squawk = (...paths: string[]) => [SQUAWK, ...paths];
+  const squawkJson = (...paths: string[]) => [SQUAWK, '--reporter', 'json', ...paths];
 
   // The cache for the rerun: filled once by a run over the same, unchanged files.
   once(ddl('--cache', '--cache-location', cacheDir, dir), dir);
 
   const rows = [
-    pair(`one file (${path.relative(dir, one)}, ${statSync(one).size} bytes)`, 1.5, ddl(one), squawk(one), runs, dir),
-    pair(`corpus, cold (${files.length} files)`, 2.0, ddl(dir), squawk(...files), runs, dir),
-    pair(`corpus, rerun with --cache (${files.length} unchanged files)`, 1.0, ddl('--cache', '--cache-location', cacheDir, dir), squawk(...files), runs, dir),
+    rotate(`one file (${path.relative(dir, one)}, ${statSync(one).size} bytes)`, 1.5, [ddl(one), squawk(one), squawkJson(one)], runs, dir),
+    rotate(`corpus, cold (${files.length} files)`, 2.0, [ddl(dir), squawk(...files), squawkJson(...files)], runs, dir),
+    rotate(`corpus, rerun with --cache (${files.length} unchanged files)`, 1.0, [ddl('--cache', '--cache-location', cacheDir, dir), squawk(...files), squawkJson(...files)], runs, dir),
   ];
 
   const ms = (x: number) => `${x.toFixed(0)} ms`;
@@ -126,15 +124,21 @@ function main(): void {
     const r = s.map((x) => x.rssKiB).filter((x): x is number => x !== null);
     return r.length ? `${(median(r) / 1024).toFixed(1)} MiB` : '-';
   };
-  process.stdout.write(`ddlguard (node ${path.relative(root, BIN)} lint --format json) vs squawk-cli (node_modules/.bin/squawk --reporter json)\n`);
-  process.stdout.write(`${runs} runs each, alternating, after a warm-up pair; node ${process.version}; ${os.cpus().length} CPUs; load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n\n`);
+  const names = ['ddlguard', 'squawk', 'squawk json'];
+  process.stdout.write(`ddlguard: node ${path.relative(root, BIN)} lint --format json; squawk: node_modules/.bin/squawk (its default output, as issue 15 measured); squawk json: with --reporter json\n`);
+  process.stdout.write(`${runs} runs each, in turn, after a warm-up round; node ${process.version}; ${os.cpus().length} CPUs; load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n\n`);
   for (const r of rows) {
-    const ratios = r.a.map((s, i) => s.ms / r.b[i]!.ms);
-    const ratio = median(ratios);
     process.stdout.write(`${r.name}\n`);
-    process.stdout.write(`  ddlguard  median ${ms(median(r.a.map((s) => s.ms))).padStart(7)}  peak RSS ${mib(r.a)}  (exit ${r.a[0]!.code}, ${r.a[0]!.bytes} bytes out)\n`);
-    process.stdout.write(`  squawk    median ${ms(median(r.b.map((s) => s.ms))).padStart(7)}  peak RSS ${mib(r.b)}  (exit ${r.b[0]!.code}, ${r.b[0]!.bytes} bytes out)\n`);
-    process.stdout.write(`  ratio     median ${ratio.toFixed(2)}x (min ${Math.min(...ratios).toFixed(2)}, max ${Math.max(...ratios).toFixed(2)})  target <= ${r.target.toFixed(1)}x  ${ratio <= r.target ? 'met' : 'NOT met'}\n\n`);
+    r.runs.forEach((s, k) => {
+      process.stdout.write(`  ${names[k]!.padEnd(12)} median ${ms(median(s.map((x) => x.ms))).padStart(7)}  peak RSS ${mib(s).padStart(9)}  (exit ${s[0]!.code}, ${s[0]!.bytes} bytes out)\n`);
+    });
+    for (const k of [1, 2]) {
+      const ratios = r.runs[0]!.map((s, i) => s.ms / r.runs[k]![i]!.ms);
+      const ratio = median(ratios);
+      const verdict = k === 1 ? `  target <= ${r.target.toFixed(1)}x  ${ratio <= r.target ? 'met' : 'NOT met'}` : '';
+      process.stdout.write(`  ratio to ${names[k]!.padEnd(12)} median ${ratio.toFixed(2)}x (min ${Math.min(...ratios).toFixed(2)}, max ${Math.max(...ratios).toFixed(2)})${verdict}\n`);
+    }
+    process.stdout.write('\n');
   }
   rmSync(tmp, { recursive: true, force: true });
 }

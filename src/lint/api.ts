@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { discoverMigrations, sequenceRoot, sortMigrations, type MigrationFile } from '../migrations/discover.js';
+import { discoveredText, discoverMigrations, sequenceRoot, sortMigrations, type MigrationFile } from '../migrations/discover.js';
 import { detectFramework } from '../migrations/framework.js';
 import { upSection } from '../migrations/sections.js';
 import { loadParser, withParser } from '../sql/parser.js';
@@ -104,7 +104,7 @@ export async function prepareSources(opts: Omit<LintOptions, 'rules'>, lazy = fa
     await Promise.all(
       ordered.map(async (f, i) => {
         try {
-          const text = await readFile(f.path, 'utf8');
+          const text = discoveredText(f) ?? (await readFile(f.path, 'utf8'));
           sources[i] = await withParser(() => makeSource(f.path, f.displayPath, text, lintSet.has(f.path) ? 'lint' : 'history', opts.assumeInTransaction));
         } catch (e) {
           readErrors.push({ file: f.displayPath, line: 1, column: 1, message: `cannot read file: ${(e as Error).message}` });

@@ -247,16 +247,19 @@ function statOrNull(p: string): Stats | null {
 async function sqlFilesUnder(dir: string): Promise<string[]> {
   const out: string[] = [];
   const seenDirs = new Set<string>();
-  const visit = (d: string) => {
-    // A directory reached twice through links (a cycle) is walked once.
-    let real: string;
-    try {
-      real = realpathSync(d);
-    } catch {
-      return;
+  const visit = (d: string, viaLink: boolean) => {
+    // A directory reached twice through links (a cycle) is walked once. Only links can make
+    // one: directories reached without any are not resolved (a realpath each is measurable).
+    if (viaLink) {
+      let real: string;
+      try {
+        real = realpathSync(d);
+      } catch {
+        return;
+      }
+      if (seenDirs.has(real)) return;
+      seenDirs.add(real);
     }
-    if (seenDirs.has(real)) return;
-    seenDirs.add(real);
     let entries: Dirent[];
     try {
       entries = readdirSync(d, { withFileTypes: true });
@@ -274,11 +277,11 @@ async function sqlFilesUnder(dir: string): Promise<string[]> {
         isDirectory = st?.isDirectory() ?? false;
       }
       if (isDirectory) {
-        if (e.name !== 'node_modules') visit(p);
+        if (e.name !== 'node_modules') visit(p, viaLink || e.isSymbolicLink());
       } else if (isFile && e.name.toLowerCase().endsWith('.sql')) out.push(p);
     }
   };
-  visit(path.resolve(dir));
+  visit(path.resolve(dir), true);
   return out;
 }
 
@@ -455,11 +458,11 @@ export function sequenceRoot(filePath: string): string {
 
 export function sortMigrations(files: readonly MigrationFile[]): MigrationFile[] {
   const keys = sequenceKeys(files);
-  const keyed = files.map((file, i) => ({ file, key: keys[i]! }));
   const slash = (p: string): string => p.split(path.sep).join('/');
+  const keyed = files.map((file, i) => ({ file, key: keys[i]!, root: slash(keys[i]!.root) }));
   keyed.sort(
     (x, y) =>
-      naturalCompare(slash(x.key.root), slash(y.key.root)) ||
+      naturalCompare(x.root, y.root) ||
       x.key.rank - y.key.rank ||
       naturalCompare(x.key.name, y.key.name) ||
       x.key.tie - y.key.tie ||
@@ -496,6 +499,21 @@ function toDisplayPath(cwd: string, abs: string): string {
   return (rel === '' ? path.basename(abs) : rel).split(path.sep).join('/');
 }
 
+/** The text discovery read for framework detection, so the caller need not read the file again. */
+const texts = new WeakMap<MigrationFile, string>();
+
+export function discoveredText(file: MigrationFile): string | undefined {
+  return texts.get(file);
+}
+
+function readText(abs: string): string | undefined {
+  try {
+    return readFileSync(abs, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Expand `inputs` (files, directories searched recursively for `*.sql`, or fast-glob
  * patterns, all relative to `opts.cwd`) into migration files in apply order.
@@ -521,7 +539,10 @@ export async function discoverMigrations(inputs: string[], opts: DiscoverOptions
     const displayPath = toDisplayPath(cwd, abs);
     if (!opts.includeDown && isDownMigration(abs)) continue;
     if (isExcluded(abs, displayPath, matchers)) continue;
-    files.push({ path: abs, displayPath, framework: await withParser(() => detectFramework(abs).framework) });
+    const text = readText(abs);
+    const file: MigrationFile = { path: abs, displayPath, framework: await withParser(() => detectFramework(abs, text).framework) };
+    if (text !== undefined) texts.set(file, text);
+    files.push(file);
   }
   return sortMigrations(files);
 }
