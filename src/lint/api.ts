@@ -69,6 +69,8 @@ export interface LintOptions {
    * their results depend on more than the files.
    */
   cache?: import('./cache.js').CacheSettings;
+  /** Called with the files once they are read, before any is parsed. */
+  onSources?: (sources: readonly SourceFile[]) => void;
 }
 
 /** Can this run use the result cache? Only when the migration files decide every result. */
@@ -156,6 +158,7 @@ export function engineOptionsFor(opts: LintOptions): EngineOptions {
 export async function lint(opts: LintOptions): Promise<LintResult> {
   // With a cache the parser loads only when some file has no cached result.
   const { sources, readErrors } = await prepareSources(opts, Boolean(opts.cache) && cacheApplies(opts));
+  opts.onSources?.(sources);
   if (opts.collectSources) for (const s of sources) if (s.role === 'lint') opts.collectSources.set(s.displayPath, s.text);
   const engineOpts = engineOptionsFor(opts);
   const schema = await withSchemaSources(opts, engineOpts);

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import { configThroughput, loadCliConfig } from '../config.js';
 import { ALL_RULES } from '../../../rules/index.js';
 import { cacheApplies, lint, UsageError, type LintOptions } from '../../lint/api.js';
@@ -171,6 +172,13 @@ export async function runLint(args: LintArgs): Promise<number> {
     const code = await runFix(args, opts, (args.severityThreshold ?? config.severityThreshold ?? 'warning') as Severity);
     if (code !== null) return code;
   }
+  // main.ts turned TurboFan off for lint (short runs); a long run earns it back: measured 1.1x
+  // slower without it on 2,000 files (3.6 MB of SQL), 0.77x on 342 (0.6 MB).
+  opts.onSources = (sources) => {
+    let chars = 0;
+    for (const s of sources) chars += s.text.length;
+    if (chars > 1_500_000) setFlagsFromString('--opt');
+  };
   let result;
   try {
     result = await lint(opts);
