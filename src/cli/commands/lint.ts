@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setFlagsFromString } from 'node:v8';
@@ -209,6 +209,9 @@ export async function runLint(args: LintArgs): Promise<number> {
 
 /** Is `ref` (named by a `-- ddlguard: contract ... after <ref>` marker) part of the released state `base`? */
 function gitRefStatus(ref: string, base: string, cwd: string): 'released' | 'unreleased' | 'unknown' {
+  // Loaded here, not with the module: child_process (and the net and dgram modules it pulls in)
+  // is only needed with --base.
+  const { execFileSync } = createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
   const git = (args: string[]) => execFileSync('git', args, { cwd, stdio: ['ignore', 'pipe', 'ignore'] });
   try {
     git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
