@@ -1,5 +1,7 @@
 import { createRequire } from 'node:module';
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { appendFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { configThroughput, loadCliConfig } from '../config.js';
@@ -162,7 +164,7 @@ export async function runLint(args: LintArgs): Promise<number> {
       const location = args.cacheLocation ?? DEFAULT_CACHE_LOCATION;
       // A trailing separator (a directory) survives path.resolve only when kept by hand.
       const abs = path.resolve(cwd, location) + (/[\\/]$/.test(location) ? path.sep : '');
-      opts.cache = { location: abs, toolVersion: toolVersion(), warn: (m) => process.stderr.write(`ddlguard: --cache: ${m}\n`) };
+      opts.cache = { location: abs, toolVersion: `${toolVersion()}+${buildId()}`, warn: (m) => process.stderr.write(`ddlguard: --cache: ${m}\n`) };
     } else {
       process.stderr.write('ddlguard: --cache: not used with a database, a schema file, --base or readers (their results depend on more than the migration files)\n');
     }
@@ -205,6 +207,21 @@ export async function runLint(args: LintArgs): Promise<number> {
   if (result.errors.length > 0) return EXIT_USAGE;
   const threshold = (args.severityThreshold ?? config.severityThreshold ?? 'warning') as Severity;
   return result.findings.some((f) => meetsThreshold(f.severity, threshold)) ? EXIT_FINDINGS : EXIT_CLEAN;
+}
+
+/**
+ * The build this code is part of, for the cache key: the bundle's chunk names carry esbuild's
+ * content hashes, so another build of the same version (a change under development) does not
+ * reuse results. Empty outside the bundle.
+ */
+function buildId(): string {
+  try {
+    const dir = path.dirname(fileURLToPath(import.meta.url));
+    const chunks = readdirSync(dir).filter((f) => /-[A-Z0-9]{8}\.js$/.test(f)).sort();
+    return chunks.length ? createHash('sha256').update(chunks.join('\n')).digest('hex').slice(0, 16) : '';
+  } catch {
+    return '';
+  }
 }
 
 /** Is `ref` (named by a `-- ddlguard: contract ... after <ref>` marker) part of the released state `base`? */
