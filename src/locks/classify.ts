@@ -652,9 +652,16 @@ class Classifier {
         case 'AT_AddColumn':
           this.addColumn(table, cmd);
           break;
-        case 'AT_DropColumn':
+        case 'AT_DropColumn': {
           this.add('drop-column', table, { node: cmd, column });
+          // A foreign key on the column goes with it: its RI triggers on the referenced table are dropped too.
+          const fks = [...(rel?.constraints.values() ?? [])].filter((c) => c.kind === 'foreign-key' && c.references && c.references !== table.key && column !== null && c.columns.includes(column));
+          for (const fk of fks) {
+            const referenced = this.relationByKey(fk.references!);
+            this.add('drop-foreign-key', table, { node: cmd, column, constraint: fk.name, targets: { 'referenced-table': referenced }, referenced });
+          }
           break;
+        }
         case 'AT_AlterColumnType': {
           const def = cmd.def?.ColumnDef;
           const to = typeRefFromTypeName(def?.typeName);
@@ -662,10 +669,14 @@ class Classifier {
           // A domain is binary coercible to its base type, and a type to an unconstrained domain over it
           // (sql-altertable: "an unconstrained domain over the new type" needs no rewrite); compare the bases.
           const verdict = typeChange(from && this.domainBase(from, false), this.domainBase(to, true), usingIsTrivial(def?.raw_default, column));
+          // An expression index over the column is built again even when the table is not rewritten (traced).
+          const rebuilt = [...this.ctx.model.indexes.values()].some((ix) => ix.table === table.key && column !== null && (ix.expressionColumns ?? []).includes(column));
           const id = this.domainWithConstraints(to)
             ? 'alter-column-type-verify'
             : verdict.cost === 'none' || verdict.cost === 'binary-compatible'
-              ? 'alter-column-type-binary-compatible'
+              ? rebuilt && verdict.cost === 'binary-compatible'
+                ? 'alter-column-type-expression-index'
+                : 'alter-column-type-binary-compatible'
               : 'alter-column-type';
           this.add(id, table, { node: cmd, column, typeChange: verdict });
           // A foreign key on the column (either side) is dropped and added again, and validated when the type really changes.

@@ -127,7 +127,7 @@ export const LOCK_FACTS: readonly LockFact[] = [
   ], 'REINDEX INDEX t_b_idx'),
   fact('reindex-concurrently', 'REINDEX ... CONCURRENTLY', 'https://www.postgresql.org/docs/current/sql-reindex.html', [
     { until: 11, locks: [], rewrite: false, scan: false, unsupported: true, note: 'REINDEX CONCURRENTLY needs PostgreSQL 12' },
-    { since: 12, locks: [on(SUE), on(SUE, 'index')], rewrite: true, scan: true, transactional: false, note: 'builds a new index beside the old one and swaps them: the index gets new storage, the table does not' },
+    { since: 12, locks: [on(SUE), on(SUE, 'index')], rewrite: true, scan: true, transactional: false, note: 'builds a new index beside the old one and swaps them: the index gets new storage, the table does not; the old index object is then dropped under ACCESS EXCLUSIVE once no query uses it (sampled on 18), which blocks nothing' },
   ], 'REINDEX INDEX CONCURRENTLY t_b_idx'),
   fact('alter-index-rename', 'ALTER INDEX ... RENAME', 'https://www.postgresql.org/docs/current/sql-alterindex.html', [
     { until: 11, locks: [on(AE, 'index')], rewrite: false, scan: false },
@@ -202,6 +202,14 @@ export const LOCK_FACTS: readonly LockFact[] = [
   fact('alter-column-type-verify', 'ALTER TABLE ... ALTER COLUMN ... TYPE (to a domain with constraints)', ALTER_TABLE, [
     { locks: [on(AE)], rewrite: true, scan: true, note: 'a coercion to a domain with constraints is checked by rewriting the table (traced on PostgreSQL 15, 18 and PGlite)' },
   ], 'ALTER TABLE t ALTER COLUMN a TYPE posint'),
+  fact('alter-column-type-expression-index', 'ALTER TABLE ... ALTER COLUMN ... TYPE (binary coercible; an expression index over the column)', ALTER_TABLE, [
+    {
+      locks: [on(AE)],
+      rewrite: false,
+      scan: true,
+      note: 'the table is not rewritten, but an index whose expression reads the column is built again, reading the whole table (sql-altertable: indexes must still be rebuilt unless the new index would be logically equivalent; traced)',
+    },
+  ], 'ALTER TABLE t ALTER COLUMN b TYPE varchar'),
   fact('alter-column-type-foreign-key', 'ALTER TABLE ... ALTER COLUMN ... TYPE (a column in a foreign key: the other table)', ALTER_TABLE, [
     {
       locks: [on(AE)],

@@ -407,7 +407,7 @@ export const TEMPLATES: Record<string, Emit> = {
       : `CREATE TABLE ${name} (LIKE events INCLUDING ALL)`;
   },
   'partition-attach': (s) => {
-    if (s.gone.has('attach')) return null;
+    if (s.gone.has('attach') || s.gone.has('events-check')) return null;
     s.gone.add('attach');
     const y = 2040 + s.serial;
     const name = fresh(s, 'events_a');
@@ -423,12 +423,20 @@ export const TEMPLATES: Record<string, Emit> = {
   },
   'alter-partitioned': (s) => {
     const r = s.rng;
-    const name = fresh(s, 'events_chk');
-    return r.pick([
-      `ALTER TABLE events ADD COLUMN ${fresh(s, 'ec')} int${r.chance(0.5) ? ' DEFAULT 0' : ''}`,
-      `ALTER TABLE events ADD CONSTRAINT ${name} CHECK (v > 0)${r.chance(0.5) ? ' NOT VALID' : ''}`.replace(/ NOT VALID$/, ''),
-      `ALTER TABLE ${onlyOpt(s)}events_2024 ALTER COLUMN v SET STATISTICS 300`,
-    ]);
+    const k = r.int(3);
+    if (k === 0) {
+      // Likewise its columns.
+      if (s.gone.has('attach')) return `ALTER TABLE events ALTER COLUMN v SET DEFAULT 0`;
+      s.gone.add('events-check');
+      return `ALTER TABLE events ADD COLUMN ${fresh(s, 'ec')} int${r.chance(0.5) ? ' DEFAULT 0' : ''}`;
+    }
+    if (k === 1) {
+      // A partition attached later must carry the parent's CHECK: one or the other per case.
+      if (s.gone.has('attach')) return `ALTER TABLE events ALTER COLUMN v SET STATISTICS 150`;
+      s.gone.add('events-check');
+      return `ALTER TABLE events ADD CONSTRAINT ${fresh(s, 'events_chk')} CHECK (v > 0)`;
+    }
+    return `ALTER TABLE ${onlyOpt(s)}events_2024 ALTER COLUMN v SET STATISTICS 300`;
   },
   refresh: (s) => {
     const r = s.rng;

@@ -127,7 +127,7 @@ CREATE TABLE t2 (id int, d posint);
   it('ALTER INDEX ... ATTACH PARTITION locks both indexes', () => {
     const e = effectsOf(H, 'ALTER INDEX pt_a_idx ATTACH PARTITION pt_1_a_idx').effects[0]!;
     expect(e.fact.id).toBe('alter-index-attach-partition');
-    expect(e.locks.map((l) => `${l.target}:${l.relation.key}=${l.mode}`)).toEqual(['index:public.pt=SHARE UPDATE EXCLUSIVE', 'partition-index:public.pt_1=ACCESS EXCLUSIVE']);
+    expect(e.locks.map((l) => `${l.target}:${l.relation.key}=${l.mode}`)).toEqual(['index:public.pt_a_idx=SHARE UPDATE EXCLUSIVE', 'partition-index:public.pt_1=ACCESS EXCLUSIVE']);
   });
   it('DROP SCHEMA ... CASCADE reaches the schema and what depends on it', () => {
     const e = effectsOf(H, 'DROP SCHEMA archive CASCADE').effects[0]!;

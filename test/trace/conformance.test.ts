@@ -78,6 +78,7 @@ const SETUP_EXTRA: Record<string, string | { replace: string }> = {
   'drop-foreign-key': FK,
   // The foreign key each row is checked against (ROW SHARE on p).
   'alter-column-type-foreign-key': FK,
+  'alter-column-type-expression-index': `CREATE INDEX t_lower_b_idx ON t ((lower(b)));`,
   update: FK,
   insert: FK,
   'insert-select': FK,
