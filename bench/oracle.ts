@@ -89,6 +89,8 @@ async function runEngine(name: string, open: () => Promise<Engine>, args: Args):
       } catch (e) {
         run.errors.push(`case ${n}: ${(e as Error).message}`);
       }
+      // PGlite's queries resolve as microtasks: let timers and child processes (the servers) run.
+      await new Promise((r) => setImmediate(r));
       if ((n + 1) % 500 === 0) process.stderr.write(`${name}: ${n + 1}/${args.count} (${run.disagreements.length} disagreements, ${Math.round((Date.now() - t0) / 1000)} s)\n`);
     }
     if (args.save) {
@@ -124,26 +126,26 @@ async function main() {
   const stop = () => Promise.allSettled(servers.map((s) => s.stop()));
   process.on('SIGINT', () => void stop().then(() => process.exit(130)));
   try {
-    const jobs: Array<Promise<EngineRun>> = [];
-    for (const e of args.engines) {
-      if (e === 'pglite') {
-        jobs.push(runEngine('pglite', () => PgliteEngine.create(), args));
-        continue;
-      }
-      const major = Number(e);
-      if (![15, 16, 17, 18].includes(major)) throw new Error(`--engines: unknown engine ${e}`);
-      jobs.push(
-        (async () => {
+    // Servers first (started in parallel), then every engine at once.
+    const urls = new Map<string, string>();
+    await Promise.all(
+      args.engines
+        .filter((e) => e !== 'pglite')
+        .map(async (e) => {
+          const major = Number(e);
+          if (![15, 16, 17, 18].includes(major)) throw new Error(`--engines: unknown engine ${e}`);
           let url = args.urls.get(e);
           if (!url) {
             const s = await startPostgres(major as 15 | 16 | 17 | 18);
             servers.push(s);
             url = s.url;
           }
-          return runEngine(`pg${major}`, () => ServerEngine.connect(url!), args);
-        })(),
-      );
-    }
+          urls.set(e, url);
+        }),
+    );
+    const jobs: Array<Promise<EngineRun>> = args.engines.map((e) =>
+      e === 'pglite' ? runEngine('pglite', () => PgliteEngine.create(), args) : runEngine(`pg${e}`, () => ServerEngine.connect(urls.get(e)!), args),
+    );
     const runs = await Promise.all(jobs);
     const names = runs.map((r) => `${r.name} (${r.major})`);
     const templates = [...new Set(runs.flatMap((r) => [...r.byTemplate.keys()]))].sort();
