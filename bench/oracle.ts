@@ -85,7 +85,11 @@ async function runEngine(name: string, open: () => Promise<Engine>, args: Args):
           bump(run.byTemplate, x.template);
           for (const f of new Set(x.facts)) bump(run.byFact, f);
         }
-        for (const d of r.disagreements) run.disagreements.push({ c, d });
+        for (const d of r.disagreements) {
+          run.disagreements.push({ c, d });
+          // As it happens, so a run cut short still says what it found.
+          process.stderr.write(`${name} case ${n} [${d.aspect}; ${d.facts.join(', ') || 'no fact'}] ${d.statement} -- claimed ${d.claimed}; observed ${d.observed}\n`);
+        }
       } catch (e) {
         run.errors.push(`case ${n}: ${(e as Error).message}`);
       }

@@ -7,6 +7,7 @@
 import {
   columnRefs,
   formatQName,
+  formatType,
   rangeVars,
   qnameFromList,
   qnameFromRangeVar,
@@ -674,7 +675,7 @@ class Classifier {
           const id = this.domainWithConstraints(to)
             ? 'alter-column-type-verify'
             : verdict.cost === 'none' || verdict.cost === 'binary-compatible'
-              ? rebuilt && verdict.cost === 'binary-compatible'
+              ? rebuilt && !(from && formatType(from) === formatType(to))
                 ? 'alter-column-type-expression-index'
                 : 'alter-column-type-binary-compatible'
               : 'alter-column-type';
