@@ -207,6 +207,8 @@ function compareStatement(
     effects.effects.some((e) => e.fact.locks.length > 0 && e.locks.length === 0);
   if (s.locksObserved !== 'not-observable') {
     const observed = new Map(s.locks.map((l) => [l.relation, l.mode]));
+    // REINDEX CONCURRENTLY: trace names the old index object (gone, its name now the new index's) as rewritten.
+    const swapped = new Set(s.rewrites.filter((r) => r.kind === 'index').map((r) => r.relation));
     for (const [rel, c] of claimed) {
       const o = observed.get(rel) ?? null;
       const prior = heldBefore.get(rel);
@@ -215,7 +217,7 @@ function compareStatement(
         if (s.locksObserved === 'sampled' || c.bounded || c.optional) continue; // a sample can miss it; an upper bound may over-claim
         if (c.mode === 'ACCESS SHARE' && rows.has(rel) === false) continue;
         add('lock', `${rel}: ${c.mode}`, `${rel}: none`);
-      } else if (s.locksObserved === 'sampled' && s.dropped.includes(rel)) {
+      } else if (s.locksObserved === 'sampled' && (s.dropped.includes(rel) || (swapped.has(rel) && effects.effects.some((e) => e.fact.id === 'reindex-concurrently')))) {
         // REINDEX CONCURRENTLY drops the old index object (the original one, renamed *_ccold) under ACCESS
         // EXCLUSIVE once no query uses it (reindex-concurrently's note): the index the name now means holds the claim.
         continue;
