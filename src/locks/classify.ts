@@ -7,6 +7,7 @@
 import {
   columnRefs,
   formatQName,
+  formatType,
   rangeVars,
   qnameFromList,
   qnameFromRangeVar,
@@ -16,7 +17,7 @@ import {
   type TypeRef,
 } from '../sql/ast.js';
 import type { ParsedStatement } from '../sql/statement.js';
-import type { SchemaModel } from '../schema/model.js';
+import type { RelationModel, SchemaModel } from '../schema/model.js';
 import { dropReach, type DropReach } from '../schema/replay.js';
 import { strongest, type LockMode, LOCK_MODES } from './modes.js';
 import { lockFact, type LockTarget, type ResolvedFact } from './table.js';
@@ -88,6 +89,24 @@ const LOCK_TABLE_FACT: Record<LockMode, string> = {
   'EXCLUSIVE': 'lock-table-exclusive',
   'ACCESS EXCLUSIVE': 'lock-table',
 };
+
+/**
+ * ALTER TABLE subcommands that recurse to the partitions of a partitioned table (unless ONLY)
+ * with the same lock on each (traced).
+ */
+const RECURSING_SUBCOMMANDS = new Set([
+  'AT_AddColumn',
+  'AT_DropColumn',
+  'AT_AlterColumnType',
+  'AT_ColumnDefault',
+  'AT_SetNotNull',
+  'AT_DropNotNull',
+  'AT_AddConstraint',
+  'AT_ValidateConstraint',
+  'AT_DropConstraint',
+  'AT_SetStatistics',
+  'AT_SetStorage',
+]);
 
 /** Index storage parameters whose change takes ACCESS EXCLUSIVE on the index (GIN, GiST, BRIN; traced). */
 const EXCLUSIVE_INDEX_PARAMS = new Set(['fastupdate', 'gin_pending_list_limit', 'buffering', 'pages_per_range', 'autosummarize']);
@@ -181,7 +200,8 @@ class Classifier {
         const table = this.relation(qnameFromRangeVar(n.relation));
         // ON ONLY on a partitioned table builds nothing: an (invalid) parent index for partitions' indexes to attach to.
         const onOnly = n.relation?.inh !== true && this.ctx.model.relations.get(table.key)?.kind === 'partitioned-table';
-        this.add(onOnly ? 'create-index-on-only' : n.concurrent ? 'create-index-concurrently' : 'create-index', table, { node: n });
+        const e = this.add(onOnly ? 'create-index-on-only' : n.concurrent ? 'create-index-concurrently' : 'create-index', table, { node: n });
+        this.recurseToPartitions(e, table, n.relation?.inh === true);
         return;
       }
       case 'DropStmt':
@@ -243,7 +263,8 @@ class Classifier {
         return this.comment(n);
       case 'ViewStmt': {
         const view = this.relation(qnameFromRangeVar(n.view));
-        if (n.replace && view.known) this.add('create-view', view, { node: n });
+        // An unknown view is assumed to exist, as every unknown relation is: OR REPLACE then takes its lock.
+        if (n.replace) this.add('create-view', view, { node: n });
         return;
       }
       case 'AlterEnumStmt':
@@ -252,9 +273,12 @@ class Classifier {
         return;
       case 'CreateStmt':
         return this.createTable(n);
-      case 'UpdateStmt':
-        if (n.relation) this.add('update', this.relation(qnameFromRangeVar(n.relation)), { node: n });
+      case 'UpdateStmt': {
+        if (!n.relation) return;
+        const table = this.relation(qnameFromRangeVar(n.relation));
+        this.add('update', table, { node: n, targets: { 'referenced-table': this.referencedTables(table) } });
         return;
+      }
       case 'DeleteStmt':
         if (n.relation) this.add('delete', this.relation(qnameFromRangeVar(n.relation)), { node: n });
         return;
@@ -262,7 +286,8 @@ class Classifier {
         if (!n.relation) return;
         const sel = n.selectStmt?.SelectStmt;
         const isSelect = sel && !sel.valuesLists;
-        this.add(isSelect ? 'insert-select' : 'insert', this.relation(qnameFromRangeVar(n.relation)), { node: n });
+        const table = this.relation(qnameFromRangeVar(n.relation));
+        this.add(isSelect ? 'insert-select' : 'insert', table, { node: n, targets: { 'referenced-table': this.referencedTables(table) } });
         return;
       }
       default:
@@ -339,7 +364,7 @@ class Classifier {
         case 'OBJECT_INDEX': {
           const ix = this.ctx.model.index(qnameFromList(items));
           const table = ix ? this.relationByKey(ix.table) : this.unknownTableOfIndex(qnameFromList(items));
-          this.add(n.concurrent ? 'drop-index-concurrently' : 'drop-index', table, { node: n });
+          this.add(n.concurrent ? 'drop-index-concurrently' : 'drop-index', table, { node: n, targets: { index: this.indexRelation(qnameFromList(items)) } });
           break;
         }
         case 'OBJECT_TABLE': {
@@ -368,6 +393,29 @@ class Classifier {
   }
 
   /** DROP TABLE of a table with foreign keys: one effect per referenced table (its triggers go). Returns whether there were any. */
+  /** The other tables of the foreign keys a column takes part in: those it references, those that reference it. */
+  private foreignKeyPartners(tableKey: string, column: string): RelationRef[] {
+    const keys = new Set<string>();
+    const rel = this.ctx.model.relations.get(tableKey);
+    for (const c of rel?.constraints.values() ?? []) if (c.kind === 'foreign-key' && c.references && c.references !== tableKey && c.columns.includes(column)) keys.add(c.references);
+    const pk = [...(rel?.constraints.values() ?? [])].find((c) => c.kind === 'primary-key')?.columns ?? [];
+    for (const other of this.ctx.model.relations.values()) {
+      if (other.key === tableKey) continue;
+      for (const c of other.constraints.values()) {
+        if (c.kind !== 'foreign-key' || c.references !== tableKey) continue;
+        if ((c.referencesColumns.length ? c.referencesColumns : pk).includes(column)) keys.add(other.key);
+      }
+    }
+    return [...keys].map((k) => this.relationByKey(k));
+  }
+
+  /** The tables the table's foreign keys (as the model knows them) reference, itself excluded. */
+  private referencedTables(table: RelationRef): RelationRef[] {
+    const rel = this.ctx.model.relations.get(table.key);
+    const keys = new Set([...(rel?.constraints.values() ?? [])].flatMap((c) => (c.kind === 'foreign-key' && c.references && c.references !== table.key ? [c.references] : [])));
+    return [...keys].map((k) => this.relationByKey(k));
+  }
+
   private foreignKeyDrops(table: RelationRef, n: any): boolean {
     const rel = this.ctx.model.relations.get(table.key);
     const fks = [...(rel?.constraints.values() ?? [])].filter((c) => c.kind === 'foreign-key' && c.references && c.references !== table.key);
@@ -439,6 +487,45 @@ class Classifier {
     for (const t of tables) this.add(id, t, { node: n, constraint: con?.conname ?? n.name ?? null, targets: { 'using-table': t } });
   }
 
+  /**
+   * The index itself, for the `index` lock target (trace sees the lock on the index, not on its table).
+   * Unknown to the model: resolved on the search path, assumed to exist.
+   */
+  private indexRelation(q: QName): RelationRef {
+    const ix = this.ctx.model.index(q);
+    if (!ix) return { key: this.ctx.model.resolveKey(q), display: formatQName(q), known: false, createdInFile: false, preExisting: true };
+    const createdInFile = ix.origin?.fileIndex === this.ctx.fileIndex;
+    return { key: ix.key, display: ix.key, known: true, createdInFile, preExisting: !createdInFile };
+  }
+
+  /** The indexes the model knows on a table (REINDEX TABLE locks each of them). */
+  private indexesOf(tableKey: string): RelationRef[] {
+    return [...this.ctx.model.indexes.values()].filter((ix) => ix.table === tableKey).map((ix) => this.indexRelation({ schema: ix.schema, name: ix.name }));
+  }
+
+  /**
+   * A statement on a partitioned table that recurses (no ONLY) takes the same lock on every
+   * partition the model knows, down the tree: each lock of the effect on the table is repeated
+   * on each partition (traced: ADD COLUMN, ADD CONSTRAINT, CREATE INDEX).
+   */
+  private recurseToPartitions(effect: Effect, table: RelationRef, inh: boolean): void {
+    if (!inh) return;
+    const parts: string[] = [];
+    const walk = (key: string) => {
+      for (const p of this.ctx.model.relations.get(key)?.partitions ?? []) {
+        parts.push(p);
+        walk(p);
+      }
+    };
+    walk(table.key);
+    if (parts.length === 0) return;
+    const own = effect.locks.filter((l) => l.relation.key === table.key && (l.target === 'table' || l.target === 'parent'));
+    for (const p of parts) {
+      const relation = this.relationByKey(p);
+      for (const l of own) effect.locks.push({ relation, target: 'table', mode: l.mode });
+    }
+  }
+
   /** An index the history does not know: its table is unknown too; name the index. */
   private unknownTableOfIndex(q: QName): RelationRef {
     return { key: `index:${formatQName(q)}`, display: `(table of index ${formatQName(q)})`, known: false, createdInFile: false, preExisting: true };
@@ -451,9 +538,10 @@ class Classifier {
       const q = qnameFromRangeVar(n.relation);
       const ix = this.ctx.model.index(q);
       const table = ix ? this.relationByKey(ix.table) : this.unknownTableOfIndex(q);
-      this.add(factId, table, { node: n });
+      this.add(factId, table, { node: n, targets: { index: this.indexRelation(q) } });
     } else if (n.kind === 'REINDEX_OBJECT_TABLE' && n.relation) {
-      this.add(factId, this.relation(qnameFromRangeVar(n.relation)), { node: n });
+      const table = this.relation(qnameFromRangeVar(n.relation));
+      this.add(factId, table, { node: n, targets: { index: this.indexesOf(table.key) } });
     } else {
       // SCHEMA / DATABASE / SYSTEM: every table in scope.
       const scope = n.name ? `all tables in ${n.name}` : 'every table';
@@ -512,7 +600,7 @@ class Classifier {
         const q = qnameFromRangeVar(n.relation);
         const ix = this.ctx.model.index(q);
         const table = ix ? this.relationByKey(ix.table) : this.unknownTableOfIndex(q);
-        this.add('alter-index-rename', table, { node: n });
+        this.add('alter-index-rename', table, { node: n, targets: { index: this.indexRelation(q) } });
         return;
       }
       default:
@@ -525,20 +613,21 @@ class Classifier {
     if (n.objtype === 'OBJECT_INDEX') {
       const ix = this.ctx.model.index(qnameFromRangeVar(n.relation));
       const owner = ix ? this.relationByKey(ix.table) : this.unknownTableOfIndex(qnameFromRangeVar(n.relation));
+      const index = this.indexRelation(qnameFromRangeVar(n.relation));
       for (const c of n.cmds ?? []) {
         const cmd = c?.AlterTableCmd;
         if (!cmd) continue;
-        if (cmd.subtype === 'AT_SetTableSpace') this.add('alter-index-set-tablespace', owner, { node: cmd });
+        if (cmd.subtype === 'AT_SetTableSpace') this.add('alter-index-set-tablespace', owner, { node: cmd, targets: { index } });
         else if (cmd.subtype === 'AT_AttachPartition') {
           const q = qnameFromRangeVar(cmd.def?.PartitionCmd?.name);
           const child = this.ctx.model.index(q);
           // The lock is on the partition's index; planning any query on the partition waits for it.
           const partition = child ? { ...this.relationByKey(child.table), display: `${child.table} (its index ${child.name})` } : this.unknownTableOfIndex(q);
-          this.add('alter-index-attach-partition', owner, { node: cmd, targets: { 'partition-index': partition } });
+          this.add('alter-index-attach-partition', owner, { node: cmd, targets: { index, 'partition-index': partition } });
         } else {
           const params: string[] = (cmd.def?.List?.items ?? []).map((d: any) => String(d?.DefElem?.defname ?? '').toLowerCase());
           const exclusive = (cmd.subtype === 'AT_SetRelOptions' || cmd.subtype === 'AT_ResetRelOptions') && params.some((p) => EXCLUSIVE_INDEX_PARAMS.has(p));
-          this.add(exclusive ? 'alter-index-set-exclusive' : 'alter-index-set', owner, { node: cmd });
+          this.add(exclusive ? 'alter-index-set-exclusive' : 'alter-index-set', owner, { node: cmd, targets: { index } });
         }
       }
       return;
@@ -547,28 +636,54 @@ class Classifier {
     const droppedHere = new Set<string>(
       (n.cmds ?? []).flatMap((c: any) => (c?.AlterTableCmd?.subtype === 'AT_DropConstraint' && c.AlterTableCmd.name ? [String(c.AlterTableCmd.name)] : [])),
     );
+    const inh = n.relation?.inh === true; // false or absent: ONLY
     for (const c of n.cmds ?? []) {
       const cmd = c?.AlterTableCmd;
       if (!cmd) continue;
       const column: string | null = cmd.name ?? null;
+      const first = this.effects.length;
+      this.alterTableCmd(table, rel, cmd, column, droppedHere);
+      if (RECURSING_SUBCOMMANDS.has(cmd.subtype)) for (const e of this.effects.slice(first)) if (e.table?.key === table.key) this.recurseToPartitions(e, table, inh);
+    }
+  }
+
+  private alterTableCmd(table: RelationRef, rel: RelationModel | undefined, cmd: any, column: string | null, droppedHere: ReadonlySet<string>): void {
+    {
       switch (cmd.subtype) {
         case 'AT_AddColumn':
           this.addColumn(table, cmd);
           break;
-        case 'AT_DropColumn':
+        case 'AT_DropColumn': {
           this.add('drop-column', table, { node: cmd, column });
+          // A foreign key on the column goes with it: its RI triggers on the referenced table are dropped too.
+          const fks = [...(rel?.constraints.values() ?? [])].filter((c) => c.kind === 'foreign-key' && c.references && c.references !== table.key && column !== null && c.columns.includes(column));
+          for (const fk of fks) {
+            const referenced = this.relationByKey(fk.references!);
+            this.add('drop-foreign-key', table, { node: cmd, column, constraint: fk.name, targets: { 'referenced-table': referenced }, referenced });
+          }
           break;
+        }
         case 'AT_AlterColumnType': {
           const def = cmd.def?.ColumnDef;
           const to = typeRefFromTypeName(def?.typeName);
           const from: TypeRef | null = (column && rel?.columns.get(column)?.type) || null;
-          const verdict = typeChange(from, to, usingIsTrivial(def?.raw_default, column));
+          // A domain is binary coercible to its base type, and a type to an unconstrained domain over it
+          // (sql-altertable: "an unconstrained domain over the new type" needs no rewrite); compare the bases.
+          const verdict = typeChange(from && this.domainBase(from, false), this.domainBase(to, true), usingIsTrivial(def?.raw_default, column));
+          // An expression index over the column is built again even when the table is not rewritten (traced).
+          const rebuilt = [...this.ctx.model.indexes.values()].some((ix) => ix.table === table.key && column !== null && (ix.expressionColumns ?? []).includes(column));
           const id = this.domainWithConstraints(to)
             ? 'alter-column-type-verify'
             : verdict.cost === 'none' || verdict.cost === 'binary-compatible'
-              ? 'alter-column-type-binary-compatible'
+              ? rebuilt && !(from && formatType(from) === formatType(to))
+                ? 'alter-column-type-expression-index'
+                : 'alter-column-type-binary-compatible'
               : 'alter-column-type';
           this.add(id, table, { node: cmd, column, typeChange: verdict });
+          // A foreign key on the column (either side) is dropped and added again, and validated when the type really changes.
+          if (column && rel && verdict.cost !== 'none' && verdict.cost !== 'binary-compatible') {
+            for (const other of this.foreignKeyPartners(table.key, column)) this.add('alter-column-type-foreign-key', other, { node: cmd, column });
+          }
           break;
         }
         case 'AT_ColumnDefault':
@@ -651,9 +766,12 @@ class Classifier {
           break;
         }
         case 'AT_SetLogged':
-        case 'AT_SetUnLogged':
-          this.add('set-logged', table, { node: cmd });
+        case 'AT_SetUnLogged': {
+          // Already so (a table the model knows, not a placeholder): PostgreSQL copies nothing.
+          const already = rel && !rel.placeholder && rel.unlogged === (cmd.subtype === 'AT_SetUnLogged');
+          this.add(already ? 'set-logged-noop' : 'set-logged', table, { node: cmd });
           break;
+        }
         case 'AT_SetTableSpace':
           this.add('set-tablespace', table, { node: cmd });
           break;
@@ -717,6 +835,9 @@ class Classifier {
           const partition = this.relation(qnameFromRangeVar(cmd.def?.PartitionCmd?.name));
           const id = cmd.def?.PartitionCmd?.concurrent ? 'detach-partition-concurrently' : 'detach-partition';
           this.add(id, table, { node: cmd, targets: { parent: table, partition } });
+          // The parent's DEFAULT partition is locked too (its implicit constraint changes).
+          const def = id === 'detach-partition' ? this.defaultPartition(table.key) : null;
+          if (def && def.key !== partition.key) this.add('detach-partition-default', def, { node: cmd, targets: { 'default-partition': def } });
           break;
         }
         case 'AT_DetachPartitionFinalize': {
@@ -728,6 +849,18 @@ class Classifier {
           this.add('alter-table-other', table, { node: cmd });
       }
     }
+  }
+
+  /** The base type of a domain the model knows (down the chain); with `unconstrainedOnly`, only through domains without constraints. */
+  private domainBase(type: TypeRef, unconstrainedOnly: boolean): TypeRef {
+    let t = type;
+    for (let i = 0; i < 10; i++) {
+      const key = this.ctx.model.resolveKey({ schema: t.schema, name: t.name }, (k) => this.ctx.model.domains.has(k));
+      const d = this.ctx.model.domains.get(key);
+      if (!d || t.array || (unconstrainedOnly && d.hasConstraints)) return t;
+      t = d.base;
+    }
+    return t;
   }
 
   /** A domain from the history that carries CHECK / NOT NULL constraints. */

@@ -72,6 +72,10 @@ export const FACT_WORK: Readonly<Record<string, readonly WorkKind[]>> = {
   // column changes
   'alter-column-type': ['rewrite'],
   'alter-column-type-verify': ['rewrite'],
+  // the expression index over the column is built again (the table is not rewritten)
+  'alter-column-type-expression-index': ['index-build'],
+  // the other table of the foreign key: the key is validated again (the size to pass is that table's)
+  'alter-column-type-foreign-key': ['fk-validation'],
   'set-not-null': ['scan'],
   'set-not-null-proven': ['scan'], // PostgreSQL 11 and older only
   'set-expression': ['rewrite'],

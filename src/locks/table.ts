@@ -127,7 +127,7 @@ export const LOCK_FACTS: readonly LockFact[] = [
   ], 'REINDEX INDEX t_b_idx'),
   fact('reindex-concurrently', 'REINDEX ... CONCURRENTLY', 'https://www.postgresql.org/docs/current/sql-reindex.html', [
     { until: 11, locks: [], rewrite: false, scan: false, unsupported: true, note: 'REINDEX CONCURRENTLY needs PostgreSQL 12' },
-    { since: 12, locks: [on(SUE), on(SUE, 'index')], rewrite: true, scan: true, transactional: false, note: 'builds a new index beside the old one and swaps them: the index gets new storage, the table does not' },
+    { since: 12, locks: [on(SUE), on(SUE, 'index')], rewrite: true, scan: true, transactional: false, note: 'builds a new index beside the old one and swaps them: the index gets new storage, the table does not; the old index object is then dropped under ACCESS EXCLUSIVE once no query uses it (sampled on 18), which blocks nothing' },
   ], 'REINDEX INDEX CONCURRENTLY t_b_idx'),
   fact('alter-index-rename', 'ALTER INDEX ... RENAME', 'https://www.postgresql.org/docs/current/sql-alterindex.html', [
     { until: 11, locks: [on(AE, 'index')], rewrite: false, scan: false },
@@ -202,6 +202,22 @@ export const LOCK_FACTS: readonly LockFact[] = [
   fact('alter-column-type-verify', 'ALTER TABLE ... ALTER COLUMN ... TYPE (to a domain with constraints)', ALTER_TABLE, [
     { locks: [on(AE)], rewrite: true, scan: true, note: 'a coercion to a domain with constraints is checked by rewriting the table (traced on PostgreSQL 15, 18 and PGlite)' },
   ], 'ALTER TABLE t ALTER COLUMN a TYPE posint'),
+  fact('alter-column-type-expression-index', 'ALTER TABLE ... ALTER COLUMN ... TYPE (binary coercible; an expression index over the column)', ALTER_TABLE, [
+    {
+      locks: [on(AE)],
+      rewrite: false,
+      scan: true,
+      note: 'the table is not rewritten, but an index whose expression reads the column is built again, reading the whole table (sql-altertable: indexes must still be rebuilt unless the new index would be logically equivalent; traced)',
+    },
+  ], 'ALTER TABLE t ALTER COLUMN b TYPE varchar'),
+  fact('alter-column-type-foreign-key', 'ALTER TABLE ... ALTER COLUMN ... TYPE (a column in a foreign key: the other table)', ALTER_TABLE, [
+    {
+      locks: [on(AE)],
+      rewrite: false,
+      scan: true,
+      note: 'the foreign key is dropped and added again: the other table of the key (referenced or referencing) is locked ACCESS EXCLUSIVE and read in full while the key is validated again (traced, both directions)',
+    },
+  ], 'ALTER TABLE t ALTER COLUMN a TYPE bigint'),
   fact('set-default', 'ALTER TABLE ... ALTER COLUMN ... SET DEFAULT / DROP DEFAULT', ALTER_TABLE, [
     { locks: [on(AE)], rewrite: false, scan: false, note: 'affects only future INSERTs' },
   ], 'ALTER TABLE t ALTER COLUMN a SET DEFAULT 0'),
@@ -324,6 +340,9 @@ export const LOCK_FACTS: readonly LockFact[] = [
   fact('set-logged', 'ALTER TABLE ... SET LOGGED / SET UNLOGGED', ALTER_TABLE, [
     { locks: [on(AE)], rewrite: true, scan: true },
   ], 'ALTER TABLE t SET UNLOGGED'),
+  fact('set-logged-noop', 'ALTER TABLE ... SET LOGGED / SET UNLOGGED (the table already is)', ALTER_TABLE, [
+    { locks: [on(AE)], rewrite: false, scan: false, note: 'the table already has that persistence: the lock is taken, nothing is copied (traced)' },
+  ], 'ALTER TABLE t SET LOGGED'),
   fact('set-tablespace', 'ALTER TABLE ... SET TABLESPACE', ALTER_TABLE, [
     {
       locks: [on(AE)],
@@ -377,6 +396,14 @@ export const LOCK_FACTS: readonly LockFact[] = [
   ], 'ALTER TABLE pt ATTACH PARTITION pt_1 FOR VALUES FROM (0) TO (100)'),
   fact('detach-partition', 'ALTER TABLE ... DETACH PARTITION', ALTER_TABLE, [
     { locks: [on(AE, 'parent'), on(AE, 'partition')], rewrite: false, scan: false },
+  ], 'ALTER TABLE pt DETACH PARTITION pt_1'),
+  fact('detach-partition-default', 'ALTER TABLE ... DETACH PARTITION (the parent has a DEFAULT partition)', ALTER_TABLE, [
+    {
+      locks: [on(AE, 'default-partition')],
+      rewrite: false,
+      scan: false,
+      note: 'the DEFAULT partition is locked ACCESS EXCLUSIVE too (its implicit partition constraint changes; traced), so it is unreadable until commit; not scanned',
+    },
   ], 'ALTER TABLE pt DETACH PARTITION pt_1'),
   fact('detach-partition-concurrently', 'ALTER TABLE ... DETACH PARTITION ... CONCURRENTLY', ALTER_TABLE, [
     { until: 13, locks: [], rewrite: false, scan: false, unsupported: true, note: 'DETACH PARTITION CONCURRENTLY needs PostgreSQL 14' },
@@ -575,16 +602,21 @@ export const LOCK_FACTS: readonly LockFact[] = [
 
   // ---- data changes ------------------------------------------------------------
   fact('update', 'UPDATE', 'https://www.postgresql.org/docs/current/sql-update.html', [
-    { locks: [on(RE)], rewrite: false, scan: true, note: 'row locks on every updated row until commit' },
+    {
+      locks: [on(RE), on(RS, 'referenced-table')],
+      rewrite: false,
+      scan: true,
+      note: 'row locks on every updated row until commit; each foreign key of the table is checked (FOR KEY SHARE on the referenced row, so ROW SHARE on the referenced table) when its columns change or the row was written by this transaction (traced: after a rewrite in the same transaction every row is)',
+    },
   ], 'UPDATE t SET a = 1'),
   fact('delete', 'DELETE', 'https://www.postgresql.org/docs/current/sql-delete.html', [
     { locks: [on(RE)], rewrite: false, scan: true, note: 'row locks on every deleted row until commit' },
   ], 'DELETE FROM t'),
   fact('insert-select', 'INSERT ... SELECT', 'https://www.postgresql.org/docs/current/sql-insert.html', [
-    { locks: [on(RE)], rewrite: false, scan: true },
+    { locks: [on(RE), on(RS, 'referenced-table')], rewrite: false, scan: true, note: 'each foreign key of the table is checked row by row (ROW SHARE on the referenced table)' },
   ], 'INSERT INTO t (id, a, b) SELECT id + 1000, a, b FROM t'),
   fact('insert', 'INSERT ... VALUES', 'https://www.postgresql.org/docs/current/sql-insert.html', [
-    { locks: [on(RE)], rewrite: false, scan: false },
+    { locks: [on(RE), on(RS, 'referenced-table')], rewrite: false, scan: false, note: 'each foreign key of the table is checked (ROW SHARE on the referenced table, its key probed)' },
   ], "INSERT INTO t (id, a, b) VALUES (1, 1, 'x')"),
 ];
 

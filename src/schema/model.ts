@@ -95,6 +95,8 @@ export interface IndexModel {
   unique: boolean;
   /** Number of expression elements in the key. */
   expressions: number;
+  /** The columns the key's expressions read (an ALTER COLUMN TYPE of one rebuilds the index). */
+  expressionColumns?: string[];
   /** Has a WHERE predicate. */
   partial: boolean;
   /** Usable by queries (pg_index.indisvalid): false after a failed CONCURRENTLY build or for an ON ONLY parent index with partitions missing. */

@@ -455,6 +455,7 @@ function createIndex(model: SchemaModel, n: any, origin: Origin): void {
       columns,
       unique: Boolean(n.unique),
       expressions: params.filter((p) => p.expr).length,
+      expressionColumns: [...new Set(params.flatMap((p) => (p.expr ? columnRefs(p.expr) : [])))],
       partial: Boolean(n.whereClause),
       valid: !onOnly || rel.partitions.size === 0,
       method: n.accessMethod ?? 'btree',

@@ -127,7 +127,7 @@ CREATE TABLE t2 (id int, d posint);
   it('ALTER INDEX ... ATTACH PARTITION locks both indexes', () => {
     const e = effectsOf(H, 'ALTER INDEX pt_a_idx ATTACH PARTITION pt_1_a_idx').effects[0]!;
     expect(e.fact.id).toBe('alter-index-attach-partition');
-    expect(e.locks.map((l) => `${l.target}:${l.relation.key}=${l.mode}`)).toEqual(['index:public.pt=SHARE UPDATE EXCLUSIVE', 'partition-index:public.pt_1=ACCESS EXCLUSIVE']);
+    expect(e.locks.map((l) => `${l.target}:${l.relation.key}=${l.mode}`)).toEqual(['index:public.pt_a_idx=SHARE UPDATE EXCLUSIVE', 'partition-index:public.pt_1=ACCESS EXCLUSIVE']);
   });
   it('DROP SCHEMA ... CASCADE reaches the schema and what depends on it', () => {
     const e = effectsOf(H, 'DROP SCHEMA archive CASCADE').effects[0]!;
@@ -246,5 +246,51 @@ describe('replay of the statement families', () => {
     // A placeholder's policies are unknown, not empty.
     const p = model('ALTER TABLE x ENABLE ROW LEVEL SECURITY;');
     expect(p.relations.get('public.x')!.policies).toBeUndefined();
+  });
+});
+
+describe('classification the differential oracle corrected (src/oracle, fixtures/oracle)', () => {
+  const S = `
+CREATE DOMAIN posint AS int CHECK (VALUE > 0);
+CREATE DOMAIN plainint AS int;
+CREATE TABLE parent (id int PRIMARY KEY);
+CREATE TABLE child (id int PRIMARY KEY, parent_id int REFERENCES parent (id), d posint, tag text);
+CREATE INDEX child_tag_idx ON child (tag);
+CREATE INDEX child_lower_tag_idx ON child ((lower(tag)));
+CREATE TABLE ev (id int, at date) PARTITION BY RANGE (at);
+CREATE TABLE ev_1 PARTITION OF ev FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+CREATE TABLE ev_def PARTITION OF ev DEFAULT;
+`;
+  beforeAll(loadParser);
+  const locks = (sql: string) => effectsOf(S, sql).locks.map((l) => `${l.relation.key}=${l.mode}`).sort();
+  const ids = (sql: string) => effectsOf(S, sql).effects.map((e) => e.fact.id);
+  it('binds index locks to the index, not its table', () => {
+    expect(locks('ALTER INDEX child_tag_idx RENAME TO x')).toEqual(['public.child_tag_idx=SHARE UPDATE EXCLUSIVE']);
+    expect(locks('REINDEX TABLE parent')).toEqual(['public.parent=SHARE', 'public.parent_pkey=ACCESS EXCLUSIVE']);
+    expect(locks('DROP INDEX child_tag_idx')).toEqual(['public.child=ACCESS EXCLUSIVE', 'public.child_tag_idx=ACCESS EXCLUSIVE']);
+  });
+  it('repeats a recursing statement lock on every partition, not with ONLY', () => {
+    expect(locks('ALTER TABLE ev ADD COLUMN v int')).toEqual(['public.ev=ACCESS EXCLUSIVE', 'public.ev_1=ACCESS EXCLUSIVE', 'public.ev_def=ACCESS EXCLUSIVE']);
+    expect(locks('CREATE INDEX ev_at_idx ON ev (at)')).toEqual(['public.ev=SHARE', 'public.ev_1=SHARE', 'public.ev_def=SHARE']);
+    expect(locks('CREATE INDEX ev_at_idx ON ONLY ev (at)')).toEqual(['public.ev=SHARE']);
+  });
+  it('locks the DEFAULT partition on DETACH', () => {
+    expect(ids('ALTER TABLE ev DETACH PARTITION ev_1')).toEqual(['detach-partition', 'detach-partition-default']);
+  });
+  it('knows SET LOGGED on a logged table copies nothing', () => {
+    expect(ids('ALTER TABLE child SET LOGGED')).toEqual(['set-logged-noop']);
+    expect(ids('ALTER TABLE child SET UNLOGGED')).toEqual(['set-logged']);
+  });
+  it('compares the bases of domains in a type change, and sees expression indexes and foreign keys', () => {
+    expect(ids('ALTER TABLE child ALTER COLUMN d TYPE plainint')).toEqual(['alter-column-type-binary-compatible']);
+    expect(ids('ALTER TABLE child ALTER COLUMN tag TYPE varchar')).toEqual(['alter-column-type-expression-index']);
+    expect(ids('ALTER TABLE child ALTER COLUMN parent_id TYPE bigint')).toEqual(['alter-column-type', 'alter-column-type-foreign-key']);
+    expect(effectsOf(S, 'ALTER TABLE parent ALTER COLUMN id TYPE bigint').effects.map((e) => `${e.fact.id}:${e.table?.key}`)).toEqual(['alter-column-type:public.parent', 'alter-column-type-foreign-key:public.child']);
+    expect(ids('ALTER TABLE child DROP COLUMN parent_id')).toEqual(['drop-column', 'drop-foreign-key']);
+  });
+  it('claims the foreign key checks of writes, and CREATE OR REPLACE VIEW on a view it does not know', () => {
+    expect(locks('UPDATE child SET parent_id = 1')).toEqual(['public.child=ROW EXCLUSIVE', 'public.parent=ROW SHARE']);
+    expect(locks("INSERT INTO child VALUES (1, 1, 1, 'x')")).toEqual(['public.child=ROW EXCLUSIVE', 'public.parent=ROW SHARE']);
+    expect(ids('CREATE OR REPLACE VIEW unknown_v AS SELECT 1')).toEqual(['create-view']);
   });
 });

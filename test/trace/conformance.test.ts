@@ -76,6 +76,12 @@ const SETUP_EXTRA: Record<string, string | { replace: string }> = {
   'drop-constraint': CHECK,
   'rename-constraint': CHECK,
   'drop-foreign-key': FK,
+  // The foreign key each row is checked against (ROW SHARE on p).
+  'alter-column-type-foreign-key': FK,
+  'alter-column-type-expression-index': `CREATE INDEX t_lower_b_idx ON t ((lower(b)));`,
+  update: FK,
+  insert: FK,
+  'insert-select': FK,
   'drop-table-with-foreign-keys': FK,
   'add-constraint-using-index': `CREATE UNIQUE INDEX t_b_uidx ON t (b);`,
   'set-expression': `ALTER TABLE t ADD COLUMN g int GENERATED ALWAYS AS (a + 1) STORED;`,
@@ -97,6 +103,7 @@ const SETUP_EXTRA: Record<string, string | { replace: string }> = {
   // The default partition holds rows outside the new partition's bound, or the ATTACH fails.
   'attach-partition-default': `${PT} CREATE TABLE pt_def PARTITION OF pt DEFAULT; ${rowsOf('pt', 100, 399, 'g, g')} CREATE TABLE pt_1 (id int, a int); ${PT_1_ROWS}`,
   'detach-partition': `${PT} CREATE TABLE pt_1 PARTITION OF pt FOR VALUES FROM (0) TO (100); ${PT_1_ROWS}`,
+  'detach-partition-default': `${PT} CREATE TABLE pt_def PARTITION OF pt DEFAULT; CREATE TABLE pt_1 PARTITION OF pt FOR VALUES FROM (0) TO (100); ${PT_1_ROWS}`,
   'detach-partition-concurrently': `${PT} CREATE TABLE pt_1 PARTITION OF pt FOR VALUES FROM (0) TO (100); ${PT_1_ROWS}`,
   'create-partition-of': `${PT} CREATE TABLE pt_1 PARTITION OF pt FOR VALUES FROM (0) TO (100); ${PT_1_ROWS}`,
   'refresh-materialized-view': MV,
@@ -166,6 +173,7 @@ const TARGET_OVERRIDES: Record<string, Partial<Record<LockTarget, string>>> = {
   'refresh-materialized-view-with-no-data': { table: 'public.mv' },
   'drop-view-cascade': { table: 'public.v', dependent: 'public.v2' },
   'drop-schema-cascade': { dependent: 's2.t2' },
+  'alter-column-type-foreign-key': { table: 'public.p' },
   'drop-function-cascade': { dependent: 'public.t' },
   'drop-type-cascade': { dependent: 'public.t' },
   'drop-sequence': { table: 'public.s' },
@@ -252,6 +260,9 @@ async function runAll(engine: Engine, name: EngineName): Promise<Map<string, Out
   return out;
 }
 
+/** A row written by INSERT / UPDATE is checked against each foreign key: the referenced key is probed through its index. */
+const probesKeys = (id: string) => id === 'insert' || id === 'update' || id === 'insert-select';
+
 /** What the engine did, in the table's terms: strongest mode per target, whether a target was rewritten, what was read. */
 export function compare(id: string, major: number, s: TracedStatement | null, error: string | null, rows: Record<string, number> = {}) {
   const fact = lockFact(id, major);
@@ -267,7 +278,7 @@ export function compare(id: string, major: number, s: TracedStatement | null, er
   const full = scanTargets(id).map((rel) => ({ relation: rel, ...read(rel), holds: rows[rel] ?? null }));
   const scanAgrees = fact.scan
     ? full.every((x) => x.scans + x.indexScans >= 1 && x.holds !== null && x.rows >= x.holds)
-    : [...targetRelations, ...scanTargets(id)].every((rel) => read(rel).rows === 0);
+    : [...targetRelations, ...scanTargets(id)].every((rel) => read(rel).rows === 0 || (probesKeys(id) && rel === targets['referenced-table']));
   return {
     fact,
     claimed,
