@@ -81,7 +81,8 @@ describe.skipIf(!pgUrl(15))('schema export --schema (a pg_dump file)', () => {
       expect(r.stderr).toBe('');
       expect(r.status).toBe(0);
       const json = JSON.parse(r.stdout);
-      expect(validator()(json)).toBe(true);
+      const check = validator();
+      expect(check(json), JSON.stringify(check.errors)).toBe(true);
       expect(json).toMatchObject({ pgVersion: 15, source: dumpFile });
       const { model } = fromSnapshot(json, 'schema.json');
       const live = await introspectLive(url);

@@ -18,7 +18,7 @@
  * are built on the same reads.
  */
 import { connect, redactError, type Client } from '../../db/connection.js';
-import { isNotNullTestColumn, typeRefFromTypeName, type TypeRef } from '../../sql/ast.js';
+import { columnRefs, isNotNullTestColumn, typeRefFromTypeName, type TypeRef } from '../../sql/ast.js';
 import { loadParser, parseRaw } from '../../sql/parser.js';
 import { expressionVolatility, type Volatility } from '../../sql/volatility.js';
 import {
@@ -186,7 +186,8 @@ function catalogSql(major: number): string {
       WHERE k.contype IN ${contypes} AND k.conrelid <> 0 AND k.connamespace IN ${USER_NAMESPACES}`,
     // 7: indexes
     `SELECT i.indrelid AS rel, ic.oid, ic.relname AS name, ic.relpages AS pages, i.indisunique AS is_unique, i.indisvalid AS valid,
-            ${nkeys} AS nkeys, i.indkey::text AS keys, i.indpred IS NOT NULL AS partial, am.amname AS method
+            ${nkeys} AS nkeys, i.indkey::text AS keys, i.indpred IS NOT NULL AS partial, am.amname AS method,
+            pg_catalog.pg_get_expr(i.indexprs, i.indrelid) AS exprs
        FROM pg_catalog.pg_index i
        JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
        JOIN pg_catalog.pg_am am ON am.oid = ic.relam
@@ -414,6 +415,7 @@ function buildModel(r: CatalogRows, origin: Origin): BuiltModel {
         columns: keyCols.filter((n) => n > 0).map((n) => names?.get(n) ?? String(n)),
         unique: row.is_unique === true,
         expressions: keyCols.filter((n) => n === 0).length,
+        ...(row.exprs ? { expressionColumns: indexExpressionColumns(String(row.exprs)) } : {}),
         partial: row.partial === true,
         valid: row.valid === true,
         method: String(row.method),
@@ -542,6 +544,24 @@ export function parseTypes(texts: readonly string[]): Map<string, TypeRef> {
     if (tn) out.set(t, typeRefFromTypeName(tn));
   });
   return out;
+}
+
+/**
+ * The columns an index's expressions read (pg_get_expr of indexprs is the list of them, comma
+ * separated): a type change of such a column rebuilds the index even when it is binary-compatible,
+ * as replay records for indexes created in the files.
+ */
+function indexExpressionColumns(exprs: string): string[] {
+  return [...new Set(selectTargets(exprs).flatMap((t) => (t ? columnRefs(t) : [])))];
+}
+
+function selectTargets(list: string): Array<unknown | null> {
+  try {
+    const stmt = parseRaw(`SELECT ${list}`).stmts[0]?.stmt as any;
+    return (stmt?.SelectStmt?.targetList ?? []).map((t: any) => t?.ResTarget?.val ?? null);
+  } catch {
+    return [];
+  }
 }
 
 /** Parse trees of expressions (null for one that does not parse): each distinct text once, in one statement when they all parse. */
