@@ -18,6 +18,7 @@ export default defineConfig({
       'test/sql/**/*.test.ts',
     ],
     pool: 'forks',
+    maxWorkers: 2, // as in vitest.config.ts: the default leaves one of two cores idle
     testTimeout: 60_000,
   },
 });
