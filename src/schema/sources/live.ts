@@ -552,15 +552,16 @@ export function parseTypes(texts: readonly string[]): Map<string, TypeRef> {
  * as replay records for indexes created in the files.
  */
 function indexExpressionColumns(exprs: string): string[] {
-  return [...new Set(selectTargets(exprs).flatMap((t) => (t ? columnRefs(t) : [])))];
+  return [...new Set((selectTargets(exprs) ?? []).flatMap((t) => (t ? columnRefs(t) : [])))];
 }
 
-function selectTargets(list: string): Array<unknown | null> {
+/** The parse trees of a comma-separated expression list (`SELECT <list>`), or null when it does not parse. */
+function selectTargets(list: string): any[] | null {
   try {
     const stmt = parseRaw(`SELECT ${list}`).stmts[0]?.stmt as any;
     return (stmt?.SelectStmt?.targetList ?? []).map((t: any) => t?.ResTarget?.val ?? null);
   } catch {
-    return [];
+    return null;
   }
 }
 
@@ -574,18 +575,10 @@ function parseExpressions(exprs: readonly string[]): Array<unknown | null> {
 
 function parseTargets(items: readonly string[]): Array<any | null> {
   if (items.length === 0) return [];
-  const vals = (sql: string): any[] | null => {
-    try {
-      const stmt = parseRaw(sql).stmts[0]?.stmt as any;
-      return (stmt?.SelectStmt?.targetList ?? []).map((t: any) => t?.ResTarget?.val ?? null);
-    } catch {
-      return null;
-    }
-  };
-  const all = vals(`SELECT ${items.join(',\n')}`);
+  const all = selectTargets(items.join(',\n'));
   if (all && all.length === items.length) return all;
   // One of them does not parse on its own terms: one by one, so the others still count.
-  return items.map((it) => vals(`SELECT ${it}`)?.[0] ?? null);
+  return items.map((it) => selectTargets(it)?.[0] ?? null);
 }
 
 /**
