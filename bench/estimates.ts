@@ -31,6 +31,7 @@ import {
   type WorkKind,
 } from '../src/locks/estimate.js';
 import { startPostgres, type PostgresServer } from '../test/support/postgres.js';
+import { withDatabaseName } from '../src/db/connection.js';
 
 // ---------------------------------------------------------------- settings
 
@@ -146,11 +147,7 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
-function withDb(url: string, db: string): string {
-  const u = new URL(url);
-  u.pathname = `/${db}`;
-  return u.toString();
-}
+const withDb = withDatabaseName;
 
 async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const c = new pg.Client({ connectionString: url, application_name: 'ddlguard-bench-estimates' });

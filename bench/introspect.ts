@@ -16,6 +16,7 @@ import { introspectLive } from '../src/schema/sources/live.js';
 import { loadParser } from '../src/sql/parser.js';
 import { quoteIdent } from '../src/sql/quote.js';
 import { startPostgres, type PostgresServer } from '../test/support/postgres.js';
+import { withDatabaseName } from '../src/db/connection.js';
 
 // As the CLI does (src/cli/main.ts): the parser's WASM with V8's baseline compiler only.
 setFlagsFromString('--liftoff-only');
@@ -29,11 +30,7 @@ const now = () => performance.now();
 const fmtMs = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
 const fmtInt = (n: number) => n.toLocaleString('en-US');
 
-function withDb(url: string, db: string): string {
-  const u = new URL(url);
-  u.pathname = `/${db}`;
-  return u.toString();
-}
+const withDb = withDatabaseName;
 
 async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const c = new pg.Client({ connectionString: url });

@@ -1,6 +1,7 @@
 /** Small helpers shared by the benches: one clock, formatting, connections, percentiles. */
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
+import { withDatabaseName } from '../../src/db/connection.js';
 
 const epoch = performance.now();
 /** Milliseconds since this module was loaded (monotonic): the clock every bench figure uses. */
@@ -14,11 +15,7 @@ export const fmtInt = (n: number) => Math.round(n).toLocaleString('en-US');
 export const fmtAt = (ms: number) => `+${(ms / 1000).toFixed(1)}s`;
 
 /** The same server and credentials, another database. */
-export function withDb(url: string, db: string): string {
-  const u = new URL(url);
-  u.pathname = `/${db}`;
-  return u.toString();
-}
+export const withDb = withDatabaseName;
 
 export async function connect(url: string, applicationName = 'ddlguard-bench'): Promise<pg.Client> {
   const c = new pg.Client({ connectionString: url, application_name: applicationName });

@@ -34,6 +34,13 @@ function secretPattern(secret: string): RegExp {
   return new RegExp(before + escaped + after, 'g');
 }
 
+/** The same server, credentials and options, another database. */
+export function withDatabaseName(url: string, db: string): string {
+  const u = new URL(url);
+  u.pathname = `/${encodeURIComponent(db)}`;
+  return u.toString();
+}
+
 /** Replaces every URL-with-password and `password=...` in free text. */
 export function redactText(text: string, knownSecrets: readonly string[] = []): string {
   let out = text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)([^:@/\s]*):([^@\s]*)@/gi, '$1$2:***@');

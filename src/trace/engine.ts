@@ -12,7 +12,7 @@
  * (disposeLiveSandboxes).
  */
 import { quoteIdentAlways as quoteIdent } from '../sql/quote.js';
-import { connect, redactText, redactUrl as maskUrl, urlSecrets } from '../db/connection.js';
+import { connect, redactText, redactUrl as maskUrl, urlSecrets, withDatabaseName } from '../db/connection.js';
 import { randomBytes } from 'node:crypto';
 
 export type EngineKind = 'pglite' | 'pg';
@@ -263,11 +263,9 @@ export function serverHost(url: string): EngineHost {
       } finally {
         await admin.close();
       }
-      const target = new URL(url);
-      target.pathname = `/${name}`;
       let engine: ServerEngine;
       try {
-        engine = await ServerEngine.connect(target.toString());
+        engine = await ServerEngine.connect(withDatabaseName(url, name));
       } catch (e) {
         await dropDatabase(url, name).catch(() => undefined);
         throw e;

