@@ -122,7 +122,7 @@ describe.skipIf(!pgUrl())('apply under lock contention', () => {
         const t1 = Date.now();
         await admin.query(`SET lock_timeout = '1s'; SELECT count(*) FROM t`);
         expect(Date.now() - t1).toBeLessThan(500);
-        const left = await admin.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name LIKE 'ddlguard%'`);
+        const left = await admin.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name LIKE 'ddlguard%' AND datname = current_database()`);
         expect(left.rows[0].n).toBe(0);
       } finally {
         await blocker.query('ROLLBACK').catch(() => {});

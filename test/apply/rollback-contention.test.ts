@@ -141,7 +141,7 @@ describe.skipIf(!pgUrl())('rollback under lock contention', () => {
         const t1 = Date.now();
         await admin.query(`SET lock_timeout = '1s'; SELECT count(*) FROM t`);
         expect(Date.now() - t1).toBeLessThan(500);
-        const left = await admin.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name LIKE 'ddlguard%'`);
+        const left = await admin.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name LIKE 'ddlguard%' AND datname = current_database()`);
         expect(left.rows[0].n).toBe(0);
         // Once the blocker is gone, the interrupted rollback runs again and finishes.
         await blocker.query('ROLLBACK');
