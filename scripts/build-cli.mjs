@@ -5,9 +5,17 @@
  * rules and one reporter) instead of ~80 modules, and never the database drivers. Dependencies
  * stay external (loaded from node_modules as before). Run by `npm run build` and `prepare`, after
  * tsc (whose dist/src/ the library exports and the tests use).
+ *
+ * Beside it, the bin itself, dist/bin/ddlguard.cjs (src/cli/launcher.ts), and the one CommonJS
+ * bundle of the lint path it runs with a V8 code cache, dist/bin/lint-fast.cjs
+ * (src/cli/lint-fast.ts). That bundle has no import(): esbuild turns each into a require()
+ * (bundled code, or a package, which on Node >= 20.19 may be an ES module), because code compiled
+ * by vm.Script with cached data cannot import(). The launcher is given the bundle's sha256, the
+ * key of the cache.
  */
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -30,3 +38,29 @@ await build({
   sourcemap: true,
   logLevel: 'warning',
 });
+
+// CommonJS has no import.meta: the bundles get the file's URL under another name.
+const cjs = {
+  absWorkingDir: root,
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  packages: 'external',
+  define: { 'import.meta.url': '__importMetaUrl' },
+  banner: { js: "const __importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+  logLevel: 'warning',
+};
+await build({ ...cjs, entryPoints: ['src/cli/lint-fast.ts'], outfile: path.join(outdir, 'lint-fast.cjs'), supported: { 'dynamic-import': false } });
+const hash = createHash('sha256').update(readFileSync(path.join(outdir, 'lint-fast.cjs'))).digest('hex');
+// main.js stays the ES module CLI the launcher imports for every other command.
+const mainIsExternal = { name: 'main-external', setup: (b) => b.onResolve({ filter: /^\.\/main\.js$/ }, () => ({ path: './main.js', external: true })) };
+await build({
+  ...cjs,
+  entryPoints: ['src/cli/launcher.ts'],
+  outfile: path.join(outdir, 'ddlguard.cjs'),
+  define: { ...cjs.define, __LINT_BUNDLE_HASH__: JSON.stringify(hash) },
+  banner: { js: `#!/usr/bin/env node\n${cjs.banner.js}` },
+  plugins: [mainIsExternal],
+});
+chmodSync(path.join(outdir, 'ddlguard.cjs'), 0o755);

@@ -9,3 +9,26 @@ export class CliError extends Error {
     super(message);
   }
 }
+
+/** yargs drops a bare `-` positional; it is carried through under this sentinel. */
+export const STDIN_SENTINEL = '\u0000stdin';
+
+/** The command line after `node <bin>`, with `-` (stdin) as STDIN_SENTINEL. */
+export function cliArgv(): string[] {
+  return process.argv.slice(2).map((a) => (a === '-' ? STDIN_SENTINEL : a));
+}
+
+/** Prints a failed run's error (a CliError as its message, anything else as an internal error) and returns the exit code. */
+export function reportFailure(err: unknown): number {
+  if (err instanceof CliError) {
+    process.stderr.write(`ddlguard: ${err.message}\n`);
+    return err.exitCode;
+  }
+  const e = err as Error;
+  process.stderr.write(`ddlguard: internal error: ${e?.message ?? String(err)}\n`);
+  if (process.env.DDLGUARD_DEBUG) process.stderr.write(`${e?.stack ?? ''}\n`);
+  return EXIT_USAGE;
+}
+
+/** Set on globalThis by the launcher when `lint` needs yargs after all: main.ts then skips its own fast path. */
+export const SLOW_LINT = '__ddlguardSlowLint';

@@ -4,36 +4,16 @@
  * `ddlguard lint one.sql` never loads the database drivers.
  */
 import module from 'node:module';
-import { setFlagsFromString } from 'node:v8';
 import { durationToMs } from '../sql/duration.js';
-import { CliError, EXIT_USAGE } from './exit.js';
+import { CliError, cliArgv, reportFailure, SLOW_LINT } from './exit.js';
+import { applyRuntimeFlags } from './runtime-flags.js';
 
 // Node >= 22.1 keeps V8's compiled code of the modules on disk (in the OS temp directory
 // unless NODE_COMPILE_CACHE says otherwise; NODE_DISABLE_COMPILE_CACHE=1 turns it off), so
 // later runs skip compiling them. Node 20 lacks it. It covers the modules loaded from here on.
 (module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
-
-// The parser is WASM. A CLI run is short: V8's optimising tier-up (TurboFan) of the parser costs
-// more than it returns, while its baseline compiler (Liftoff) compiles fast enough: measured
-// about 30 ms less for one file and 12% less for 1,000. Must be set before the module compiles.
-// The language server is the exception: it runs for hours, so the tier-up pays for itself.
-// From Node 24 (V8 13) the flags are frozen once V8 starts, so setting them here does nothing, and
-// the tier-up of the parser then costs 0.8 s and 550 MiB for one file (measured on Node 24.22 and
-// 26.12: 1.27 s / 613 MiB against 0.45 s / 76 MiB with --liftoff-only). There the process replaces
-// itself once with the flag on its command line (process.execve: same pid, stdio and signals).
-const frozenFlags = Number(process.versions.node.split('.')[0]) >= 24;
-if (process.argv[2] !== 'lsp') {
-  const execve = (process as { execve?: (file: string, args: string[], env: NodeJS.ProcessEnv) => never }).execve;
-  if (frozenFlags && execve && !process.execArgv.includes('--liftoff-only')) {
-    execve(process.execPath, [process.execPath, '--liftoff-only', ...process.execArgv, ...process.argv.slice(1)], process.env);
-  }
-  setFlagsFromString('--liftoff-only');
-}
-// The same holds for the JavaScript: a lint run's code is warm for a few hundred milliseconds,
-// and TurboFan compiling it (on the second core, competing with the GC) costs more than it gives
-// back: measured 0.74x CPU on 342 files. Runs over many files re-enable it (commands/lint.ts).
-if (process.argv[2] === 'lint') setFlagsFromString('--no-opt');
-import { fastParseLint, LINT_OPTIONS } from './lint-options.js';
+applyRuntimeFlags(process.argv[2]);
+import { LINT_OPTIONS } from './lint-options.js';
 
 /** `30s`, `500ms`, `2min`, or a bare number of milliseconds. */
 function durationMs(value: string | undefined): number | undefined {
@@ -44,21 +24,12 @@ function durationMs(value: string | undefined): number | undefined {
 }
 
 async function main(argv: string[]): Promise<number> {
-  // Start compiling the parser's WASM and loading the lint modules while yargs loads:
-  // `ddlguard lint one.sql` is latency-bound (pre-commit hooks, editors).
-  if (argv[0] === 'lint') {
-    // With --cache a rerun may parse nothing: the parser then loads only when a file needs it.
-    const parser = argv.includes('--cache') ? null : import('../sql/parser.js').then((m) => m.loadParser());
-    const warm = Promise.all([parser, import('./commands/lint.js')]);
-    const fast = await fastParseLint(argv.slice(1));
-    if (fast) {
-      const [, cmd] = await warm;
-      const code = await cmd.runLint(fast);
-      // Pre-commit hooks and editors wait for the process to end: once stdout is flushed,
-      // exit instead of letting the runtime wind down on its own.
-      await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
-      process.exit(code);
-    }
+  // The launcher (launcher.ts) has taken the fast path already when it sets this.
+  if (argv[0] === 'lint' && !(globalThis as { [SLOW_LINT]?: boolean })[SLOW_LINT]) {
+    const code = await (await import('./lint-fast.js')).runFastLint(argv);
+    // Pre-commit hooks and editors wait for the process to end: once stdout is flushed,
+    // exit instead of letting the runtime wind down on its own.
+    if (code !== null) process.exit(code);
   }
   const { default: yargs } = await import('yargs');
   let exitCode = 0;
@@ -369,23 +340,11 @@ async function main(argv: string[]): Promise<number> {
   return exitCode;
 }
 
-/** yargs drops a bare `-` positional; carry it through under a sentinel. */
-export const STDIN_SENTINEL = '\u0000stdin';
-const argv = process.argv.slice(2).map((a) => (a === '-' ? STDIN_SENTINEL : a));
-
-main(argv).then(
+main(cliArgv()).then(
   (code) => {
     process.exitCode = code;
   },
   (err: unknown) => {
-    if (err instanceof CliError) {
-      process.stderr.write(`ddlguard: ${err.message}\n`);
-      process.exitCode = err.exitCode;
-      return;
-    }
-    const e = err as Error;
-    process.stderr.write(`ddlguard: internal error: ${e?.message ?? String(err)}\n`);
-    if (process.env.DDLGUARD_DEBUG) process.stderr.write(`${e?.stack ?? ''}\n`);
-    process.exitCode = EXIT_USAGE;
+    process.exitCode = reportFailure(err);
   },
 );

@@ -5,8 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-// The package's bin: the bundled CLI (scripts/build-cli.mjs).
-const CLI = path.resolve(__dirname, '../../dist/bin/main.js');
+// The package's bin: the launcher and its bundles (scripts/build-cli.mjs).
+const pkg = JSON.parse(readFileSync(path.resolve(__dirname, '../../package.json'), 'utf8')) as { bin: { ddlguard: string } };
+const CLI = path.resolve(__dirname, '../..', pkg.bin.ddlguard);
 
 function run(args: string[], input?: string, cwd?: string) {
   const r = spawnSync(process.execPath, [CLI, ...args], { input, encoding: 'utf8', cwd: cwd ?? process.cwd(), env: { ...process.env, NO_COLOR: '1' } });

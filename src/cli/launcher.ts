@@ -1,0 +1,122 @@
+/**
+ * The package's bin (built to dist/bin/ddlguard.cjs). `ddlguard lint` runs from one CommonJS
+ * bundle of the lint path (dist/bin/lint-fast.cjs) compiled with a V8 code cache, so a run after
+ * the first skips compiling its 700 KB of JavaScript and the functions the last run compiled
+ * lazily: measured 0.85x wall time for one file on Node 20, which has no module compile cache of
+ * its own. Every other command, and lint arguments that need yargs, go to the ES module CLI
+ * (main.js). Only where require() loads ES modules (Node >= 20.19 and 22.12: the bundle requires
+ * chalk); elsewhere everything goes to main.js.
+ *
+ * The cache is keyed by the bundle's content hash, Node's version and architecture, and V8 checks
+ * its own version and flags and rejects what does not match. V8 does not check the data itself (a
+ * damaged cache crashes the process), so the file carries a CRC-32 of it, checked before V8 sees
+ * it. A rejected, damaged or unreadable cache is rewritten, never trusted. It lives beside ESLint's (node_modules/.cache/ddlguard/compile of the
+ * project ddlguard is installed in); DDLGUARD_COMPILE_CACHE=<dir> moves it and
+ * NODE_DISABLE_COMPILE_CACHE=1 (Node's own switch) turns it off.
+ */
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import vm from 'node:vm';
+import zlib from 'node:zlib';
+import { cliArgv, SLOW_LINT } from './exit.js';
+import { applyRuntimeFlags } from './runtime-flags.js';
+
+// Set by scripts/build-cli.mjs: the sha256 of lint-fast.cjs. Absent outside the bundle.
+declare const __LINT_BUNDLE_HASH__: string | undefined;
+
+interface LintBundle {
+  runFastLint(argv: string[]): Promise<number | null>;
+  reportFailure(err: unknown): number;
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+function cacheDir(): string | null {
+  if (process.env.NODE_DISABLE_COMPILE_CACHE) return null;
+  if (process.env.DDLGUARD_COMPILE_CACHE) return path.resolve(process.env.DDLGUARD_COMPILE_CACHE);
+  // dist/bin -> the package's root; installed, that is <project>/node_modules/[@scope/]ddlguard.
+  const root = path.resolve(here, '../..');
+  const parts = root.split(path.sep);
+  const nm = parts.lastIndexOf('node_modules');
+  const modules = nm >= 0 ? parts.slice(0, nm + 1).join(path.sep) : path.join(root, 'node_modules');
+  return path.join(modules, '.cache', 'ddlguard', 'compile');
+}
+
+const MAGIC = 'DDLC';
+const HEAD = 8;
+
+/** The cached data of a cache file: after its magic and CRC-32, when they match. */
+function readCache(file: string): Buffer | undefined {
+  try {
+    const buf = readFileSync(file);
+    if (buf.length <= HEAD || buf.toString('latin1', 0, 4) !== MAGIC) return undefined;
+    const data = buf.subarray(HEAD);
+    return zlib.crc32(data) === buf.readUInt32LE(4) ? data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Loads lint-fast.cjs through vm.Script with the code cache; `save` writes the cache when it was missing or rejected. */
+function loadLintBundle(hash: string): { bundle: LintBundle; save: () => void } | null {
+  const file = path.join(here, 'lint-fast.cjs');
+  let source: string;
+  try {
+    source = readFileSync(file, 'utf8');
+  } catch {
+    return null;
+  }
+  const dir = cacheDir();
+  const cacheFile = dir ? path.join(dir, `lint-fast-${hash.slice(0, 16)}-${process.version}-${process.arch}.bin`) : null;
+  const cached = cacheFile ? readCache(cacheFile) : undefined;
+  // CommonJS's own wrapper, so the bundle sees exports, require, module, __filename, __dirname.
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: file, ...(cached ? { cachedData: cached } : {}) });
+  const mod = { exports: {} as LintBundle };
+  (script.runInThisContext() as (...a: unknown[]) => void).call(mod.exports, mod.exports, createRequire(file), mod, file, here);
+  const save = () => {
+    if (!cacheFile || (cached && !script.cachedDataRejected)) return;
+    try {
+      mkdirSync(dir!, { recursive: true });
+      // Written whole, then renamed: a concurrent run reads the old cache or the new, never half.
+      const tmp = `${cacheFile}.${process.pid}.tmp`;
+      const data = script.createCachedData();
+      const head = Buffer.alloc(HEAD);
+      head.write(MAGIC, 0, 'latin1');
+      head.writeUInt32LE(zlib.crc32(data), 4);
+      writeFileSync(tmp, Buffer.concat([head, data]));
+      renameSync(tmp, cacheFile);
+    } catch {
+      // A read-only or full disk costs the next run its speed, nothing else.
+    }
+  };
+  return { bundle: mod.exports, save };
+}
+
+async function launch(): Promise<void> {
+  const argv = cliArgv();
+  applyRuntimeFlags(argv[0]);
+  const hash = typeof __LINT_BUNDLE_HASH__ === 'string' ? __LINT_BUNDLE_HASH__ : null;
+  // require() of ES modules (the bundle requires chalk) and zlib.crc32: Node >= 20.19 / 22.12.
+  const requireModule = (process.features as { require_module?: boolean }).require_module === true;
+  if (argv[0] === 'lint' && hash && requireModule && typeof zlib.crc32 === 'function') {
+    const loaded = loadLintBundle(hash);
+    if (loaded) {
+      let code: number | null;
+      try {
+        code = await loaded.bundle.runFastLint(argv);
+      } catch (err) {
+        process.exitCode = loaded.bundle.reportFailure(err);
+        loaded.save();
+        return;
+      }
+      loaded.save();
+      if (code !== null) process.exit(code);
+      (globalThis as { [SLOW_LINT]?: boolean })[SLOW_LINT] = true;
+    }
+  }
+  await import('./main.js');
+}
+
+void launch();
