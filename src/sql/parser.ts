@@ -45,11 +45,6 @@ let words = new Int32Array(0);
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-const WARM_UP = `CREATE TABLE w (a bigint PRIMARY KEY, b text NOT NULL DEFAULT 'x' CHECK (b <> ''), c int REFERENCES v (a));
-ALTER TABLE w ADD COLUMN d timestamptz, ALTER COLUMN b TYPE varchar(10), ADD CONSTRAINT u UNIQUE (c);
-CREATE INDEX CONCURRENTLY wi ON w (lower(b)) WHERE c > 0;
-UPDATE w SET b = 'y' WHERE a = 1; DROP TABLE IF EXISTS v CASCADE;`;
-
 let loaded: Promise<void> | null = null;
 let ready = false;
 
@@ -79,9 +74,6 @@ export function loadParser(): Promise<void> {
         },
       });
       ready = true;
-      // V8 compiles each WASM function on its first call; the parser's first statement pays
-      // ~20 ms for it. Paid here, it falls in the gaps while the caller still loads its modules.
-      parseRaw(WARM_UP);
     })();
   }
   return loaded;
