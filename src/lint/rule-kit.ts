@@ -38,6 +38,17 @@ export function lockPhrase(l: EffectLock | null): string {
   return `${article} ${l.mode} lock on ${l.relation.display} (${describeBlocks(l.mode)})`;
 }
 
+/**
+ * Whose queries queue behind a wait for this lock. For a lock on an index it is the index's
+ * table: every query on a table locks each of its indexes while it is planned (and every write
+ * while it updates them), so all of them wait, not only the ones that use the index.
+ */
+export function queuedRelation(l: EffectLock, effects: readonly Effect[]): string {
+  if (l.target !== 'index') return l.relation.display;
+  const table = effects.find((e) => e.locks.includes(l))?.table;
+  return table && table.key !== l.relation.key ? table.display : `the table of ${l.relation.display}`;
+}
+
 /** `users` or `app.users` as SQL, from a model key `schema.name`. */
 export function tableSql(key: string): string {
   const dot = key.indexOf('.');

@@ -306,6 +306,45 @@ for (const major of availableMajors() as PgMajor[]) {
       );
     });
 
+    it.each(['REINDEX INDEX orders_note_idx', 'ALTER INDEX orders_note_idx SET TABLESPACE pg_default'])(
+      'require-lock-timeout on %s names the table: while it waits, a query on the table that does not use the index queues',
+      async (stmt) => {
+        const setup = 'CREATE TABLE orders (id bigint PRIMARY KEY, note text, amount int); CREATE INDEX orders_note_idx ON orders (note);';
+        const r = lint(setup, `${stmt};`).find((f) => f.rule === 'require-lock-timeout')!;
+        expect(r.message).toMatch(/every query on public\.orders queues behind it/);
+        await withDatabase(major, async (url) => {
+          const [holder, ddl, reader] = [new pg.Client({ connectionString: url }), new pg.Client({ connectionString: url }), new pg.Client({ connectionString: url })];
+          await Promise.all([holder, ddl, reader].map((c) => c.connect()));
+          try {
+            await holder.query(setup);
+            // A transaction that read the table holds ACCESS SHARE on it and on each of its indexes.
+            await holder.query('BEGIN');
+            await holder.query('SELECT * FROM orders WHERE id = 1');
+            const ddlPid = (await ddl.query('SELECT pg_backend_pid() AS p')).rows[0].p as number;
+            const readerPid = (await reader.query('SELECT pg_backend_pid() AS p')).rows[0].p as number;
+            const waiting = ddl.query(stmt).catch((e: Error) => e);
+            const waits = async (pid: number) => {
+              for (let i = 0; i < 200; i++) {
+                const w = await holder.query(`SELECT relation::regclass::text AS rel FROM pg_locks WHERE pid = $1 AND NOT granted`, [pid]);
+                if (w.rows.length) return w.rows.map((x) => x.rel as string);
+                await new Promise((res) => setTimeout(res, 25));
+              }
+              return [];
+            };
+            expect(await waits(ddlPid)).toEqual(['orders_note_idx']);
+            // The reader's query filters on amount (no index): it still waits, on the index.
+            const read = reader.query('SELECT count(*) FROM orders WHERE amount = 1').catch((e: Error) => e);
+            expect(await waits(readerPid)).toEqual(['orders_note_idx']);
+            await holder.query('COMMIT');
+            expect(await waiting).not.toBeInstanceOf(Error);
+            expect(await read).not.toBeInstanceOf(Error);
+          } finally {
+            await Promise.all([holder, ddl, reader].map((c) => c.end().catch(() => undefined)));
+          }
+        });
+      },
+    );
+
     it.skipIf(major < 18)("ALTER CONSTRAINT ... ENFORCED: the suggested re-add NOT VALID and VALIDATE run", async () => {
       const setup = `CREATE TABLE users (id bigint PRIMARY KEY); CREATE TABLE orders (id bigint, user_id bigint, CONSTRAINT orders_user_id_fkey FOREIGN KEY (user_id) REFERENCES users (id) NOT ENFORCED);`;
       const r = lint(setup, 'ALTER TABLE orders ALTER CONSTRAINT orders_user_id_fkey ENFORCED;', 18).find((f) => f.rule === 'constraint-requires-not-valid')!;
