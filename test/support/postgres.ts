@@ -26,7 +26,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { withDatabaseName } from '../../src/db/connection.js';
+import { serverMajor, withDatabaseName } from '../../src/db/connection.js';
 import { freePort, importEmbeddedPostgres } from '../../src/db/embedded.js';
 
 const execFileAsync = promisify(execFile);
@@ -251,18 +251,7 @@ function binaryPackageEntry(major: PgMajor): string {
 export { freePort };
 
 /** Reads `server_version_num` and returns the major version (e.g. 150018 -> 15). */
-export async function serverMajor(url: string): Promise<number> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    const res = await client.query<{ server_version_num: string }>('SHOW server_version_num');
-    const num = Number(res.rows[0]?.server_version_num);
-    if (!Number.isFinite(num)) throw new Error(`unexpected server_version_num from ${redact(url)}`);
-    return Math.floor(num / 10000);
-  } finally {
-    await client.end();
-  }
-}
+export { serverMajor };
 
 /**
  * Wraps a server we did not start (e.g. `DATABASE_URL`) in the same shape as
@@ -419,16 +408,6 @@ async function hardStop(instance: EmbeddedPostgresInstance | undefined): Promise
   if (result === 'timeout') {
     child.kill('SIGKILL');
     (instance as unknown as { process?: ChildProcess }).process = undefined;
-  }
-}
-
-function redact(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '<invalid url>';
   }
 }
 

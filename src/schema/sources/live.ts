@@ -17,7 +17,7 @@
  * `readLiveFacts` (the planner's server version and table sizes) and `serverMajor`
  * are built on the same reads.
  */
-import { connect, redactError, type Client } from '../../db/connection.js';
+import { connect, majorOf, redactError, serverMajor, type Client } from '../../db/connection.js';
 import { columnRefs, isNotNullTestColumn, typeRefFromTypeName, type TypeRef } from '../../sql/ast.js';
 import { loadParser, parseRaw } from '../../sql/parser.js';
 import { expressionVolatility, type Volatility } from '../../sql/volatility.js';
@@ -35,10 +35,6 @@ import {
   type RelationSize,
 } from '../model.js';
 
-async function majorOf(client: Client): Promise<number> {
-  const v = await client.query<{ v: string }>("SELECT current_setting('server_version_num') AS v");
-  return Math.floor(Number(v.rows[0]?.v ?? 0) / 10000);
-}
 
 export interface LiveIntrospection {
   model: SchemaModel;
@@ -626,13 +622,4 @@ export async function readLiveFacts(url: string): Promise<LiveFacts> {
 }
 
 /** The server's major version (e.g. 16). */
-export async function serverMajor(url: string): Promise<number> {
-  const client = await connect(url);
-  try {
-    return await majorOf(client);
-  } catch (e) {
-    throw redactError(e, url);
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
+export { serverMajor };
