@@ -16,10 +16,12 @@
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { chmodSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
 const outdir = path.join(root, 'dist/bin');
 rmSync(outdir, { recursive: true, force: true });
 await build({
@@ -51,7 +53,19 @@ const cjs = {
   banner: { js: "const __importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
 };
-await build({ ...cjs, entryPoints: ['src/cli/lint-fast.ts'], outfile: path.join(outdir, 'lint-fast.cjs'), supported: { 'dynamic-import': false } });
+// libpg-query's 61 KB Emscripten loader goes into the bundle, under the code cache (compiling it
+// was ~7 ms of a one-file run): parser.ts requires it lazily, a form esbuild does not follow.
+const bundleParserLoader = {
+  name: 'bundle-parser-loader',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]src[\\/]sql[\\/]parser\.ts$/ }, (args) => ({
+      contents: readFileSync(args.path, 'utf8').replace("createRequire(import.meta.url)('libpg-query/wasm/libpg-query.js')", "require('libpg-query/wasm/libpg-query.js')"),
+      loader: 'ts',
+    }));
+    b.onResolve({ filter: /^libpg-query\/wasm\/libpg-query\.js$/ }, () => ({ path: require.resolve('libpg-query/wasm/libpg-query.js', { paths: [root] }) }));
+  },
+};
+await build({ ...cjs, entryPoints: ['src/cli/lint-fast.ts'], outfile: path.join(outdir, 'lint-fast.cjs'), supported: { 'dynamic-import': false }, plugins: [bundleParserLoader] });
 const hash = createHash('sha256').update(readFileSync(path.join(outdir, 'lint-fast.cjs'))).digest('hex');
 // main.js stays the ES module CLI the launcher imports for every other command.
 const mainIsExternal = { name: 'main-external', setup: (b) => b.onResolve({ filter: /^\.\/main\.js$/ }, () => ({ path: './main.js', external: true })) };
