@@ -173,7 +173,11 @@ class Classifier {
     const targets: Partial<Record<LockTarget, RelationRef | RelationRef[] | null>> = { table, index: table, ...extra.targets };
     const locks: EffectLock[] = [];
     for (const l of fact.locks) {
-      for (const relation of [targets[l.target] ?? []].flat()) locks.push({ relation, target: l.target, mode: extra.mode ?? l.mode });
+      const t = targets[l.target];
+      if (t === null || t === undefined) continue;
+      const mode = extra.mode ?? l.mode;
+      if (Array.isArray(t)) for (let i = 0; i < t.length; i++) locks.push({ relation: t[i]!, target: l.target, mode });
+      else locks.push({ relation: t, target: l.target, mode });
     }
     const referenced = targets['referenced-table'];
     const effect: Effect = {
