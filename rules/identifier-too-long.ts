@@ -37,6 +37,15 @@ function longIdentifiers(text: string): Map<string, string> {
 }
 
 /**
+ * A run of 63 identifier characters, or 63 characters after a double quote without another. The
+ * run is only tried where one starts (the lookbehind): tried at every character, the regular
+ * expression rescanned each run to its end. A regular expression runs as native code, which the
+ * character loop it replaces did not (lint turns V8's optimising compiler off for short runs):
+ * 39 ms against 5 on Lemmy's 2,668 statements under --no-opt.
+ */
+const LONG_RUN = new RegExp(`(?<![A-Za-z0-9_$])[A-Za-z0-9_$]{${MAX_IDENTIFIER_BYTES}}|"[^"]{${MAX_IDENTIFIER_BYTES}}`);
+
+/**
  * Can the statement hold a name of 63 bytes or more? Only then are its names worth
  * collecting (the walk visits the whole tree). ASCII text without a run of 63 identifier
  * characters, a quoted run of 63, or a doubled quote inside a quoted name cannot.
@@ -45,19 +54,7 @@ function mayHoldLongName(text: string): boolean {
   if (text.length < MAX_IDENTIFIER_BYTES) return false;
   // eslint-disable-next-line no-control-regex
   if (/[^\x00-\x7f]/.test(text) || text.includes('""')) return true;
-  // As /[A-Za-z0-9_$]{63}|"[^"]{63}/ (a run of 63 identifier characters, or 63 characters after a
-  // double quote without another), without the regular expression's cost on long statements.
-  let run = 0;
-  let sinceQuote = -1;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 34) sinceQuote = 0;
-    else if (sinceQuote >= 0 && ++sinceQuote >= MAX_IDENTIFIER_BYTES) return true;
-    if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 36) {
-      if (++run >= MAX_IDENTIFIER_BYTES) return true;
-    } else run = 0;
-  }
-  return false;
+  return LONG_RUN.test(text);
 }
 
 /** Names a statement creates: tables, columns, indexes, constraints, ... */

@@ -4,8 +4,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { discoveredText, discoverMigrations, sequenceRoot, sortMigrations, type MigrationFile } from '../migrations/discover.js';
-import { detectFramework } from '../migrations/framework.js';
+import { discoveredFramework, discoveredText, discoverMigrations, sequenceRoot, sortMigrations, type MigrationFile } from '../migrations/discover.js';
+import { detectFramework, type FrameworkInfo } from '../migrations/framework.js';
 import { upSection } from '../migrations/sections.js';
 import { loadParser, withParser } from '../sql/parser.js';
 import type { CompatOptions, RefStatus } from './compat.js';
@@ -106,8 +106,10 @@ export async function prepareSources(opts: Omit<LintOptions, 'rules'>, lazy = fa
     await Promise.all(
       ordered.map(async (f, i) => {
         try {
-          const text = discoveredText(f) ?? (await readFile(f.path, 'utf8'));
-          sources[i] = await withParser(() => makeSource(f.path, f.displayPath, text, lintSet.has(f.path) ? 'lint' : 'history', opts.assumeInTransaction));
+          const known = discoveredText(f);
+          const text = known ?? (await readFile(f.path, 'utf8'));
+          const info = known === undefined ? undefined : discoveredFramework(f);
+          sources[i] = await withParser(() => makeSource(f.path, f.displayPath, text, lintSet.has(f.path) ? 'lint' : 'history', opts.assumeInTransaction, info));
         } catch (e) {
           readErrors.push({ file: f.displayPath, line: 1, column: 1, message: `cannot read file: ${(e as Error).message}` });
         }
@@ -128,10 +130,12 @@ export async function prepareSources(opts: Omit<LintOptions, 'rules'>, lazy = fa
  * One file as the engine takes it (framework, up section, transaction decision), from its text.
  * Exported for callers that hold the text themselves (the language server's unsaved buffers).
  */
-export function makeSource(abs: string, displayPath: string, raw: string, role: 'lint' | 'history', assume: boolean | undefined): SourceFile {
+export function makeSource(abs: string, displayPath: string, raw: string, role: 'lint' | 'history', assume: boolean | undefined, detected?: FrameworkInfo): SourceFile {
   // A UTF-8 byte order mark is invisible in editors: drop it so columns match what users see.
-  const text = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
-  const info = detectFramework(abs, text);
+  const bom = raw.charCodeAt(0) === 0xfeff;
+  const text = bom ? raw.slice(1) : raw;
+  // `detected`: detectFramework(abs, raw) done already (discovery); it holds for text unless a mark was dropped.
+  const info = detected && !bom ? detected : detectFramework(abs, text);
   const body = upSection(text, info.framework);
   let transaction: SourceFile['transaction'];
   if (assume !== undefined) transaction = assume ? 'wrapped' : 'none';

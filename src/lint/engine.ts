@@ -157,16 +157,24 @@ export function lintSources(sources: readonly SourceFile[], opts: EngineOptions)
     const inTx = source.transaction === 'wrapped' || (source.transaction === 'implicit' && topLevel > 1);
     const walker = new FileWalker(model, fileIndex, source, opts, inTx, compat, tracker);
     const fixFile = opts.fix && lint ? { text: parsed.text, statements: parsed.statements, comments: parsed.comments, transaction: source.transaction } : null;
+    // The loop below runs (statements x rules) times, unoptimised under lint's --no-opt: what does
+    // not change per statement is looked up once per file, and no iterator or closure is made per rule.
+    const activeSeverity = active.map((r) => (opts.severities.get(r.meta.id) ?? r.meta.defaultSeverity) as Severity);
+    const activeOnce = active.map((r) => r.meta.once === 'transaction');
     for (const stmt of parsed.statements) {
       const { effects, ctx } = walker.before(stmt);
       opts.onStatement?.(ctx, source);
-      for (const rule of active) {
-        if (isIgnored(stmt.directives, rule.meta.id)) continue;
-        if (rule.meta.once === 'transaction' && ctx.tx.inTransaction && walker.reportedInTx.has(rule.meta.id)) continue;
-        const severity = (opts.severities.get(rule.meta.id) ?? rule.meta.defaultSeverity) as Severity;
+      const directives = stmt.directives.length > 0 ? stmt.directives : null;
+      for (let r = 0; r < active.length; r++) {
+        const rule = active[r]!;
+        if (directives && isIgnored(directives, rule.meta.id)) continue;
+        if (activeOnce[r] && ctx.tx.inTransaction && walker.reportedInTx.has(rule.meta.id)) continue;
         const reports = rule.check(ctx);
-        if (reports.length > 0 && ctx.tx.inTransaction) walker.reportedInTx.add(rule.meta.id);
-        for (const report of reports) {
+        if (reports.length === 0) continue;
+        if (ctx.tx.inTransaction) walker.reportedInTx.add(rule.meta.id);
+        const severity = activeSeverity[r]!;
+        for (let k = 0; k < reports.length; k++) {
+          const report = reports[k]!;
           const finding = toFinding(source.displayPath, stmt, rule, severity, report, effects, model, opts);
           // Fix builders read the model as the rule saw it: evaluate them before the replay.
           const fix = fixFile && report.fix ? report.fix(fixFile) : null;

@@ -9,12 +9,21 @@ import type { LockInfo, RuleContext } from './types.js';
 
 /** Effects of the statement with one of the given lock-fact ids. */
 export function effectsOf(ctx: RuleContext, ...ids: string[]): Effect[] {
-  return ctx.effects.effects.filter((e) => ids.includes(e.fact.id));
+  // Every rule asks for every statement: plain loops, and most statements have few effects or none.
+  const all = ctx.effects.effects;
+  const out: Effect[] = [];
+  for (let i = 0; i < all.length; i++) if (ids.includes(all[i]!.fact.id)) out.push(all[i]!);
+  return out;
 }
 
 /** Effects whose main table existed before this file (or is unknown, hence assumed to). */
 export function onPreExisting(effects: Effect[]): Effect[] {
-  return effects.filter((e) => e.table === null || e.table.preExisting);
+  const out: Effect[] = [];
+  for (let i = 0; i < effects.length; i++) {
+    const e = effects[i]!;
+    if (e.table === null || e.table.preExisting) out.push(e);
+  }
+  return out;
 }
 
 /** The strongest lock of an effect on a pre-existing relation. */

@@ -173,7 +173,11 @@ class Classifier {
     const targets: Partial<Record<LockTarget, RelationRef | RelationRef[] | null>> = { table, index: table, ...extra.targets };
     const locks: EffectLock[] = [];
     for (const l of fact.locks) {
-      for (const relation of [targets[l.target] ?? []].flat()) locks.push({ relation, target: l.target, mode: extra.mode ?? l.mode });
+      const t = targets[l.target];
+      if (t === null || t === undefined) continue;
+      const mode = extra.mode ?? l.mode;
+      if (Array.isArray(t)) for (let i = 0; i < t.length; i++) locks.push({ relation: t[i]!, target: l.target, mode });
+      else locks.push({ relation: t, target: l.target, mode });
     }
     const referenced = targets['referenced-table'];
     const effect: Effect = {
@@ -671,7 +675,15 @@ class Classifier {
           // (sql-altertable: "an unconstrained domain over the new type" needs no rewrite); compare the bases.
           const verdict = typeChange(from && this.domainBase(from, false), this.domainBase(to, true), usingIsTrivial(def?.raw_default, column));
           // An expression index over the column is built again even when the table is not rewritten (traced).
-          const rebuilt = [...this.ctx.model.indexes.values()].some((ix) => ix.table === table.key && column !== null && (ix.expressionColumns ?? []).includes(column));
+          let rebuilt = false;
+          if (column !== null) {
+            for (const ix of this.ctx.model.indexes.values()) {
+              if (ix.table === table.key && ix.expressionColumns?.includes(column)) {
+                rebuilt = true;
+                break;
+              }
+            }
+          }
           const id = this.domainWithConstraints(to)
             ? 'alter-column-type-verify'
             : verdict.cost === 'none' || verdict.cost === 'binary-compatible'

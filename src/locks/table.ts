@@ -641,7 +641,18 @@ export interface ResolvedFact {
 }
 
 /** The fact for a statement kind on a given PostgreSQL major version. */
+/** Resolved facts by version and id: the classifier asks for one per effect (never mutated). */
+const RESOLVED = new Map<number, Map<string, ResolvedFact>>();
+
 export function lockFact(id: FactId, pgVersion: number): ResolvedFact {
+  let byId = RESOLVED.get(pgVersion);
+  if (!byId) RESOLVED.set(pgVersion, (byId = new Map()));
+  let fact = byId.get(id);
+  if (!fact) byId.set(id, (fact = resolveFact(id, pgVersion)));
+  return fact;
+}
+
+function resolveFact(id: FactId, pgVersion: number): ResolvedFact {
   const f = BY_ID.get(id);
   if (!f) throw new Error(`internal: no lock fact "${id}"`);
   const v =

@@ -23,6 +23,7 @@ import {
   parseFlywayName,
   parseGolangMigrateName,
   type Framework,
+  type FrameworkInfo,
 } from './framework.js';
 
 export interface MigrationFile {
@@ -501,9 +502,16 @@ function toDisplayPath(cwd: string, abs: string): string {
 
 /** The text discovery read for framework detection, so the caller need not read the file again. */
 const texts = new WeakMap<MigrationFile, string>();
+/** What framework detection found for that text, so the caller need not detect it again. */
+const infos = new WeakMap<MigrationFile, FrameworkInfo>();
 
 export function discoveredText(file: MigrationFile): string | undefined {
   return texts.get(file);
+}
+
+/** The framework detection of discoveredText(file) (detectFramework(file.path, that text)). */
+export function discoveredFramework(file: MigrationFile): FrameworkInfo | undefined {
+  return infos.get(file);
 }
 
 function readText(abs: string): string | undefined {
@@ -540,8 +548,12 @@ export async function discoverMigrations(inputs: string[], opts: DiscoverOptions
     if (!opts.includeDown && isDownMigration(abs)) continue;
     if (isExcluded(abs, displayPath, matchers)) continue;
     const text = readText(abs);
-    const file: MigrationFile = { path: abs, displayPath, framework: await withParser(() => detectFramework(abs, text).framework) };
-    if (text !== undefined) texts.set(file, text);
+    const info = await withParser(() => detectFramework(abs, text));
+    const file: MigrationFile = { path: abs, displayPath, framework: info.framework };
+    if (text !== undefined) {
+      texts.set(file, text);
+      infos.set(file, info);
+    }
     files.push(file);
   }
   return sortMigrations(files);

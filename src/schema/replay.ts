@@ -6,11 +6,11 @@ import {
   columnRefs,
   formatQName,
   isNotNullTestColumn,
-  rangeVars,
   qnameFromList,
   qnameFromRangeVar,
   stringValue,
   typeRefFromTypeName,
+  walk,
   type QName,
 } from '../sql/ast.js';
 import type { ParsedStatement } from '../sql/statement.js';
@@ -1142,10 +1142,18 @@ function boundDatum(d: any): string {
 
 /** Keys of the relations a view's query reads (CTE names left out). */
 function queryDependencies(model: SchemaModel, query: unknown): string[] {
+  // One walk for both (view queries are the largest trees the replay sees).
   const ctes = new Set<string>();
-  walkCtes(query, ctes);
+  const refs: QName[] = [];
+  walk(query, (k, v) => {
+    if (k === 'RangeVar') refs.push(qnameFromRangeVar(v));
+    else if (k === 'CommonTableExpr' && v && typeof v === 'object') {
+      const name = (v as { ctename?: string }).ctename;
+      if (name) ctes.add(name);
+    }
+  });
   const out = new Set<string>();
-  for (const q of rangeVars(query)) {
+  for (const q of refs) {
     if (!q.schema && ctes.has(q.name)) continue;
     // System catalogs are not the schema's (and PostgreSQL records no dependency on most of
     // them): explicit pg_catalog, or an unknown pg_ name, which resolves to pg_catalog first.
@@ -1153,20 +1161,6 @@ function queryDependencies(model: SchemaModel, query: unknown): string[] {
     out.add(model.resolveKey(q));
   }
   return [...out].sort();
-}
-
-function walkCtes(node: unknown, into: Set<string>): void {
-  if (Array.isArray(node)) return node.forEach((n) => walkCtes(n, into));
-  if (!node || typeof node !== 'object') return;
-  const obj = node as Record<string, unknown>;
-  for (const k in obj) {
-    const v = obj[k];
-    if (k === 'CommonTableExpr' && v && typeof v === 'object') {
-      const name = (v as { ctename?: string }).ctename;
-      if (name) into.add(name);
-    }
-    walkCtes(v, into);
-  }
 }
 
 /** ALTER INDEX parent ATTACH PARTITION child: the parent index becomes valid once every partition has one. */

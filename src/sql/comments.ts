@@ -27,6 +27,8 @@ export function commentBody(c: Comment): string {
 }
 
 export function parseDirective(c: Comment): Directive | null {
+  // Both forms start with "ddlguard": most comments are not directives.
+  if (!c.text.includes('ddlguard')) return null;
   const body = commentBody(c);
   const ignore = IGNORE_RE.exec(body);
   if (ignore) {

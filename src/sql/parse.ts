@@ -4,6 +4,7 @@
  * migration runs.
  */
 import { parseDirective, type Comment, type Directive } from './comments.js';
+import { lexComments } from './lex-comments.js';
 import { parsePlpgsqlRaw, parseRaw, scanRaw, toParseError } from './parser.js';
 import { SourceText } from './source.js';
 import type { ParsedFile, ParsedStatement } from './statement.js';
@@ -58,7 +59,7 @@ export function parseSqlFile(path: string, original: string): ParsedFile {
     let e = end;
     while (e > start && /\s|;/.test(text[e - 1] ?? '')) e--;
     const body = text.slice(start, e);
-    if (body.includes('--') || body.includes('/*')) comments.push(...scanComments(src, start, e));
+    if (body.includes('--') || body.includes('/*')) comments.push(...statementComments(src, start, e, body));
     pieces.push({ kind, node: s.stmt[kind], start, end: e });
     cursor = e;
   }
@@ -90,6 +91,22 @@ export function parseSqlFile(path: string, original: string): ParsedFile {
 
 function fileDirectives(comments: Comment[]): Directive[] {
   return comments.map(parseDirective).filter((d): d is Directive => d !== null && d.kind === 'ignore-file');
+}
+
+/**
+ * Comments inside a parsed statement, text[from, to) = body: lexComments follows the scanner's
+ * rules without a call into WASM, and leaves what it does not follow to the scanner.
+ */
+function statementComments(src: SourceText, from: number, to: number, body: string): Comment[] {
+  const lexed = lexComments(body);
+  if (!lexed) return scanComments(src, from, to);
+  const out: Comment[] = [];
+  for (const c of lexed) {
+    const start = from + c.start;
+    const end = from + c.end;
+    out.push({ text: src.text.slice(start, end), span: src.span(start, end), block: c.block });
+  }
+  return out;
 }
 
 /** Comments in text[from, to) by PostgreSQL's own scanner (exact inside strings and dollar quotes). */

