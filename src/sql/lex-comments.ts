@@ -16,11 +16,30 @@ export interface LexedComment {
   block: boolean;
 }
 
-const isIdentStart = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c >= 0x80;
-const isDigit = (c: number): boolean => c >= 48 && c <= 57;
-/** ident_cont without `$` (dolq_cont). */
-const isDolqCont = (c: number): boolean => isIdentStart(c) || isDigit(c);
-const isIdentCont = (c: number): boolean => isDolqCont(c) || c === 36;
+const IDENT = '[A-Za-z_\\u0080-\\uffff][A-Za-z0-9_$\\u0080-\\uffff]*';
+
+/**
+ * The next place where lexing matters, as the scanner decides there: a comment, a quote (with its
+ * prefix: e'', b'', x'', n'', u&'', u&""), a parameter or a dollar-quote delimiter, or an
+ * identifier or number (consumed whole, so that a letter or `$` inside one starts nothing). The
+ * alternatives are tried in this order at each place; the characters between are skipped by the
+ * regular expression engine rather than a character loop (which lint's --no-opt leaves
+ * unoptimised).
+ */
+const NEXT = new RegExp(
+  [
+    '--[^\\n\\r]*',
+    '\\/\\*',
+    "[eEbBxXnN]'",
+    '[uU]&[\'"]',
+    "'",
+    '"',
+    `\\$[0-9]+(?:${IDENT})?`,
+    '\\$(?:[A-Za-z_\\u0080-\\uffff][A-Za-z0-9_\\u0080-\\uffff]*)?\\$',
+    IDENT,
+    `[0-9][0-9_.]*(?:${IDENT})?`,
+  ].join('|'),
+);
 
 /**
  * Comments in `text`, or null when the scanner must decide (see the module comment). `text` is
@@ -28,100 +47,57 @@ const isIdentCont = (c: number): boolean => isDolqCont(c) || c === 36;
  */
 export function lexComments(text: string): LexedComment[] | null {
   const out: LexedComment[] = [];
-  const n = text.length;
-  let i = 0;
-  while (i < n) {
-    const c = text.charCodeAt(i);
-    const next = i + 1 < n ? text.charCodeAt(i + 1) : -1;
-    if (c === 45 /* - */ && next === 45) {
-      let j = i + 2;
-      while (j < n) {
-        const d = text.charCodeAt(j);
-        if (d === 10 || d === 13) break;
-        j++;
-      }
-      out.push({ start: i, end: j, block: false });
-      i = j;
-    } else if (c === 47 /* / */ && next === 42 /* * */) {
-      let depth = 1;
-      let j = i + 2;
-      while (j < n && depth > 0) {
-        const d = text.charCodeAt(j);
-        if (d === 47 && text.charCodeAt(j + 1) === 42) {
-          depth++;
-          j += 2;
-        } else if (d === 42 && text.charCodeAt(j + 1) === 47) {
-          depth--;
-          j += 2;
-        } else j++;
-      }
-      if (depth > 0) return null;
+  const next = new RegExp(NEXT.source, 'g');
+  let m: RegExpExecArray | null;
+  while ((m = next.exec(text)) !== null) {
+    const i = m.index;
+    const tok = m[0];
+    const c = tok.charCodeAt(0);
+    let j: number;
+    if (c === 45 /* - */) {
+      out.push({ start: i, end: i + tok.length, block: false });
+      continue;
+    } else if (c === 47 /* / */) {
+      j = skipBlockComment(text, i + 2);
+      if (j < 0) return null;
       out.push({ start: i, end: j, block: true });
-      i = j;
     } else if (c === 39 /* ' */) {
-      const j = skipString(text, i + 1, false);
-      if (j < 0) return null;
-      i = j;
+      j = skipString(text, i + 1, false);
     } else if (c === 34 /* " */) {
-      const j = skipIdentifier(text, i + 1);
-      if (j < 0) return null;
-      i = j;
+      j = skipIdentifier(text, i + 1);
     } else if (c === 36 /* $ */) {
-      if (isDigit(next)) {
-        // A parameter ($1), with any identifier characters after it (param_junk).
-        let j = i + 1;
-        while (j < n && isDigit(text.charCodeAt(j))) j++;
-        if (j < n && isIdentStart(text.charCodeAt(j))) while (j < n && isIdentCont(text.charCodeAt(j))) j++;
-        i = j;
-        continue;
-      }
-      let j = i + 1;
-      if (isIdentStart(next)) while (j < n && isDolqCont(text.charCodeAt(j))) j++;
-      if (j < n && text.charCodeAt(j) === 36) {
-        const delim = text.slice(i, j + 1);
-        const close = text.indexOf(delim, j + 1);
-        if (close < 0) return null;
-        i = close + delim.length;
-      } else {
-        // dolqfailed: the `$` alone is a token, the rest is lexed again.
-        i++;
-      }
-    } else if (isIdentStart(c)) {
-      // String prefixes: e'' (backslash escapes), b'' x'' n'' u&'' (quote rules of a plain string), u&"".
-      const lower = c | 0x20;
-      if (next === 39 && (lower === 101 || lower === 98 || lower === 120 || lower === 110)) {
-        const j = skipString(text, i + 2, lower === 101);
-        if (j < 0) return null;
-        i = j;
-        continue;
-      }
-      if (lower === 117 && next === 38 /* & */) {
-        const q = i + 2 < n ? text.charCodeAt(i + 2) : -1;
-        if (q === 39 || q === 34) {
-          const j = q === 39 ? skipString(text, i + 3, false) : skipIdentifier(text, i + 3);
-          if (j < 0) return null;
-          i = j;
-          continue;
-        }
-      }
-      let j = i + 1;
-      while (j < n && isIdentCont(text.charCodeAt(j))) j++;
-      i = j;
-    } else if (isDigit(c)) {
-      // Numbers, with the identifier characters the scanner takes as junk of the number.
-      let j = i + 1;
-      while (j < n) {
-        const d = text.charCodeAt(j);
-        if (isDigit(d) || d === 95 || d === 46) j++;
-        else break;
-      }
-      if (j < n && isIdentStart(text.charCodeAt(j))) while (j < n && isIdentCont(text.charCodeAt(j))) j++;
-      i = j;
+      // A parameter ($1, with any identifier characters after it: param_junk) is skipped whole.
+      const second = tok.charCodeAt(1);
+      if (second >= 48 && second <= 57) continue;
+      const close = text.indexOf(tok, i + tok.length);
+      if (close < 0) return null;
+      j = close + tok.length;
+    } else if (tok.length >= 2 && tok.charCodeAt(tok.length - 1) === 39 && (tok.length === 2 || tok.charCodeAt(1) === 38)) {
+      // e'' (backslash escapes), b'' x'' n'' u&'' (a plain string's quoting).
+      j = skipString(text, i + tok.length, (c | 0x20) === 101);
+    } else if (tok.length === 3 && tok.charCodeAt(1) === 38 && tok.charCodeAt(2) === 34) {
+      j = skipIdentifier(text, i + 3);
     } else {
-      i++;
+      // An identifier or a number, consumed whole.
+      continue;
     }
+    if (j < 0) return null;
+    next.lastIndex = j;
   }
   return out;
+}
+
+/** Past the `*\/` that closes a block comment whose body starts at `from` (they nest); -1 when none does. */
+function skipBlockComment(text: string, from: number): number {
+  const marks = /\/\*|\*\//g;
+  marks.lastIndex = from;
+  let depth = 1;
+  let m: RegExpExecArray | null;
+  while ((m = marks.exec(text)) !== null) {
+    depth += m[0] === '/*' ? 1 : -1;
+    if (depth === 0) return m.index + 2;
+  }
+  return -1;
 }
 
 /**
@@ -130,24 +106,22 @@ export function lexComments(text: string): LexedComment[] | null {
  * scanner).
  */
 function skipString(text: string, from: number, backslashEscapes: boolean): number {
-  const n = text.length;
-  let i = from;
+  const stop = backslashEscapes ? /[\\']/g : /'/g;
+  stop.lastIndex = from;
   for (;;) {
-    if (i >= n) return -1;
-    const c = text.charCodeAt(i);
-    if (c === 92 /* \ */ && backslashEscapes) {
-      i += 2;
-    } else if (c === 39) {
-      if (text.charCodeAt(i + 1) === 39) {
-        i += 2;
-        continue;
-      }
-      // The closing quote; a quote after whitespace with a newline continues the string.
-      const cont = continuation(text, i + 1);
-      if (cont === null) return i + 1;
-      if (cont.comment) return -1;
-      i = cont.quote + 1;
-    } else i++;
+    const m = stop.exec(text);
+    if (m === null) return -1;
+    const i = m.index;
+    if (m[0] !== "'" || text.charCodeAt(i + 1) === 39) {
+      // A backslash escape (E'' strings) or a doubled quote.
+      stop.lastIndex = i + 2;
+      continue;
+    }
+    // The closing quote; a quote after whitespace with a newline continues the string.
+    const cont = continuation(text, i + 1);
+    if (cont === null) return i + 1;
+    if (cont.comment) return -1;
+    stop.lastIndex = cont.quote + 1;
   }
 }
 

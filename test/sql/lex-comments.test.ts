@@ -80,6 +80,10 @@ const CASES: Array<[string, Array<[string, boolean]> | null]> = [
   ["SELECT 'a' -- swallowed by the continuation\n'b'", null],
   ["SELECT 'ünï' -- ç", [['-- ç', false]]],
   ['SELECT 1_000 -- x', [['-- x', false]]],
+  ["SELECT E'\\\\' -- yes'", [["-- yes'", false]]],
+  ['PREPARE p AS SELECT $1 -- yes', [['-- yes', false]]],
+  ['SELECT U&\'\\0041\' /* y */, u&"a""b" -- z', [['/* y */', true], ['-- z', false]]],
+  ['SELECT 1 /* a */ /* b /* c */ d */ -- e', [['/* a */', true], ['/* b /* c */ d */', true], ['-- e', false]]],
 ];
 
 describe('lexComments', () => {
