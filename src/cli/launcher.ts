@@ -22,6 +22,7 @@ import vm from 'node:vm';
 import zlib from 'node:zlib';
 import { cliArgv, SLOW_LINT } from './exit.js';
 import { applyRuntimeFlags } from './runtime-flags.js';
+import { PRECOMPILED_PARSER } from '../sql/precompiled.js';
 
 // Set by scripts/build-cli.mjs: the sha256 of lint-fast.cjs. Absent outside the bundle.
 declare const __LINT_BUNDLE_HASH__: string | undefined;
@@ -94,6 +95,19 @@ function loadLintBundle(hash: string): { bundle: LintBundle; save: () => void } 
   return { bundle: mod.exports, save };
 }
 
+/**
+ * Starts compiling libpg-query's WASM on V8's background threads before the lint bundle loads
+ * (its loading takes longer than the compile); the bundle's loadParser picks it up.
+ */
+function startParserCompile(): void {
+  try {
+    const wasm = readFileSync(createRequire(path.join(here, 'lint-fast.cjs')).resolve('libpg-query/wasm/libpg-query.wasm'));
+    (globalThis as Record<string, unknown>)[PRECOMPILED_PARSER] = (globalThis as unknown as { WebAssembly: { compile(b: Uint8Array): Promise<object> } }).WebAssembly.compile(wasm);
+  } catch {
+    // loadParser compiles it itself.
+  }
+}
+
 async function launch(): Promise<void> {
   const argv = cliArgv();
   applyRuntimeFlags(argv[0]);
@@ -101,6 +115,7 @@ async function launch(): Promise<void> {
   // require() of ES modules (the bundle requires chalk) and zlib.crc32: Node >= 20.19 / 22.12.
   const requireModule = (process.features as { require_module?: boolean }).require_module === true;
   if (argv[0] === 'lint' && hash && requireModule && typeof zlib.crc32 === 'function') {
+    startParserCompile();
     const loaded = loadLintBundle(hash);
     if (loaded) {
       let code: number | null;

@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { PRECOMPILED_PARSER } from './precompiled.js';
 
 // libpg-query's own entry points are not used: its ES module form makes Node run the CommonJS
 // lexer over the 61 KB Emscripten loader (~10 ms) and starts an asynchronous compile of the
@@ -58,8 +59,10 @@ function wasmPath(): string {
 export function loadParser(): Promise<void> {
   if (!loaded) {
     loaded = (async () => {
-      // Compiled off the main thread, while the caller goes on loading modules.
-      const compiled = WA.compile(readFileSync(wasmPath()));
+      // Compiled off the main thread, while the caller goes on loading modules; the bin's
+      // launcher may have started it already (PRECOMPILED_PARSER).
+      const early = (globalThis as { [PRECOMPILED_PARSER]?: Promise<object> })[PRECOMPILED_PARSER];
+      const compiled = early ? early.catch(() => WA.compile(readFileSync(wasmPath()))) : WA.compile(readFileSync(wasmPath()));
       // In this literal form: the Action's build turns it into a require() that esbuild bundles.
       const factory = createRequire(import.meta.url)('libpg-query/wasm/libpg-query.js') as Factory;
       const module = await compiled;
