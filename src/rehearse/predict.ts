@@ -4,8 +4,9 @@
  *
  * A batched backfill is predicted the way the applier runs it (src/apply/backfill.ts):
  * the rehearsals record every batch (rows, transaction time, commit time); a robust
- * line through all of them (Theil–Sen: the median of the pairwise slopes) gives
- * the per-batch fixed cost and the per-row cost, the commit times the pause
+ * line through both rehearsals' batches (Theil–Sen: the median of the pairwise slopes;
+ * the warm-up's batches of 1,000, 2,000, 4,000 ... rows give it its lever) gives the
+ * per-batch fixed cost and the per-row cost, the commit times the pause
  * between batches (the applier's sleep and load sample) and the step's own time
  * outside its batches. The applier's own batch controller (`nextBatchSize`) is
  * then run, on paper, over production's row count with those costs: its warm-up
@@ -71,10 +72,10 @@ export interface CacheInputs {
 }
 
 export interface BackfillInputs {
-  /** The Theil–Sen line through every rehearsed batch: ms = perBatchMs + perRowMs x rows. */
+  /** The Theil–Sen line through both rehearsals' batches: ms = perBatchMs + perRowMs x rows. */
   perBatchMs: number;
   perRowMs: number;
-  /** 25th and 75th percentile of the steady batches' per-row cost (the range). */
+  /** 25th and 75th percentile of both rehearsals' steady batches' per-row cost (the range). */
   perRowLowMs: number;
   perRowHighMs: number;
   batchesFitted: number;
@@ -252,12 +253,15 @@ export function cacheTerm(kind: WorkKind, m: StepMeasure, prodRows: number, cach
 function predictBackfill(ms: StepMeasure[], prodRows: number, bf: BackfillContext, cache: CacheContext | undefined): Prediction | null {
   const all = ms.flatMap((m) => m.batchLog);
   if (all.length < 3) return null;
-  const fit = fitBatches(all);
+  // Both rehearsals' batches: two windows of time on a server whose load varies, and no
+  // growth of the per-row cost with size other than the cache term's.
+  const fitted = all;
+  const fit = fitBatches(fitted);
   if (!fit) return null;
   const target = bf.options.targetBatchMs;
   const perBatchMs = Math.min(Math.max(0, fit.perBatchMs), target / 2);
-  const totalRows = all.reduce((s, b) => s + b.rows, 0);
-  const perRowMs = fit.perRowMs > 0 ? fit.perRowMs : Math.max(1e-6, all.reduce((s, b) => s + b.ms, 0) / Math.max(1, totalRows));
+  const totalRows = fitted.reduce((s, b) => s + b.rows, 0);
+  const perRowMs = fit.perRowMs > 0 ? fit.perRowMs : Math.max(1e-6, fitted.reduce((s, b) => s + b.ms, 0) / Math.max(1, totalRows));
   // The steady batches (a quarter of the target or longer): their per-row costs give the range.
   const steady = all.filter((b) => b.ms >= target / 4 && b.rows > 0).map((b) => Math.max(0, (b.ms - perBatchMs) / b.rows));
   const perRowLow = steady.length >= 4 ? Math.min(perRowMs, quantile(steady, 0.25)) : perRowMs * 0.8;
@@ -306,7 +310,7 @@ function predictBackfill(ms: StepMeasure[], prodRows: number, bf: BackfillContex
         perRowMs,
         perRowLowMs: perRowLow,
         perRowHighMs: perRowHigh,
-        batchesFitted: all.length,
+        batchesFitted: fitted.length,
         gapMs: Number(gapMs.toFixed(1)),
         stepOverheadMs: Math.round(stepOverheadMs),
         prodPerRowMs,
