@@ -19,7 +19,7 @@
  * `cacheTerm`. Other kinds, time = a fixed overhead plus a slope times the work's size:
  *   scan             rows (plus the cache term)
  *   rewrite          table bytes (heap + TOAST)
- *   index build      n log2 n (n = rows)
+ *   index build      n log2 n (n = rows; plus the cache term of its heap passes)
  *   catalog          constant (the rehearsed time)
  * (and a backfill without a batch log, e.g. a table of one batch: n log2 n).
  * The overhead is the step's own time left at zero size (at most the smaller
@@ -201,7 +201,8 @@ export function missRatio(ws: number, cache: number | null): number {
  * probability shared_buffers / working set when the working set is larger (and always when
  * not): a backfill streams the heap through the cache, each heap page touched by every row on
  * it, so by the clock sweep's usage counts an index page is kept no better than a heap page.
- * Misses per row: the scanned heap's pages per row; for a backfill also the new versions'
+ * Misses per row: the scanned heap's pages per row (an index build: per heap pass, two for
+ * CONCURRENTLY, the build and validate_index's); for a backfill also the new versions'
  * pages per row, and for each index (every update that is not HOT inserts into each) one
  * page per row when its order is unrelated to the backfill's key order (a random leaf per
  * row), its leaf pages per row when it is in that order, interpolated by the |correlation|
@@ -214,7 +215,7 @@ export function missRatio(ws: number, cache: number | null): number {
 export function cacheTerm(kind: WorkKind, m: StepMeasure, prodRows: number, cache: CacheContext | undefined, keyColumns: string[] = []): CacheInputs | null {
   const rel: RelationSnapshot | null = m.relation;
   if (!cache || cache.msPerMiss === null || cache.prodSharedBuffers === null || !rel) return null;
-  if (kind !== 'backfill' && kind !== 'scan') return null;
+  if (kind !== 'backfill' && kind !== 'scan' && kind !== 'index') return null;
   const rows = Math.max(1, m.tableRows || rel.rows);
   const f = prodRows / rows;
   const ws = rel.heapBytes + rel.indexes.reduce((s, i) => s + i.bytes, 0);
@@ -223,7 +224,9 @@ export function cacheTerm(kind: WorkKind, m: StepMeasure, prodRows: number, cach
   // A backfill walks its key: the heap in order when the key follows the physical order (an
   // unknown key's correlation counts as in order: keys are mostly serial), a random page per row when not.
   const keyOrder = kind === 'backfill' && key !== null ? Math.min(1, Math.abs(cache.correlation(key) ?? 1)) : 1;
-  const accesses: Array<{ of: string; perRow: number }> = [{ of: 'heap', perRow: (1 - keyOrder) + keyOrder * heapPagesPerRow }];
+  // An index build reads the heap once; CONCURRENTLY twice (the build, then validate_index's pass).
+  const heapPasses = kind === 'index' && /\bconcurrently\b/i.test(m.sql) ? 2 : 1;
+  const accesses: Array<{ of: string; perRow: number }> = [{ of: heapPasses > 1 ? `heap (${heapPasses} passes)` : 'heap', perRow: heapPasses * ((1 - keyOrder) + keyOrder * heapPagesPerRow) }];
   if (kind === 'backfill') {
     // New versions go to pages at the end of the heap, filled in turn: a table's worth at most.
     accesses.push({ of: 'new row versions', perRow: Math.min(heapPagesPerRow, (m.tableBytes || rel.heapBytes) / PAGE / rows) });
@@ -364,7 +367,7 @@ export function predictStep(
   const den = usable.reduce((s, p) => s + p.size * p.size, 0);
   const slope = Math.max(0, num / den);
   const single = usable.map((p) => Math.max(0, (p.ms - overhead) / p.size));
-  // The cache term (a scan): per row of production, on top of the fitted slope.
+  // The cache term (a scan, an index build's heap passes): per row of production, on top of the fitted slope.
   const term = prod ? cacheTerm(kind, large, prod.rows, ctx.cache) : null;
   const extra = term ? term.msPerRow * prod!.rows : 0;
   const ms = Math.max(overhead, overhead + slope * F + extra);

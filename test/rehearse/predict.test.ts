@@ -116,10 +116,10 @@ describe('the cache term', () => {
     expect(t.msPerRow).toBeCloseTo(perRow * p * 0.01, 4);
   });
 
-  it('is nothing when production caches the working set, the miss cost is unknown, or the step is not a scan or backfill', () => {
+  it('is nothing when production caches the working set, the miss cost is unknown, or the step reads no table', () => {
     expect(cacheTerm('backfill', measure('backfill', 100_000, [], rel), 2_000_000, cache({ prodSharedBuffers: 8 * 1024 * MB }), ['id'])!.msPerRow).toBe(0);
     expect(cacheTerm('backfill', measure('backfill', 100_000, [], rel), 2_000_000, cache({ msPerMiss: null }), ['id'])).toBeNull();
-    expect(cacheTerm('index', measure('index', 100_000, [], rel), 2_000_000, cache(), ['id'])).toBeNull();
+    expect(cacheTerm('catalog', measure('catalog', 100_000, [], rel), 2_000_000, cache(), ['id'])).toBeNull();
   });
 
   it('makes a backfill that maintains a random-order index slower in production, and one in key order hardly', () => {
@@ -136,6 +136,13 @@ describe('the cache term', () => {
     // An index whose leading column follows the physical order is walked in order, like the key's.
     const correlated = predictStep(undefined, measure('backfill', 100_000, log, rel), { rows: 2_000_000, bytes: 2e8 }, { backfill: ctl, cache: cache({ correlation: () => 1 }) });
     expect(correlated.ms / none.ms).toBeLessThan(1.05);
+  });
+
+  it('counts two heap passes for a concurrent index build, one for a plain one', () => {
+    const plain = cacheTerm('index', { ...measure('index', 100_000, [], rel), sql: 'CREATE INDEX i ON orders (customer_id)' }, 2_000_000, cache())!;
+    const cic = cacheTerm('index', { ...measure('index', 100_000, [], rel), sql: 'CREATE INDEX CONCURRENTLY i ON orders (customer_id)' }, 2_000_000, cache())!;
+    expect(plain.msPerRow).toBeGreaterThan(0);
+    expect(cic.msPerRow / plain.msPerRow).toBeCloseTo(2, 6);
   });
 
   it("adds a scan's page misses to its fitted time", () => {
