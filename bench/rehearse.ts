@@ -58,7 +58,8 @@ async function main(): Promise<number> {
     console.log(`plan ${plan.id}: ${plan.steps.map((s) => s.id).join(', ')}`);
 
     t = Date.now();
-    const report = await rehearse({ prodUrl: prod, plan, scratchUrl: server.baseUrl, scale, log: (m) => console.log(`  rehearse: ${m}`) });
+    const rehearsals: Array<{ scale: number; steps: unknown[] }> = [];
+    const report = await rehearse({ prodUrl: prod, plan, scratchUrl: server.baseUrl, scale, log: (m) => console.log(`  rehearse: ${m}`), onRehearsal: (s, m) => rehearsals.push({ scale: s, steps: m.steps }) });
     console.log(`rehearsal (scales ${report.inputs.scales.join(', ')}) took ${((Date.now() - t) / 1000).toFixed(1)} s, status ${report.status}`);
 
     // Full size, under the same workload (production's measured rates, unscaled: the floor on this idle server, as in the rehearsal).
@@ -67,9 +68,34 @@ async function main(): Promise<number> {
     const workload = new Workload(prod, await buildWorkload(prod, stats, touched, 1));
     await workload.start();
     await new Promise((r) => setTimeout(r, 1000));
+    // What else ran on the server during the full-size apply (autovacuum, checkpoints), every 500 ms.
+    const background: Array<{ t: number; vacuum: string[]; checkpoints: number }> = [];
+    let polling = true;
+    const poller = withClient(prod, async (c) => {
+      while (polling) {
+        const r = await c.query(`SELECT (SELECT coalesce(array_agg(v.relid::regclass::text || ':' || v.phase || ':' || v.heap_blks_scanned || '/' || v.heap_blks_total), '{}') FROM pg_stat_progress_vacuum v) AS vacuum, (SELECT num_done FROM pg_stat_checkpointer) AS checkpoints`);
+        background.push({ t: Date.now(), vacuum: r.rows[0].vacuum as string[], checkpoints: Number(r.rows[0].checkpoints) });
+        await new Promise((res) => setTimeout(res, 500));
+      }
+    });
     const actual = await measurePlan(plan, prod, () => workload.records);
+    polling = false;
+    await poller;
     await workload.stop();
+    for (const a of actual.steps) {
+      const inside = background.filter((b) => b.t >= a.start && b.t <= a.end);
+      if (inside.length === 0) continue;
+      const vac = inside.filter((b) => b.vacuum.length > 0).length;
+      console.log(`  during ${a.id}: autovacuum running in ${vac} of ${inside.length} samples${vac ? ` (${inside.find((b) => b.vacuum.length)!.vacuum.join(', ')} ... ${[...inside].reverse().find((b) => b.vacuum.length)!.vacuum.join(', ')})` : ''}; checkpoints done ${inside[inside.length - 1]!.checkpoints - inside[0]!.checkpoints}`);
+    }
     console.log(`full-size apply: ${actual.status}${actual.error ? ` (${actual.error})` : ''}`);
+    // Every measure (per-batch logs included) for analysis, when asked: REHEARSE_BENCH_DUMP=file.json.
+    const after = await withClient(prod, async (c) => ({
+      table: (await c.query(`SELECT n_live_tup, n_dead_tup, autovacuum_count, last_autovacuum::text, autoanalyze_count, pg_table_size('orders') AS heap, pg_indexes_size('orders') AS indexes FROM pg_stat_user_tables WHERE relname = 'orders'`)).rows[0],
+      checkpointer: (await c.query(`SELECT * FROM pg_stat_checkpointer`).catch(() => ({ rows: [null] }))).rows[0],
+    }));
+    console.log(`after the full-size apply: ${JSON.stringify(after)}`);
+    if (process.env.REHEARSE_BENCH_DUMP) writeFileSync(process.env.REHEARSE_BENCH_DUMP, JSON.stringify({ server: server.info, after, background, rehearsals, actual: actual.steps, report }, (_k, v) => (typeof v === 'bigint' ? String(v) : v), 1));
 
     const lines: string[] = [];
     lines.push('| step | kind | rehearsed 5 % | predicted (range) | actual | error | > 1 s: within ±35 % | workload max (rehearsed / actual) |');
@@ -89,6 +115,7 @@ async function main(): Promise<number> {
     }
     console.log(lines.join('\n'));
     for (const s of report.steps) console.log(`  ${s.id}: ${s.prediction.model}; rehearsals ${s.prediction.inputs.rehearsals.map((x) => `${Math.round(x.size)} in ${x.ms} ms`).join(', ')}; production ${s.prediction.inputs.production === null ? '?' : Math.round(s.prediction.inputs.production)} ${s.prediction.inputs.unit}`);
+    console.log(`  cache: production shared_buffers ${report.inputs.cache.prodSharedBuffers} B, scratch ${report.inputs.cache.scratchSharedBuffers} B; ${report.inputs.cache.basis}`);
     console.log(ok ? 'accuracy: every step over 1 s is within ±35 %' : 'accuracy: MISSED (a step over 1 s is outside ±35 %)');
     return ok && actual.status === 'done' ? 0 : 1;
   } finally {

@@ -236,7 +236,7 @@ export async function runBackfill(
     batches++;
     if (scanned > estimated) estimated = scanned;
     size = nextBatchSize(size, elapsed, o);
-    ctx.log.progress(progressOf());
+    ctx.log.progress({ ...progressOf(), batch: { size: batchSize, rows: value.n, ms: elapsed } });
     if (value.n < batchSize) break;
     if (o.sleepBetweenMs > 0) await sleep(o.sleepBetweenMs);
   }

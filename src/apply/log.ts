@@ -22,6 +22,8 @@ export interface ProgressInfo {
   rowsPerSec: number;
   etaSec: number | null;
   batchSize: number;
+  /** The batch just committed: the size asked for, the rows it covered and how long its transaction took (lock retries included). */
+  batch?: { size: number; rows: number; ms: number };
 }
 
 export interface LoggerOptions {

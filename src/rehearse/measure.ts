@@ -25,6 +25,20 @@ export interface Sample {
   lockWaitMs: number;
 }
 
+export interface BatchRecord {
+  size: number;
+  rows: number;
+  ms: number;
+  atMs: number;
+}
+
+/** The step's table as the step began: its heap and each index, with the index's leading column (null: an expression). */
+export interface RelationSnapshot {
+  heapBytes: number;
+  rows: number;
+  indexes: Array<{ name: string; bytes: number; leading: string | null }>;
+}
+
 export interface StepMeasure {
   id: string;
   kind: WorkKind;
@@ -39,6 +53,14 @@ export interface StepMeasure {
   rowsUpdated: number | null;
   batches: number | null;
   batchSizes: number[];
+  /**
+   * Every committed batch of a backfill, in order: the size asked for, the rows it covered, its
+   * transaction's duration and when it was committed (ms from the step's start). The cost model
+   * reads the per-row cost and the time between batches from it.
+   */
+  batchLog: BatchRecord[];
+  /** The table's heap and indexes when the step began (null when it has no table or could not be read). */
+  relation: RelationSnapshot | null;
   rowsPerSec: number | null;
   lockWaitMaxMs: number;
   workload: LatencySummary;
@@ -60,6 +82,13 @@ export function stepKind(step: Pick<PlanStep, 'batch' | 'sql' | 'risk'>): WorkKi
 const SAMPLE_SQL = `SELECT pg_catalog.pg_current_wal_lsn()::text AS lsn, pg_catalog.pg_database_size(current_database()) AS size,
   COALESCE((SELECT max(extract(epoch FROM clock_timestamp() - query_start) * 1000) FROM pg_catalog.pg_stat_activity
             WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()), 0) AS lockwait`;
+
+const RELATION_SQL = `SELECT pg_catalog.pg_relation_size(c.oid) AS heap, GREATEST(c.reltuples, 0)::bigint AS rows,
+  (SELECT json_agg(json_build_object('name', i.relname, 'bytes', pg_catalog.pg_relation_size(i.oid), 'leading', CASE WHEN x.indkey[0] = 0 THEN NULL ELSE a.attname END))
+     FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid
+     LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = x.indkey[0]
+    WHERE x.indrelid = c.oid) AS indexes
+  FROM pg_catalog.pg_class c WHERE c.oid = pg_catalog.to_regclass(pg_catalog.quote_ident($1) || '.' || pg_catalog.quote_ident($2))`;
 
 function lsnToBig(lsn: string): bigint {
   const [hi, lo] = lsn.split('/');
@@ -102,6 +131,19 @@ export class Sampler {
     const next = this.queue.then(() => this.take(at));
     this.queue = next.catch(() => {});
     return next;
+  }
+
+  /** The heap and indexes of `schema.table` now, read in turn with the samples. */
+  relation(table: string): Promise<RelationSnapshot | null> {
+    const dot = table.indexOf('.');
+    const next = this.queue.then(async () => {
+      if (!this.c) return null;
+      const r = await this.c.query(RELATION_SQL, [table.slice(0, dot), table.slice(dot + 1)]);
+      const row = r.rows[0] as { heap: string; rows: string; indexes: Array<{ name: string; bytes: number; leading: string | null }> | null } | undefined;
+      return row ? { heapBytes: Number(row.heap), rows: Number(row.rows), indexes: (row.indexes ?? []).map((i) => ({ name: i.name, bytes: Number(i.bytes), leading: i.leading })) } : null;
+    });
+    this.queue = next.catch(() => {});
+    return next.catch(() => null);
   }
 
   private async take(at?: number): Promise<Sample> {
@@ -171,17 +213,19 @@ export async function measurePlan(plan: Plan, url: string, records: () => readon
   });
   const sampler = new Sampler(url, opts.sampleEveryMs);
   await sampler.start();
-  const marks = new Map<string, { start: number; end?: number; ms?: number; status?: StepMeasure['status']; rowsUpdated?: number; batches?: number; batchSizes: number[] }>();
+  const marks = new Map<string, { start: number; end?: number; ms?: number; status?: StepMeasure['status']; rowsUpdated?: number; batches?: number; batchSizes: number[]; batchLog: BatchRecord[]; relation?: Promise<RelationSnapshot | null> }>();
+  const tableOf = new Map(plan.steps.map((s) => [s.id, stepTable(s)]));
   const logger: ApplyLogger = {
     emit(e: ApplyEvent) {
       const id = typeof e.step === 'string' ? e.step : undefined;
       if (!id) return;
       if (e.event === 'step.start') {
-        marks.set(id, { start: Date.now(), batchSizes: [] });
+        const t = tableOf.get(id);
+        marks.set(id, { start: Date.now(), batchSizes: [], batchLog: [], ...(t ? { relation: sampler.relation(t) } : {}) });
         sampler.mark();
       } else if (e.event === 'step.done' || e.event === 'step.skip' || e.event === 'step.failed') {
         sampler.mark();
-        const m = marks.get(id) ?? { start: Date.now(), batchSizes: [] };
+        const m = marks.get(id) ?? { start: Date.now(), batchSizes: [], batchLog: [] };
         m.end = Date.now();
         m.ms = typeof e.ms === 'number' ? e.ms : m.end - m.start;
         m.status = e.event === 'step.done' ? 'done' : e.event === 'step.skip' ? 'skipped' : 'failed';
@@ -193,6 +237,7 @@ export async function measurePlan(plan: Plan, url: string, records: () => readon
     progress(p: ProgressInfo) {
       const m = marks.get(p.step);
       if (m && p.batchSize && m.batchSizes[m.batchSizes.length - 1] !== p.batchSize) m.batchSizes.push(p.batchSize);
+      if (m && p.batch) m.batchLog.push({ ...p.batch, atMs: Date.now() - m.start });
     },
   };
   const start = Date.now();
@@ -220,6 +265,8 @@ export async function measurePlan(plan: Plan, url: string, records: () => readon
       rowsUpdated: m.rowsUpdated ?? null,
       batches: m.batches ?? null,
       batchSizes: m.batchSizes,
+      batchLog: m.batchLog,
+      relation: m.relation ? await m.relation : null,
       rowsPerSec: m.rowsUpdated !== undefined && ms > 0 ? Math.round((m.rowsUpdated * 1000) / ms) : null,
       lockWaitMaxMs: w.lockWaitMaxMs,
       workload: summarise(records(), m.start, m.end),

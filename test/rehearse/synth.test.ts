@@ -262,3 +262,29 @@ describe.skipIf(!pgUrl(15))('synthetic rehearsal data (PG 15)', () => {
     });
   });
 });
+
+describe.skipIf(!pgUrl(18))('the scratch keeps the key order production keeps (PG 18)', () => {
+  it('clusters a table on the index whose column production keeps in order, and leaves one in random order alone', async () => {
+    const { prepareScratch } = await import('../../src/rehearse/data.js');
+    await withDatabase(18, async (prod) => {
+      // ordered: rows inserted in id order (correlation 1); shuffled: ids inserted in random order (correlation ~0).
+      await sql(
+        prod,
+        `CREATE TABLE ordered (id bigint PRIMARY KEY, v int NOT NULL);
+         INSERT INTO ordered SELECT g, (g * 7919) % 1000 FROM generate_series(1, 20000) g;
+         CREATE TABLE shuffled (id bigint PRIMARY KEY, v int NOT NULL);
+         INSERT INTO shuffled SELECT g, g % 1000 FROM generate_series(1, 20000) g ORDER BY md5(g::text);
+         ANALYZE;`,
+      );
+      await withDatabase(18, async (scratch) => {
+        const r = await prepareScratch(prod, scratch, { rows: (_t, n) => n ?? 0, tables: ['public.ordered', 'public.shuffled'], sampleMs: 0 });
+        expect(r.notes).toContain('public.ordered: rows in id order, as in production (correlation 1.00): clustered on ordered_pkey');
+        expect(r.notes.some((n) => n.startsWith('public.shuffled'))).toBe(false);
+        const corr = await sql(scratch, `SELECT tablename, correlation FROM pg_stats WHERE schemaname = 'public' AND attname = 'id' ORDER BY 1`);
+        const byTable = new Map(corr[0]!.rows.map((x) => [x.tablename as string, Number(x.correlation)]));
+        expect(byTable.get('ordered')).toBeGreaterThan(0.99);
+        expect(Math.abs(byTable.get('shuffled')!)).toBeLessThan(0.5);
+      });
+    });
+  });
+});
