@@ -66,7 +66,10 @@ const bundleParserLoader = {
   },
 };
 await build({ ...cjs, entryPoints: ['src/cli/lint-fast.ts'], outfile: path.join(outdir, 'lint-fast.cjs'), supported: { 'dynamic-import': false }, plugins: [bundleParserLoader] });
-const hash = createHash('sha256').update(readFileSync(path.join(outdir, 'lint-fast.cjs'))).digest('hex');
+const lintFast = readFileSync(path.join(outdir, 'lint-fast.cjs'));
+// The launcher reads it as latin1 (no UTF-8 decoding); esbuild's default charset keeps it ASCII.
+if (lintFast.some((b) => b > 0x7f)) throw new Error('dist/bin/lint-fast.cjs has a non-ASCII byte; the launcher reads it as latin1');
+const hash = createHash('sha256').update(lintFast).digest('hex');
 // main.js stays the ES module CLI the launcher imports for every other command.
 const mainIsExternal = { name: 'main-external', setup: (b) => b.onResolve({ filter: /^\.\/main\.js$/ }, () => ({ path: './main.js', external: true })) };
 await build({

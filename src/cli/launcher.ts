@@ -65,7 +65,8 @@ function loadLintBundle(hash: string): { bundle: LintBundle; save: () => void } 
   const file = path.join(here, 'lint-fast.cjs');
   let source: string;
   try {
-    source = readFileSync(file, 'utf8');
+    // ASCII (scripts/build-cli.mjs checks): read as latin1, which skips UTF-8 decoding.
+    source = readFileSync(file, 'latin1');
   } catch {
     return null;
   }

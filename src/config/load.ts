@@ -3,7 +3,7 @@
  * ddlguard.config.yaml / .yml, or the "ddlguard" key of package.json, in cwd
  * or the nearest ancestor directory that has one.
  */
-import { stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from './errors.js';
 import { displayPath, jsonLocator, parseJson, parseYaml, readSourceText, type Locator } from './locate.js';
@@ -109,7 +109,7 @@ function formatOfPath(file: string): ConfigFormat | null {
 
 async function isFile(file: string): Promise<boolean> {
   try {
-    return (await stat(file)).isFile();
+    return statSync(file).isFile();
   } catch {
     return false;
   }

@@ -3,7 +3,7 @@
  * each key path is in the text, 1-based line and column, so that a validator can say
  * `file:line:column: key.path: problem`. A syntax error is a ConfigError at its position.
  */
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import type { Document, LineCounter } from 'yaml';
@@ -39,7 +39,7 @@ export function displayPath(file: string, cwd: string): string {
 /** Reads a file as text (a BOM dropped); an unreadable file is a ConfigError `cannot read <what>: <why>`. */
 export async function readSourceText(file: string, origin: TextOrigin, what: string): Promise<string> {
   try {
-    return (await readFile(file, 'utf8')).replace(/^\uFEFF/, '');
+    return readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'file not found' : e instanceof Error ? e.message : String(e);

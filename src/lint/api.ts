@@ -2,7 +2,7 @@
  * `lint()`: discover files, read them, and run the engine. The CLI and the
  * library share this entry point.
  */
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { discoveredFramework, discoveredText, discoverMigrations, sequenceRoot, sortMigrations, type MigrationFile } from '../migrations/discover.js';
 import { detectFramework, type FrameworkInfo } from '../migrations/framework.js';
@@ -107,7 +107,7 @@ export async function prepareSources(opts: Omit<LintOptions, 'rules'>, lazy = fa
       ordered.map(async (f, i) => {
         try {
           const known = discoveredText(f);
-          const text = known ?? (await readFile(f.path, 'utf8'));
+          const text = known ?? readFileSync(f.path, 'utf8');
           const info = known === undefined ? undefined : discoveredFramework(f);
           sources[i] = await withParser(() => makeSource(f.path, f.displayPath, text, lintSet.has(f.path) ? 'lint' : 'history', opts.assumeInTransaction, info));
         } catch (e) {

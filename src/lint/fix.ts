@@ -11,7 +11,7 @@
  * after its block's COMMIT) and the driver: lint, apply non-overlapping edits, re-lint,
  * up to `maxPasses` times (like ESLint's multi-pass fixing).
  */
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { functionCalls } from '../sql/ast.js';
 import { parseDirective, type Comment } from '../sql/comments.js';
@@ -594,7 +594,7 @@ export async function fixMigrations(opts: FixOptions): Promise<FixOutcome> {
     const abs = path.resolve(cwd, s.displayPath);
     let full: string;
     try {
-      full = isStdin ? opts.stdin!.text : await readFile(abs, 'utf8');
+      full = isStdin ? opts.stdin!.text : readFileSync(abs, 'utf8');
     } catch {
       continue;
     }

@@ -3,11 +3,13 @@
  * unstaged and untracked), for `--since` and the GitHub Action; and the history the
  * baseline consults for migrations added before its cut-off.
  */
-import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { GitHistory } from './baseline.js';
 
 function git(cwd: string, args: string[]): string {
+  // Loaded here, not with the module: lint loads this module on every run, git only with --since/--base.
+  const { execFileSync } = createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
   return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 

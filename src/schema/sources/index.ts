@@ -9,7 +9,7 @@
  *
  * The database driver loads only when a database is given.
  */
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { SchemaModel } from '../model.js';
 import { mergeModels, type SourceNote } from './merge.js';
@@ -71,7 +71,7 @@ export async function readSchemaFile(file: string, cwd: string): Promise<{ model
   const label = path.relative(cwd, path.resolve(cwd, file)).split(path.sep).join('/') || file;
   let text: string;
   try {
-    text = await readFile(path.resolve(cwd, file), 'utf8');
+    text = readFileSync(path.resolve(cwd, file), 'utf8');
   } catch (e) {
     throw new SchemaSourceError(`--schema: cannot read ${label}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
   }
