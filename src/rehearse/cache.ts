@@ -30,7 +30,7 @@ export interface CacheFacts {
 export async function sharedBuffersBytes(url: string): Promise<number | null> {
   const c = await connect(url);
   try {
-    const r = await c.query(`SELECT setting::bigint * 8192 AS b FROM pg_catalog.pg_settings WHERE name = 'shared_buffers'`);
+    const r = await c.query(`SELECT setting::bigint * current_setting('block_size')::bigint AS b FROM pg_catalog.pg_settings WHERE name = 'shared_buffers'`);
     return r.rows[0] ? Number(r.rows[0].b) : null;
   } catch {
     return null;
