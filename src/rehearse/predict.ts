@@ -63,10 +63,11 @@ export interface CacheInputs {
   /** The step's table (heap + indexes) when it began, in the rehearsal and scaled to production. */
   rehearsalWorkingSetBytes: number;
   prodWorkingSetBytes: number;
+  /** Misses per access, weighted by the accesses per row. */
   rehearsalMissRatio: number;
   prodMissRatio: number;
-  /** Page accesses per row that can miss, per structure (a random-order index: about 1). */
-  accessesPerRow: Array<{ of: string; perRow: number }>;
+  /** Page accesses per row that can miss, per structure (a random-order index: about 1), and the share of them that misses in production. */
+  accessesPerRow: Array<{ of: string; perRow: number; prodMissRatio: number }>;
   /** The cost added to each row in production (negative: production caches better). */
   msPerRow: number;
 }
@@ -195,20 +196,37 @@ export function missRatio(ws: number, cache: number | null): number {
 }
 
 /**
+ * The fraction of a key-order walk's page accesses that miss, for a backfill whose working set
+ * is `ws` bytes: a walk over more than the cache evicts, by its own new pages, the pages ahead
+ * of it before it gets there (sequential flooding), so each page it reaches misses; a working
+ * set that fits stays cached. Observed by bench/cache-residency.ts: with the table 1.6 times
+ * shared_buffers, every heap page missed once (not the 1 - shared_buffers / working set that a
+ * uniform model gives) and the key's index leaf pages missed once each.
+ */
+export function streamMissRatio(ws: number, cache: number | null): number {
+  return cache !== null && cache > 0 && ws > cache ? 1 : 0;
+}
+
+/**
  * The cost per row of the buffer misses production will have and the rehearsal had not.
  * A step's working set is its table's heap and indexes as the step began (measured on the
- * rehearsal, scaled to production's rows). A page it touches is in shared_buffers with
- * probability shared_buffers / working set when the working set is larger (and always when
- * not): a backfill streams the heap through the cache, each heap page touched by every row on
- * it, so by the clock sweep's usage counts an index page is kept no better than a heap page.
- * Misses per row: the scanned heap's pages per row (an index build: per heap pass, two for
- * CONCURRENTLY, the build and validate_index's); for a backfill also the new versions'
- * pages per row, and for each index (every update that is not HOT inserts into each) one
- * page per row when its order is unrelated to the backfill's key order (a random leaf per
- * row), its leaf pages per row when it is in that order, interpolated by the |correlation|
- * of its leading column with the table's physical order (production's pg_stats; the backfill
- * key's own index counts as in order; an expression or an unknown column as random). Each
- * miss costs the measured read-and-write-back of a page (cache.ts). Assumed: production's
+ * rehearsal, scaled to production's rows).
+ * - A scan and an index build read the heap once a pass (two for CONCURRENTLY: the build and
+ *   validate_index's) through a small ring of buffers; a page is a hit when it happens to be
+ *   in shared_buffers: 1 - shared_buffers / working set of the accesses miss when the working set
+ *   is larger.
+ * - A backfill walks its key. Its streamed accesses (the heap's pages in key order, the new
+ *   versions' pages, and the leaf pages of an index in that order) miss by streamMissRatio.
+ *   An index in another order takes one random leaf per row (every update that is not HOT
+ *   inserts into each index); those pages are touched again long before the clock sweep
+ *   evicts them, so the random-order indexes stay resident while they fit in shared_buffers
+ *   and miss 1 - shared_buffers / their size when they do not (observed by
+ *   bench/cache-residency.ts: a random-order index in the cache missed 0.03 % of its accesses
+ *   during a backfill that missed every heap page). An index's order is interpolated by the
+ *   |correlation| of its leading column with the table's physical order (production's
+ *   pg_stats; the backfill key's own index counts as in order; an expression or an unknown
+ *   column as random).
+ * Each miss costs the measured read-and-write-back of a page (cache.ts). Assumed: production's
  * pages beyond shared_buffers are in the operating system's cache, like the scratch's (from
  * disk a miss costs more: the top of the range is 1.5 times the term).
  */
@@ -221,34 +239,44 @@ export function cacheTerm(kind: WorkKind, m: StepMeasure, prodRows: number, cach
   const ws = rel.heapBytes + rel.indexes.reduce((s, i) => s + i.bytes, 0);
   const heapPagesPerRow = rel.heapBytes / PAGE / rows;
   const key = keyColumns[0] ?? null;
-  // A backfill walks its key: the heap in order when the key follows the physical order (an
-  // unknown key's correlation counts as in order: keys are mostly serial), a random page per row when not.
-  const keyOrder = kind === 'backfill' && key !== null ? Math.min(1, Math.abs(cache.correlation(key) ?? 1)) : 1;
-  // An index build reads the heap once; CONCURRENTLY twice (the build, then validate_index's pass).
-  const heapPasses = kind === 'index' && /\bconcurrently\b/i.test(m.sql) ? 2 : 1;
-  const accesses: Array<{ of: string; perRow: number }> = [{ of: heapPasses > 1 ? `heap (${heapPasses} passes)` : 'heap', perRow: heapPasses * ((1 - keyOrder) + keyOrder * heapPagesPerRow) }];
-  if (kind === 'backfill') {
+  const uniform = { rehearsal: missRatio(ws, cache.scratchSharedBuffers), prod: missRatio(ws * f, cache.prodSharedBuffers) };
+  const accesses: Array<{ of: string; perRow: number; rehearsal: number; prod: number }> = [];
+  if (kind !== 'backfill') {
+    // An index build reads the heap once; CONCURRENTLY twice (the build, then validate_index's pass).
+    const heapPasses = kind === 'index' && /\bconcurrently\b/i.test(m.sql) ? 2 : 1;
+    accesses.push({ of: heapPasses > 1 ? `heap (${heapPasses} passes)` : 'heap', perRow: heapPasses * heapPagesPerRow, ...uniform });
+  } else {
+    const stream = { rehearsal: streamMissRatio(ws, cache.scratchSharedBuffers), prod: streamMissRatio(ws * f, cache.prodSharedBuffers) };
+    // The walk: the heap in order when the key follows the physical order (an unknown key's
+    // correlation counts as in order: keys are mostly serial), a random page per row when not.
+    const keyOrder = key !== null ? Math.min(1, Math.abs(cache.correlation(key) ?? 1)) : 1;
+    const order = rel.indexes.map((ix) => (ix.leading !== null && ix.leading === key ? 1 : ix.leading !== null ? Math.min(1, Math.abs(cache.correlation(ix.leading) ?? 0)) : 0));
+    // The pages touched at random: those of the indexes (and of the heap) in another order than the key's.
+    const randomBytes = rel.indexes.reduce((s, ix, i) => s + (1 - order[i]!) * ix.bytes, 0) + (1 - keyOrder) * rel.heapBytes;
+    const random = { rehearsal: missRatio(randomBytes, cache.scratchSharedBuffers), prod: missRatio(randomBytes * f, cache.prodSharedBuffers) };
+    accesses.push({ of: 'heap (in key order)', perRow: keyOrder * heapPagesPerRow, ...stream });
+    if (keyOrder < 1) accesses.push({ of: 'heap (at random)', perRow: 1 - keyOrder, ...random });
     // New versions go to pages at the end of the heap, filled in turn: a table's worth at most.
-    accesses.push({ of: 'new row versions', perRow: Math.min(heapPagesPerRow, (m.tableBytes || rel.heapBytes) / PAGE / rows) });
-    for (const ix of rel.indexes) {
-      const c = ix.leading !== null && ix.leading === key ? 1 : ix.leading !== null ? Math.min(1, Math.abs(cache.correlation(ix.leading) ?? 0)) : 0;
+    accesses.push({ of: 'new row versions', perRow: Math.min(heapPagesPerRow, (m.tableBytes || rel.heapBytes) / PAGE / rows), ...stream });
+    rel.indexes.forEach((ix, i) => {
+      const c = order[i]!;
       const leafPerRow = ix.bytes / PAGE / rows;
-      accesses.push({ of: `index ${ix.name}`, perRow: (1 - c) * 1 + c * leafPerRow });
-    }
+      if (c > 0) accesses.push({ of: `index ${ix.name} (in key order)`, perRow: c * leafPerRow, ...stream });
+      if (c < 1) accesses.push({ of: `index ${ix.name} (at random)`, perRow: 1 - c, ...random });
+    });
   }
   const perRow = accesses.reduce((s, a) => s + a.perRow, 0);
-  const pRehearsal = missRatio(ws, cache.scratchSharedBuffers);
-  const pProd = missRatio(ws * f, cache.prodSharedBuffers);
+  const weighted = (pick: (a: { rehearsal: number; prod: number }) => number) => (perRow > 0 ? accesses.reduce((s, a) => s + a.perRow * pick(a), 0) / perRow : 0);
   return {
     prodSharedBuffers: cache.prodSharedBuffers,
     scratchSharedBuffers: cache.scratchSharedBuffers,
     msPerMiss: cache.msPerMiss,
     rehearsalWorkingSetBytes: ws,
     prodWorkingSetBytes: Math.round(ws * f),
-    rehearsalMissRatio: Number(pRehearsal.toFixed(3)),
-    prodMissRatio: Number(pProd.toFixed(3)),
-    accessesPerRow: accesses.map((a) => ({ of: a.of, perRow: Number(a.perRow.toPrecision(3)) })),
-    msPerRow: perRow * (pProd - pRehearsal) * cache.msPerMiss,
+    rehearsalMissRatio: Number(weighted((a) => a.rehearsal).toFixed(3)),
+    prodMissRatio: Number(weighted((a) => a.prod).toFixed(3)),
+    accessesPerRow: accesses.map((a) => ({ of: a.of, perRow: Number(a.perRow.toPrecision(3)), prodMissRatio: Number(a.prod.toFixed(3)) })),
+    msPerRow: accesses.reduce((s, a) => s + a.perRow * (a.prod - a.rehearsal), 0) * cache.msPerMiss,
   };
 }
 

@@ -9,7 +9,7 @@ import { DEFAULT_BACKFILL, nextBatchSize } from '../../src/apply/backfill.js';
 import { DEFAULT_GUARD } from '../../src/apply/guard.js';
 import { measureMissCost } from '../../src/rehearse/cache.js';
 import type { BatchRecord, RelationSnapshot, StepMeasure } from '../../src/rehearse/measure.js';
-import { autovacuumWaits, cacheTerm, fitBatches, guardedWaitMs, missRatio, predictStep, simulateBackfill, type CacheContext, type TimelineStep } from '../../src/rehearse/predict.js';
+import { autovacuumWaits, cacheTerm, fitBatches, guardedWaitMs, missRatio, predictStep, simulateBackfill, streamMissRatio, type CacheContext, type TimelineStep } from '../../src/rehearse/predict.js';
 import { pgUrl, withDatabase } from '../support/db.js';
 
 const ctl = { options: DEFAULT_BACKFILL, initialBatchSize: 1000, keyColumns: ['id'] };
@@ -102,18 +102,26 @@ describe('the cache term', () => {
   it('is the misses production has beyond shared_buffers that the rehearsal had not', () => {
     expect(missRatio(100 * MB, 128 * MB)).toBe(0);
     expect(missRatio(512 * MB, 128 * MB)).toBeCloseTo(0.75, 6);
+    expect(streamMissRatio(100 * MB, 128 * MB)).toBe(0);
+    expect(streamMissRatio(130 * MB, 128 * MB)).toBe(1);
     const t = cacheTerm('backfill', measure('backfill', 100_000, [], rel), 2_000_000, cache(), ['id'])!;
     expect(t.rehearsalMissRatio).toBe(0);
     expect(t.prodWorkingSetBytes).toBe(Math.round(23.5 * MB * 20));
-    const p = 1 - 128 / (23.5 * 20);
-    expect(t.prodMissRatio).toBeCloseTo(p, 3);
-    // The random-order index: about one miss-prone access a row; the key's index and the heap: their pages per row.
-    const byName = new Map(t.accessesPerRow.map((a) => [a.of, a.perRow]));
-    expect(byName.get('index orders_customer_idx')).toBeGreaterThan(0.97);
-    expect(byName.get('index orders_pkey')).toBeCloseTo((2 * MB) / 8192 / 100_000, 4);
-    expect(byName.get('heap')).toBeCloseTo((20 * MB) / 8192 / 100_000, 4);
-    const perRow = t.accessesPerRow.reduce((s, a) => s + a.perRow, 0);
-    expect(t.msPerRow).toBeCloseTo(perRow * p * 0.01, 4);
+    // The walk in key order (heap, new versions, the key's index) over 470 MB: every page it reaches misses.
+    const by = new Map(t.accessesPerRow.map((a) => [a.of, a]));
+    expect(by.get('heap (in key order)')).toEqual({ of: 'heap (in key order)', perRow: Number(((20 * MB) / 8192 / 100_000).toPrecision(3)), prodMissRatio: 1 });
+    expect(by.get('new row versions')!.prodMissRatio).toBe(1);
+    expect(by.get('index orders_pkey (in key order)')!.perRow).toBeCloseTo((2 * MB) / 8192 / 100_000, 4);
+    expect(by.get('index orders_pkey (in key order)')!.prodMissRatio).toBe(1);
+    // The random-order index: about one access a row, but its 30 MB in production stay in the 128 MB cache.
+    expect(by.get('index orders_customer_idx (at random)')!.perRow).toBeGreaterThan(0.97);
+    expect(by.get('index orders_customer_idx (at random)')!.prodMissRatio).toBe(0);
+    const streamed = t.accessesPerRow.filter((a) => a.prodMissRatio === 1).reduce((sum, a) => sum + a.perRow, 0);
+    expect(t.msPerRow).toBeCloseTo(streamed * 0.01, 5);
+    // With 16 MB of shared_buffers the random-order index does not fit: 1 - 16 / (0.98 x 1.5 MB x 20) of its accesses miss.
+    const small = cacheTerm('backfill', measure('backfill', 100_000, [], rel), 2_000_000, cache({ prodSharedBuffers: 16 * MB }), ['id'])!;
+    const rnd = small.accessesPerRow.find((a) => a.of === 'index orders_customer_idx (at random)')!;
+    expect(rnd.prodMissRatio).toBeCloseTo(1 - 16 / (0.98 * 1.5 * 20), 3);
   });
 
   it('is nothing when production caches the working set, the miss cost is unknown, or the step reads no table', () => {
@@ -122,20 +130,24 @@ describe('the cache term', () => {
     expect(cacheTerm('catalog', measure('catalog', 100_000, [], rel), 2_000_000, cache(), ['id'])).toBeNull();
   });
 
-  it('makes a backfill that maintains a random-order index slower in production, and one in key order hardly', () => {
+  it('makes a backfill that maintains a random-order index slower in production once the index outgrows shared_buffers, and one in key order hardly', () => {
     const log = batchLog(100_000, 20, 0.008, 25);
     const onlyKey: RelationSnapshot = { ...rel, indexes: [rel.indexes[0]!] };
-    const plain = predictStep(undefined, measure('backfill', 100_000, log, onlyKey), { rows: 2_000_000, bytes: 2e8 }, { backfill: ctl, cache: cache() });
-    const random = predictStep(undefined, measure('backfill', 100_000, log, rel), { rows: 2_000_000, bytes: 2e8 }, { backfill: ctl, cache: cache() });
-    const none = predictStep(undefined, measure('backfill', 100_000, log, rel), { rows: 2_000_000, bytes: 2e8 }, { backfill: ctl });
-    expect(plain.ms / none.ms).toBeLessThan(1.05);
-    // ~1 access a row x a miss ratio of 1 - 128 / 470 (0.73) x 10 µs, on top of 8 µs a row.
-    expect(random.ms / none.ms).toBeGreaterThan(1.8);
-    expect(random.inputs.cache?.msPerRow).toBeGreaterThan(0.0072);
-    expect(random.inputs.cache?.msPerRow).toBeLessThan(0.0076);
+    const prod = { rows: 2_000_000, bytes: 2e8 };
+    const none = predictStep(undefined, measure('backfill', 100_000, log, rel), prod, { backfill: ctl });
+    // 128 MB holds the random-order index (30 MB in production): the streamed pages' misses only.
+    const plain = predictStep(undefined, measure('backfill', 100_000, log, onlyKey), prod, { backfill: ctl, cache: cache() });
+    const resident = predictStep(undefined, measure('backfill', 100_000, log, rel), prod, { backfill: ctl, cache: cache() });
+    expect(plain.ms / none.ms).toBeLessThan(1.1);
+    expect(resident.ms / plain.ms).toBeLessThan(1.01);
+    // 16 MB does not: ~1 access a row x 1 - 16 / 29.4 (0.456) x 10 µs, on top of 8 µs a row.
+    const evicted = predictStep(undefined, measure('backfill', 100_000, log, rel), prod, { backfill: ctl, cache: cache({ prodSharedBuffers: 16 * MB }) });
+    expect(evicted.ms / none.ms).toBeGreaterThan(1.5);
+    expect(evicted.inputs.cache?.msPerRow).toBeGreaterThan(0.0048);
+    expect(evicted.inputs.cache?.msPerRow).toBeLessThan(0.0052);
     // An index whose leading column follows the physical order is walked in order, like the key's.
-    const correlated = predictStep(undefined, measure('backfill', 100_000, log, rel), { rows: 2_000_000, bytes: 2e8 }, { backfill: ctl, cache: cache({ correlation: () => 1 }) });
-    expect(correlated.ms / none.ms).toBeLessThan(1.05);
+    const correlated = predictStep(undefined, measure('backfill', 100_000, log, rel), prod, { backfill: ctl, cache: cache({ prodSharedBuffers: 16 * MB, correlation: () => 1 }) });
+    expect(correlated.ms / none.ms).toBeLessThan(1.1);
   });
 
   it('counts two heap passes for a concurrent index build, one for a plain one', () => {
