@@ -120,6 +120,16 @@ interface PGliteLike {
   waitReady?: Promise<void>;
 }
 
+/**
+ * PGlite runs in this thread and settles its promises without a turn of the event loop, so a
+ * run of statements starves timers and sockets: a pg connection opened meanwhile in the same
+ * process timed out ('timeout expired') though the server had answered. One macrotask after each
+ * statement lets them through (test/trace/pglite-engine.test.ts).
+ */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 export class PgliteEngine implements Engine {
   readonly kind = 'pglite' as const;
   constructor(
@@ -142,11 +152,13 @@ export class PgliteEngine implements Engine {
 
   async query<T extends Row = Row>(sql: string, params?: unknown[]): Promise<T[]> {
     const r = await this.db.query<T>(sql, params);
+    await yieldToEventLoop();
     return r.rows;
   }
 
   async exec(sql: string): Promise<void> {
     await this.db.exec(sql);
+    await yieldToEventLoop();
   }
 
   async pid(): Promise<number> {
