@@ -341,37 +341,23 @@ export async function minimise(c: OracleCase, target: Pick<Disagreement, 'aspect
   };
   let cur = c;
   let changed = true;
+  // Keeps a smaller candidate while it still disagrees.
+  const tryCandidate = async (next: OracleCase | null) => {
+    if (next && !(await agrees(next))) {
+      cur = next;
+      changed = true;
+    }
+  };
   while (changed) {
     changed = false;
-    for (let i = cur.sql.trimEnd().split('\n').length - 1; i >= 0; i--) {
-      const next = without(cur, i);
-      if (next && !(await agrees(next))) {
-        cur = next;
-        changed = true;
-      }
-    }
-    if (cur.extraHistory) {
-      const next = { ...cur, extraHistory: null };
-      if (!(await agrees(next))) {
-        cur = next;
-        changed = true;
-      }
-    }
+    for (let i = cur.sql.trimEnd().split('\n').length - 1; i >= 0; i--) await tryCandidate(without(cur, i));
+    if (cur.extraHistory) await tryCandidate({ ...cur, extraHistory: null });
     for (const re of OPTIONAL) {
       if (!re.test(cur.sql)) continue;
-      const next = { ...cur, sql: cur.sql.replace(re, (m) => (m.startsWith(' ') && m.endsWith(' ') ? ' ' : '')) };
-      if (next.sql !== cur.sql && !(await agrees(next))) {
-        cur = next;
-        changed = true;
-      }
+      const sql = cur.sql.replace(re, (m) => (m.startsWith(' ') && m.endsWith(' ') ? ' ' : ''));
+      if (sql !== cur.sql) await tryCandidate({ ...cur, sql });
     }
-    if (cur.inTransaction) {
-      const next = { ...cur, inTransaction: false };
-      if (!(await agrees(next))) {
-        cur = next;
-        changed = true;
-      }
-    }
+    if (cur.inTransaction) await tryCandidate({ ...cur, inTransaction: false });
   }
   return cur;
 }
