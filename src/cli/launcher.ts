@@ -22,7 +22,7 @@ import vm from 'node:vm';
 import zlib from 'node:zlib';
 import { cliArgv, SLOW_LINT } from './exit.js';
 import { applyRuntimeFlags } from './runtime-flags.js';
-import { PRECOMPILED_PARSER } from '../sql/precompiled.js';
+import { compileParserWasm, PRECOMPILED_PARSER } from '../sql/parser-wasm.js';
 
 // Set by scripts/build-cli.mjs: the sha256 of lint-fast.cjs. Absent outside the bundle.
 declare const __LINT_BUNDLE_HASH__: string | undefined;
@@ -33,6 +33,7 @@ interface LintBundle {
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+const BUNDLE = path.join(here, 'lint-fast.cjs');
 
 function cacheDir(): string | null {
   if (process.env.NODE_DISABLE_COMPILE_CACHE) return null;
@@ -62,11 +63,10 @@ function readCache(file: string): Buffer | undefined {
 
 /** Loads lint-fast.cjs through vm.Script with the code cache; `save` writes the cache when it was missing or rejected. */
 function loadLintBundle(hash: string): { bundle: LintBundle; save: () => void } | null {
-  const file = path.join(here, 'lint-fast.cjs');
   let source: string;
   try {
     // ASCII (scripts/build-cli.mjs checks): read as latin1, which skips UTF-8 decoding.
-    source = readFileSync(file, 'latin1');
+    source = readFileSync(BUNDLE, 'latin1');
   } catch {
     return null;
   }
@@ -74,9 +74,9 @@ function loadLintBundle(hash: string): { bundle: LintBundle; save: () => void } 
   const cacheFile = dir ? path.join(dir, `lint-fast-${hash.slice(0, 16)}-${process.version}-${process.arch}.bin`) : null;
   const cached = cacheFile ? readCache(cacheFile) : undefined;
   // CommonJS's own wrapper, so the bundle sees exports, require, module, __filename, __dirname.
-  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: file, ...(cached ? { cachedData: cached } : {}) });
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: BUNDLE, ...(cached ? { cachedData: cached } : {}) });
   const mod = { exports: {} as LintBundle };
-  (script.runInThisContext() as (...a: unknown[]) => void).call(mod.exports, mod.exports, createRequire(file), mod, file, here);
+  (script.runInThisContext() as (...a: unknown[]) => void).call(mod.exports, mod.exports, createRequire(BUNDLE), mod, BUNDLE, here);
   const save = () => {
     if (!cacheFile || (cached && !script.cachedDataRejected)) return;
     try {
@@ -102,8 +102,7 @@ function loadLintBundle(hash: string): { bundle: LintBundle; save: () => void } 
  */
 function startParserCompile(): void {
   try {
-    const wasm = readFileSync(createRequire(path.join(here, 'lint-fast.cjs')).resolve('libpg-query/wasm/libpg-query.wasm'));
-    (globalThis as Record<string, unknown>)[PRECOMPILED_PARSER] = (globalThis as unknown as { WebAssembly: { compile(b: Uint8Array): Promise<object> } }).WebAssembly.compile(wasm);
+    (globalThis as Record<string, unknown>)[PRECOMPILED_PARSER] = compileParserWasm(import.meta.url);
   } catch {
     // loadParser compiles it itself.
   }
@@ -124,10 +123,10 @@ async function launch(): Promise<void> {
         code = await loaded.bundle.runFastLint(argv);
       } catch (err) {
         process.exitCode = loaded.bundle.reportFailure(err);
-        loaded.save();
         return;
+      } finally {
+        loaded.save();
       }
-      loaded.save();
       if (code !== null) process.exit(code);
       (globalThis as { [SLOW_LINT]?: boolean })[SLOW_LINT] = true;
     }

@@ -2,10 +2,8 @@
  * The one doorway to libpg-query (the real PostgreSQL parser, compiled to WASM).
  * The module must be loaded once before the synchronous calls are used.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
-import { PRECOMPILED_PARSER } from './precompiled.js';
+import { compileParserWasm, PRECOMPILED_PARSER } from './parser-wasm.js';
 
 // libpg-query's own entry points are not used: its ES module form makes Node run the CommonJS
 // lexer over the 61 KB Emscripten loader (~10 ms) and starts an asynchronous compile of the
@@ -31,7 +29,6 @@ interface WasmInstance {
   exports: Record<string, unknown>;
 }
 interface WasmApi {
-  compile(bytes: Uint8Array): Promise<object>;
   Instance: new (module: object, imports: object) => WasmInstance;
   Memory: new (...args: never[]) => WasmMemory;
 }
@@ -49,20 +46,14 @@ const decoder = new TextDecoder();
 let loaded: Promise<void> | null = null;
 let ready = false;
 
-/** The .wasm beside this module (a bundle: the Action's dist/), else libpg-query's own. */
-function wasmPath(): string {
-  const beside = fileURLToPath(new URL('./libpg-query.wasm', import.meta.url));
-  if (existsSync(beside)) return beside;
-  return createRequire(import.meta.url).resolve('libpg-query/wasm/libpg-query.wasm');
-}
-
 export function loadParser(): Promise<void> {
   if (!loaded) {
     loaded = (async () => {
       // Compiled off the main thread, while the caller goes on loading modules; the bin's
       // launcher may have started it already (PRECOMPILED_PARSER).
       const early = (globalThis as { [PRECOMPILED_PARSER]?: Promise<object> })[PRECOMPILED_PARSER];
-      const compiled = early ? early.catch(() => WA.compile(readFileSync(wasmPath()))) : WA.compile(readFileSync(wasmPath()));
+      const compileHere = () => compileParserWasm(import.meta.url);
+      const compiled = early ? early.catch(compileHere) : compileHere();
       // In this literal form: the Action's build turns it into a require() that esbuild bundles.
       const factory = createRequire(import.meta.url)('libpg-query/wasm/libpg-query.js') as Factory;
       const module = await compiled;
