@@ -12,30 +12,17 @@
  * on where node_modules really lives), no timestamps, fixed input order.
  */
 import { build } from 'esbuild';
-import { copyFileSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { lazyRequire } from './lazy-require.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
 const outIdx = argv.indexOf('--outdir');
 const outdir = path.resolve(outIdx >= 0 ? argv[outIdx + 1] : path.join(ROOT, 'action/dist'));
 mkdirSync(outdir, { recursive: true });
-
-// The sources load a few packages with createRequire(import.meta.url)('pkg') (lazily, to keep
-// the CLI's start-up short). esbuild does not follow those; rewrite them to plain require()
-// calls, which it bundles.
-const lazyRequire = {
-  name: 'lazy-require',
-  setup(b) {
-    b.onLoad({ filter: /[\\/](src|rules)[\\/].*\.ts$/ }, (args) => {
-      const text = readFileSync(args.path, 'utf8');
-      const contents = text.replace(/createRequire\(import\.meta\.url\)\((['"][^'"]+['"])\)/g, (m, spec) => (spec.startsWith("'node:") || spec.startsWith('"node:') ? m : `require(${spec})`));
-      return { contents, loader: 'ts' };
-    });
-  },
-};
 
 await build({
   absWorkingDir: ROOT,
@@ -51,7 +38,7 @@ await build({
   charset: 'utf8',
   // pg's optional native binding: never installed, pg falls back to its JavaScript client.
   external: ['pg-native'],
-  plugins: [lazyRequire],
+  plugins: [lazyRequire()],
   // libpg-query's loader is CommonJS (require, __dirname: it reads libpg-query.wasm from
   // its own directory, here the bundle's); give the ES module bundle those names.
   banner: {

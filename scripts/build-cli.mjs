@@ -16,12 +16,11 @@
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { chmodSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { lazyRequire } from './lazy-require.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const require = createRequire(import.meta.url);
 const outdir = path.join(root, 'dist/bin');
 rmSync(outdir, { recursive: true, force: true });
 await build({
@@ -55,16 +54,7 @@ const cjs = {
 };
 // libpg-query's 61 KB Emscripten loader goes into the bundle, under the code cache (compiling it
 // was ~7 ms of a one-file run): parser.ts requires it lazily, a form esbuild does not follow.
-const bundleParserLoader = {
-  name: 'bundle-parser-loader',
-  setup(b) {
-    b.onLoad({ filter: /[\\/]src[\\/]sql[\\/]parser\.ts$/ }, (args) => ({
-      contents: readFileSync(args.path, 'utf8').replace("createRequire(import.meta.url)('libpg-query/wasm/libpg-query.js')", "require('libpg-query/wasm/libpg-query.js')"),
-      loader: 'ts',
-    }));
-    b.onResolve({ filter: /^libpg-query\/wasm\/libpg-query\.js$/ }, () => ({ path: require.resolve('libpg-query/wasm/libpg-query.js', { paths: [root] }) }));
-  },
-};
+const bundleParserLoader = lazyRequire({ only: /^libpg-query\/wasm\/libpg-query\.js$/, root });
 await build({ ...cjs, entryPoints: ['src/cli/lint-fast.ts'], outfile: path.join(outdir, 'lint-fast.cjs'), supported: { 'dynamic-import': false }, plugins: [bundleParserLoader] });
 const lintFast = readFileSync(path.join(outdir, 'lint-fast.cjs'));
 // The launcher reads it as latin1 (no UTF-8 decoding); esbuild's default charset keeps it ASCII.
