@@ -1,5 +1,5 @@
 import { eol, headerOffset, parseOne, topLevel, type Fix, type FixFile } from '../src/lint/fix.js';
-import { lockPhrase, queuedRelation } from '../src/lint/rule-kit.js';
+import { lockPhrase, queuedPhrase, queuedRelation } from '../src/lint/rule-kit.js';
 import type { Rule, RuleContext } from '../src/lint/types.js';
 import { blocksApplication, lockStrength } from '../src/locks/modes.js';
 import { TransactionTracker } from '../src/migrations/transaction.js';
@@ -68,7 +68,7 @@ const rule: Rule = {
     const effect = ctx.effects.effects.find((e) => e.locks.includes(l));
     const set = ctx.tx.inTransaction ? "SET LOCAL lock_timeout = '2s';" : "SET lock_timeout = '2s';";
     const r = {
-      message: `Waits for ${lockPhrase(l)} with no lock_timeout: while it waits, every query on ${queuedRelation(l, ctx.effects.effects)} queues behind it.`,
+      message: `Waits for ${lockPhrase(l)} with no lock_timeout: while it waits, every query on ${queuedPhrase(queuedRelation(l, ctx.effects.effects))} queues behind it.`,
       help: 'Set lock_timeout before the statement so it fails fast instead of stalling the application, and retry.',
       suggestion: `${set}\n${ctx.stmt.text};`,
       fix: (file: FixFile) => fix(ctx, file),

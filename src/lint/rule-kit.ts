@@ -52,10 +52,21 @@ export function lockPhrase(l: EffectLock | null): string {
  * table: every query on a table locks each of its indexes while it is planned (and every write
  * while it updates them), so all of them wait, not only the ones that use the index.
  */
-export function queuedRelation(l: EffectLock, effects: readonly Effect[]): string {
-  if (l.target !== 'index') return l.relation.display;
+export function queuedRelation(l: EffectLock, effects: readonly Effect[]): QueuedOn {
+  if (l.target !== 'index') return { relation: l.relation.display, tableOf: false };
   const table = effects.find((e) => e.locks.includes(l))?.table;
-  return table && table.key !== l.relation.key ? table.display : `the table of ${l.relation.display}`;
+  return table && table.key !== l.relation.key ? { relation: table.display, tableOf: false } : { relation: l.relation.display, tableOf: true };
+}
+
+/** Whose queries queue: a relation, or (tableOf) the table of an index the model does not place. */
+export interface QueuedOn {
+  relation: string;
+  tableOf: boolean;
+}
+
+/** `orders`, or `the table of orders_idx`; `name` formats the relation (e.g. as code). */
+export function queuedPhrase(q: QueuedOn, name: (relation: string) => string = (r) => r): string {
+  return q.tableOf ? `the table of ${name(q.relation)}` : name(q.relation);
 }
 
 /** `users` or `app.users` as SQL, from a model key `schema.name`. */

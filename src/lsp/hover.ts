@@ -7,7 +7,7 @@
 import type { Hover, MarkupContent } from 'vscode-languageserver';
 import type { EngineOptions } from '../lint/engine.js';
 import type { RuleContext } from '../lint/types.js';
-import { queuedRelation } from '../lint/rule-kit.js';
+import { queuedPhrase, queuedRelation, type QueuedOn } from '../lint/rule-kit.js';
 import { WORK_WORDS } from '../lint/reporters/util.js';
 import { estimateEffect, estimateRecord } from '../locks/estimate-effect.js';
 import { formatBytes, formatDuration, formatDurationRange, formatRows } from '../locks/estimate.js';
@@ -22,7 +22,7 @@ export interface LockFacts {
   preExisting: boolean;
   blocks: string;
   /** Whose queries wait while it waits (an index's table: see queuedRelation). */
-  queuedOn: string;
+  queuedOn: QueuedOn;
 }
 
 export interface EffectFacts {
@@ -136,7 +136,7 @@ export function hoverMarkdown(s: StatementFacts): string | null {
     tx.push(
       s.tx.lockTimeoutMs > 0
         ? `lock_timeout ${formatMs(s.tx.lockTimeoutMs)}: gives up after waiting that long for the lock`
-        : `no lock_timeout: while it waits for the lock, every later query on ${[...new Set(waits.map((l) => l.queuedOn))].map((q) => q.replace(/^(the table of )?([\s\S]*)$/, (_m, pre: string | undefined, name: string) => `${pre ?? ''}${code(name)}`)).join(', ')} queues behind it`,
+        : `no lock_timeout: while it waits for the lock, every later query on ${[...new Set(waits.map((l) => queuedPhrase(l.queuedOn, code)))].join(', ')} queues behind it`,
     );
   }
   if (s.tx.inTransaction && s.locks.length) tx.push('in a transaction block: the locks are held until it commits');
