@@ -133,7 +133,7 @@ export async function closeQuietly(client: pg.Client | undefined): Promise<void>
 export async function majorOf(client: pg.Client): Promise<number> {
   const r = await client.query<{ v: string }>("SELECT current_setting('server_version_num') AS v");
   const num = Number(r.rows[0]?.v);
-  if (!Number.isFinite(num) || num <= 0) throw new ApplyError(`unexpected server_version_num: ${String(r.rows[0]?.v)}`, 'connection');
+  if (!Number.isFinite(num) || num <= 0) throw new ApplyError(`unexpected server_version_num: ${String(r.rows[0]?.v)}`);
   return Math.floor(num / 10000);
 }
 

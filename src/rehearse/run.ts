@@ -10,7 +10,7 @@ import { prepareScratch } from './data.js';
 import { measurePlan, measureStatements, stepTable, type PlanMeasure, type StatementMeasure, type StepMeasure } from './measure.js';
 import { DEFAULT_GUARD } from '../apply/guard.js';
 import { quoteIdentAlways as qi } from '../sql/quote.js';
-import { closeQuietly, connect } from '../db/connection.js';
+import { closeQuietly, connect, serverMajor } from '../db/connection.js';
 import { autovacuumWaits, predictStep, type AutovacuumSettings, type CacheContext, type Prediction } from './predict.js';
 import { measureMissCost, sharedBuffersBytes, type CacheFacts } from './cache.js';
 import { DEFAULT_BACKFILL } from '../apply/backfill.js';
@@ -111,10 +111,7 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearsalReport> 
   // Production is read once; the scratch copies reuse the statistics.
   let stats: ProductionStats | undefined;
   const notes: string[] = [];
-  const major = await (async () => {
-    const { serverMajor } = await import('../schema/sources/live.js');
-    return serverMajor(opts.prodUrl);
-  })();
+  const major = await serverMajor(opts.prodUrl);
   const server = await openScratch(opts.scratchUrl, major, { ...(opts.engineModules ? { modules: opts.engineModules } : {}), log });
   notes.push(...server.notes);
   try {

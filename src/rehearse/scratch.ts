@@ -94,9 +94,7 @@ function databaseFactory(baseUrl: string, major: number, embedded: boolean, stop
 export async function openScratch(scratchUrl: string | undefined, major: number, opts: { modules?: string[]; log?: (m: string) => void } = {}): Promise<ScratchServer & { notes: string[] }> {
   const notes: string[] = [];
   if (scratchUrl) {
-    const m = await serverMajor(scratchUrl).catch((e) => {
-      throw redactError(e, scratchUrl);
-    });
+    const m = await serverMajor(scratchUrl);
     if (m !== major) notes.push(`the scratch server is PostgreSQL ${m}, production ${major}: timings and locks may differ`);
     return Object.assign(databaseFactory(scratchUrl, m, false, async () => {}), { notes });
   }

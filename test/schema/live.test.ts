@@ -7,7 +7,8 @@
 import net from 'node:net';
 import pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { introspectLive, readLiveFacts, serverMajor } from '../../src/schema/sources/live.js';
+import { serverMajor } from '../../src/db/connection.js';
+import { introspectLive, readLiveFacts } from '../../src/schema/sources/live.js';
 import { loadParser } from '../../src/sql/parser.js';
 import { availableMajors, withDatabase } from '../support/db.js';
 

@@ -250,8 +250,6 @@ function binaryPackageEntry(major: PgMajor): string {
 
 export { freePort };
 
-/** Reads `server_version_num` and returns the major version (e.g. 150018 -> 15). */
-export { serverMajor };
 
 /**
  * Wraps a server we did not start (e.g. `DATABASE_URL`) in the same shape as

@@ -14,10 +14,10 @@
  * search_path set to the model's default (`public`), so a public type or function
  * comes out unqualified, the way a migration names it.
  *
- * `readLiveFacts` (the planner's server version and table sizes) and `serverMajor`
- * are built on the same reads.
+ * `readLiveFacts` (the planner's server version and table sizes) is built on the same
+ * reads; the server's major version alone is `serverMajor` in db/connection.ts.
  */
-import { connect, majorOf, redactError, serverMajor, type Client } from '../../db/connection.js';
+import { connect, majorOf, redactError, type Client } from '../../db/connection.js';
 import { columnRefs, isNotNullTestColumn, typeRefFromTypeName, type TypeRef } from '../../sql/ast.js';
 import { loadParser, parseRaw } from '../../sql/parser.js';
 import { expressionVolatility, type Volatility } from '../../sql/volatility.js';
@@ -620,6 +620,3 @@ export async function readLiveFacts(url: string): Promise<LiveFacts> {
   }
   return { pgVersion, tableSizes };
 }
-
-/** The server's major version (e.g. 16). */
-export { serverMajor };
