@@ -12,6 +12,10 @@
  * (bundled code, or a package, which on Node >= 20.19 may be an ES module), because code compiled
  * by vm.Script with cached data cannot import(). The launcher is given the bundle's sha256, the
  * key of the cache.
+ *
+ * Last, the parser's WebAssembly beside them, dist/bin/libpg-query.wasm (scripts/parser-wasm.mjs):
+ * the package's code with a smaller initial memory and compilation hints trained on
+ * scripts/parser-training.sql by the bin just built.
  */
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
@@ -19,6 +23,7 @@ import { chmodSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { lazyRequire } from './lazy-require.mjs';
+import { buildParserWasm } from './parser-wasm.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = path.join(root, 'dist/bin');
@@ -71,3 +76,8 @@ await build({
   plugins: [mainIsExternal],
 });
 chmodSync(path.join(outdir, 'ddlguard.cjs'), 0o755);
+
+// The parser's WebAssembly beside the bundles, with a smaller initial memory and compilation
+// hints trained by running the bin just built (scripts/parser-wasm.mjs).
+const wasm = buildParserWasm({ root, outdir, bin: path.join(outdir, 'ddlguard.cjs'), trainingSql: path.join(root, 'scripts/parser-training.sql') });
+if (!wasm.eager) process.stderr.write('build-cli: V8 traced no WebAssembly compiles; dist/bin/libpg-query.wasm has no compilation hints\n');

@@ -30,5 +30,21 @@ export function reportFailure(err: unknown): number {
   return EXIT_USAGE;
 }
 
+/**
+ * Exits 2 if the event loop drains before `run` settles. A promise that never settles (a
+ * WebAssembly compile V8 never finishes, say) would otherwise end the process with exit 0: a
+ * clean lint that never ran.
+ */
+export function failIfUnsettled(run: Promise<unknown>): void {
+  let settled = false;
+  // finally, not catch: a rejection stays unhandled, and Node reports it as it did before.
+  void run.finally(() => (settled = true));
+  process.once('beforeExit', () => {
+    if (settled) return;
+    process.stderr.write('ddlguard: internal error: the command stopped before it finished\n');
+    process.exitCode = EXIT_USAGE;
+  });
+}
+
 /** Set on globalThis by the launcher when `lint` needs yargs after all: main.ts then skips its own fast path. */
 export const SLOW_LINT = '__ddlguardSlowLint';

@@ -5,7 +5,7 @@
  */
 import module from 'node:module';
 import { durationToMs } from '../sql/duration.js';
-import { CliError, cliArgv, reportFailure, SLOW_LINT } from './exit.js';
+import { CliError, cliArgv, failIfUnsettled, reportFailure, SLOW_LINT } from './exit.js';
 import { applyRuntimeFlags } from './runtime-flags.js';
 
 // Node >= 22.1 keeps V8's compiled code of the modules on disk (in the OS temp directory
@@ -340,7 +340,7 @@ async function main(argv: string[]): Promise<number> {
   return exitCode;
 }
 
-main(cliArgv()).then(
+const run = main(cliArgv()).then(
   (code) => {
     process.exitCode = code;
   },
@@ -348,3 +348,4 @@ main(cliArgv()).then(
     process.exitCode = reportFailure(err);
   },
 );
+failIfUnsettled(run);

@@ -79,3 +79,27 @@ describe('the launcher and its code cache', () => {
     }
   });
 });
+
+describe('a command that never finishes', () => {
+  // What a WebAssembly compile V8 never finishes looked like: the event loop drained and the
+  // process exited 0 with no output, a clean lint that never ran.
+  const exitJs = path.join(ROOT, 'dist/src/cli/exit.js');
+  const script = (promise: string) => `import { failIfUnsettled } from ${JSON.stringify(exitJs)}; failIfUnsettled(${promise});`;
+  const node = (code: string) => spawnSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8' });
+
+  it('exits 2 with an internal error when its promise never settles', () => {
+    const r = node(script('new Promise(() => {})'));
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe('ddlguard: internal error: the command stopped before it finished\n');
+  });
+
+  it('changes nothing when it settles, and leaves a rejection unhandled', () => {
+    const ok = node(script('new Promise((resolve) => setTimeout(resolve, 20))'));
+    expect(ok.status).toBe(0);
+    expect(ok.stderr).toBe('');
+    const failed = node(script("Promise.reject(new Error('boom'))"));
+    expect(failed.status).toBe(1);
+    expect(failed.stderr).toContain('boom');
+    expect(failed.stderr).not.toContain('stopped before it finished');
+  });
+});
