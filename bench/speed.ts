@@ -10,13 +10,15 @@
  *   2. the corpus, cold, no cache (target: at most 2x)
  *   3. the corpus again with --cache on unchanged files (target: at most 1.0x squawk's run)
  *
- * Run: `npm run build && node dist/bench/speed.js <corpus-dir> [runs=15] [one-file.sql]`.
+ * Run: `npm run build && node dist/bench/speed.js <corpus-dir> [runs=15] [one-file.sql]`. Both
+ * tools run on the node that runs the bench: `<path to node 24> dist/bench/speed.js ...` compares
+ * them on Node 24.
  * The corpus is a directory of migrations (e.g. Lemmy's `migrations/*\/up.sql`); squawk is given
  * the same files. The one file defaults to the corpus file nearest the median size. The machine
  * is shared: quote medians and ratios, and rerun when `uptime` shows load.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,7 +26,7 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { bin: Record<string, string> };
 const BIN = path.join(root, pkg.bin.ddlguard!);
-const SQUAWK = path.join(root, 'node_modules/.bin/squawk');
+const SQUAWK = realpathSync(path.join(root, 'node_modules/.bin/squawk'));
 const TIME = '/usr/bin/time';
 
 interface Sample {
@@ -107,8 +109,9 @@ function main(): void {
   const one = process.argv[4] ? path.resolve(process.argv[4]) : bySize[bySize.length >> 1]!;
   const cacheDir = path.join(tmp, 'cache') + path.sep;
   const ddl = (...args: string[]) => [process.execPath, BIN, 'lint', '--format', 'json', ...args];
-  const squawk = (...paths: string[]) => [SQUAWK, ...paths];
-  const squawkJson = (...paths: string[]) => [SQUAWK, '--reporter', 'json', ...paths];
+  // squawk's npm entry is a node script: run by the same node as ddlguard, not the PATH's.
+  const squawk = (...paths: string[]) => [process.execPath, SQUAWK, ...paths];
+  const squawkJson = (...paths: string[]) => [process.execPath, SQUAWK, '--reporter', 'json', ...paths];
 
   // The cache for the rerun: filled once by a run over the same, unchanged files.
   once(ddl('--cache', '--cache-location', cacheDir, dir), dir);

@@ -15,7 +15,7 @@ import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CliError, EXIT_USAGE } from './exit.js';
-import { parserFlags } from './runtime-flags.js';
+import { parserFlags } from './parser-flags.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const CHILD_ENV = 'DDLGUARD_ACTION_CHILD';
