@@ -117,7 +117,7 @@ describe.skipIf(!pgUrl() || !existsSync(DIST))('rollback crash safety (SIGKILL a
       return snap;
     });
     expect(reference.log).toEqual(LOGGED.map((s) => ({ step: s, n: 1 })));
-    expect(reference.state.every((s: { status: string }) => s.status === 'rolled-back')).toBe(true);
+    expect(reference.state?.every((s: { status: string }) => s.status === 'rolled-back')).toBe(true);
     expect(reference.plan).toEqual([{ status: 'rolled-back' }]);
 
     let kills = 0;

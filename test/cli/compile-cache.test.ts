@@ -20,7 +20,7 @@ describe(`module compile cache on Node ${process.versions.node}`, () => {
     // NODE_COMPILE_CACHE would turn the cache on by itself: point the default location
     // (os.tmpdir()/node-compile-cache) here instead.
     const cache = path.join(dir, 'node-compile-cache');
-    const env = { ...process.env, TMPDIR: dir };
+    const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: dir };
     delete env.NODE_COMPILE_CACHE;
     delete env.NODE_DISABLE_COMPILE_CACHE;
     const r = spawnSync(process.execPath, [CLI, 'lint', path.join(dir, '001.sql')], { encoding: 'utf8', env });

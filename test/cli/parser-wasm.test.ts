@@ -62,6 +62,21 @@ describe('the CLI copy of the parser WebAssembly', () => {
   });
 });
 
+// The few WebAssembly JS API names used here (the compiler's lib has no WebAssembly types).
+interface WasmMemory {
+  buffer: ArrayBuffer;
+}
+interface WasmInstance {
+  exports: Record<string, unknown>;
+}
+const WA = (globalThis as unknown as {
+  WebAssembly: {
+    compile(bytes: Uint8Array): Promise<object>;
+    Instance: new (module: object, imports: object) => WasmInstance;
+    Memory: new (...args: never[]) => WasmMemory;
+  };
+}).WebAssembly;
+
 interface Wasm {
   _malloc(n: number): number;
   _free(p: number): void;
@@ -70,16 +85,16 @@ interface Wasm {
 }
 
 /** The built module, hints honoured, instantiated through libpg-query's loader as parser.ts does. */
-async function instantiateBuilt(): Promise<{ wasm: Wasm; memory: WebAssembly.Memory }> {
+async function instantiateBuilt(): Promise<{ wasm: Wasm; memory: WasmMemory }> {
   setFlagsFromString('--experimental-wasm-compilation-hints');
-  const module = await WebAssembly.compile(built);
-  let memory!: WebAssembly.Memory;
+  const module = await WA.compile(built);
+  let memory!: WasmMemory;
   const factory = require('libpg-query/wasm/libpg-query.js') as (o: object) => Promise<Wasm>;
   const wasm = await factory({
     noFSInit: true,
-    instantiateWasm(imports: WebAssembly.Imports, done: (i: WebAssembly.Instance, m: WebAssembly.Module) => void) {
-      const instance = new WebAssembly.Instance(module, imports);
-      memory = Object.values(instance.exports).find((e): e is WebAssembly.Memory => e instanceof WebAssembly.Memory)!;
+    instantiateWasm(imports: object, done: (i: WasmInstance, m: object) => void) {
+      const instance = new WA.Instance(module, imports);
+      memory = Object.values(instance.exports).find((e): e is WasmMemory => e instanceof WA.Memory)!;
       done(instance, module);
       return {};
     },
@@ -87,7 +102,7 @@ async function instantiateBuilt(): Promise<{ wasm: Wasm; memory: WebAssembly.Mem
   return { wasm, memory };
 }
 
-function parseWith({ wasm, memory }: { wasm: Wasm; memory: WebAssembly.Memory }, sql: string): unknown {
+function parseWith({ wasm, memory }: { wasm: Wasm; memory: WasmMemory }, sql: string): unknown {
   const bytes = new TextEncoder().encode(`${sql}\0`);
   const input = wasm._malloc(bytes.length);
   new Uint8Array(memory.buffer).set(bytes, input);

@@ -13,6 +13,7 @@ import type { SourceFile } from '../../src/lint/engine.js';
 import { parseSqlFile } from '../../src/sql/parse.js';
 import { loadParser } from '../../src/sql/parser.js';
 import { availableMajors, withDatabase } from '../support/db.js';
+import type { PgMajor } from '../support/postgres.js';
 import { caseInputs, fixInput, HISTORY, ruleFixtures, type FixInput } from './helpers.js';
 
 /** A few rows, so index builds, validations and refreshes have something to read. */
@@ -61,7 +62,7 @@ async function runMigration(client: pg.Client, text: string, transaction: Source
   }
 }
 
-async function outcome(major: 15 | 18, input: FixInput, text: string): Promise<{ error: string | null; catalog: unknown }> {
+async function outcome(major: PgMajor, input: FixInput, text: string): Promise<{ error: string | null; catalog: unknown }> {
   return withDatabase(major, async (url) => {
     const client = new pg.Client({ connectionString: url });
     await client.connect();

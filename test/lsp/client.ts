@@ -78,8 +78,8 @@ export class TestClient {
     conn.onNotification(ShowMessageNotification.type, (p) => client.record(() => client.messages.push(p)));
     conn.onNotification(LogMessageNotification.type, (p) => client.record(() => client.logs.push(p)));
     conn.onRequest(RegistrationRequest.type, (p) => {
+      // No result: vscode-jsonrpc answers null, as the protocol's void result is sent.
       client.registrations.push(...p.registrations.map((r) => r.method));
-      return null;
     });
     conn.listen();
     const root = pathToFileURL(opts.root).href;

@@ -26,7 +26,7 @@ function workspace(files: Record<string, string>): string {
 }
 
 function cli(root: string, args: string[]) {
-  const env = { ...process.env, NO_COLOR: '1' };
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
   delete env.DATABASE_URL;
   return spawnSync(process.execPath, [CLI, ...args], { cwd: root, encoding: 'utf8', env });
 }
@@ -55,6 +55,8 @@ function expectedDiagnostics(root: string, file: string) {
 const shape = (d: Diagnostic) => ({ code: d.code, severity: d.severity, range: d.range });
 const codes = (p: PublishDiagnosticsParams) => p.diagnostics.map((d) => d.code);
 const find = (p: PublishDiagnosticsParams, code: string) => p.diagnostics.find((d) => d.code === code);
+/** A diagnostic's message as text (LSP 3.18 allows markup; the server sends strings). */
+const text = (d: Diagnostic | undefined) => (d === undefined ? '' : typeof d.message === 'string' ? d.message : d.message.value);
 const pos = (text: string, needle: string) => {
   const at = text.indexOf(needle);
   expect(at).toBeGreaterThanOrEqual(0);
@@ -254,11 +256,11 @@ describe('ddlguard lsp', () => {
     const history = await client.open(path.join(root, 'db/migrations/001_accounts.sql'), HISTORY);
     const n = client.publishes.length;
     await client.replace(history, HISTORY.replace('qty int', 'qty numeric'));
-    const changed = await client.diagnostics(uri, (p) => find(p, 'column-type-rewrite')?.message.includes('numeric -> bigint') ?? false, n);
+    const changed = await client.diagnostics(uri, (p) => text(find(p, 'column-type-rewrite')).includes('numeric -> bigint'), n);
     expect(changed.version).toBe(1);
     const m = client.publishes.length;
     await client.close(history);
-    await client.diagnostics(uri, (p) => find(p, 'column-type-rewrite')?.message.includes('integer -> bigint') ?? false, m);
+    await client.diagnostics(uri, (p) => text(find(p, 'column-type-rewrite')).includes('integer -> bigint'), m);
     await client.close(uri);
   });
 
@@ -275,7 +277,7 @@ describe('ddlguard lsp', () => {
     writeFileSync(path.join(root, 'db/migrations/005_broken.sql'), text);
     const uri = await client.open(path.join(root, 'db/migrations/005_broken.sql'), text);
     const p = await client.diagnosticsOf(uri, 1);
-    const [want] = expectedDiagnostics(root, 'db/migrations/005_broken.sql').errors;
+    const want = expectedDiagnostics(root, 'db/migrations/005_broken.sql').errors[0]!;
     expect(p.diagnostics).toHaveLength(1);
     expect(p.diagnostics[0]).toMatchObject({ code: 'parse-error', severity: 1, message: want.message, range: { start: { line: want.line, character: want.character } } });
     expect(client.slice(uri, p.diagnostics[0]!.range)).toBe('int');

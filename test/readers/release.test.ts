@@ -10,7 +10,7 @@ import { ALL_RULES } from '../../rules/index.js';
 import type { RefStatus } from '../../src/lint/compat.js';
 import { lintSources, type SourceFile } from '../../src/lint/engine.js';
 import type { Finding } from '../../src/lint/types.js';
-import type { ReaderIndex } from '../../src/readers/types.js';
+import type { ObjectEvidence, ReaderIndex, SearchSummary } from '../../src/readers/types.js';
 import { loadParser } from '../../src/sql/parser.js';
 
 const ROOT = path.resolve(__dirname, '../../fixtures/releases');
@@ -123,8 +123,8 @@ describe('lint --base: contract after a released expand', () => {
 });
 
 describe('reader evidence reaching the rules', () => {
-  const searched = { code: { globs: ['src/**/*.ts'], exclude: [], files: 120, candidates: 3, ms: 5 }, db: null };
-  const index = (code: ReaderIndex['evidence'] extends ReadonlyMap<string, infer E> ? E['code'] : never): ReaderIndex => ({
+  const searched: SearchSummary = { code: { globs: ['src/**/*.ts'], exclude: [], migrations: [], files: 120, candidates: 3, ms: 5 }, db: null };
+  const index = (code: ObjectEvidence['code']): ReaderIndex => ({
     evidence: new Map([['public.users.email', { code, db: [] }]]),
     searched,
   });
