@@ -27,18 +27,6 @@ export interface CacheFacts {
   basis: string;
 }
 
-export async function sharedBuffersBytes(url: string): Promise<number | null> {
-  const c = await connect(url);
-  try {
-    const r = await c.query(`SELECT setting::bigint * current_setting('block_size')::bigint AS b FROM pg_catalog.pg_settings WHERE name = 'shared_buffers'`);
-    return r.rows[0] ? Number(r.rows[0].b) : null;
-  } catch {
-    return null;
-  } finally {
-    await closeQuietly(c);
-  }
-}
-
 const LOCAL_BUFFERS = 128;
 const SMALL_PAGES = 64;
 const LARGE_PAGES = 4096;

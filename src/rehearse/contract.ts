@@ -7,6 +7,7 @@
  */
 import type { SchemaModel } from '../schema/model.js';
 import type { SchemaDefinitions } from './definitions.js';
+import type { ServerSettings } from './settings.js';
 
 /** Per-column statistics from pg_stats (null when the column was never analyzed). */
 export interface ColumnStats {
@@ -60,6 +61,8 @@ export interface ProductionStats {
    * (pg_get_constraintdef, pg_get_indexdef, ...), from which schema-copy.ts makes the scratch schema.
    */
   definitions?: SchemaDefinitions;
+  /** Production's settings the predictions use (settings.ts), read on the same connection. */
+  settings?: ServerSettings;
 }
 
 export interface SynthOptions {

@@ -6,13 +6,14 @@
 import type { Plan } from '../apply/types.js';
 import { redactText, urlSecrets } from '../db/connection.js';
 import type { ProductionStats } from './contract.js';
-import { prepareScratch } from './data.js';
+import { prepareScratch, readStats } from './data.js';
 import { measurePlan, measureStatements, stepTable, type PlanMeasure, type StatementMeasure, type StepMeasure } from './measure.js';
 import { DEFAULT_GUARD } from '../apply/guard.js';
 import { quoteIdentAlways as qi } from '../sql/quote.js';
-import { closeQuietly, connect, serverMajor } from '../db/connection.js';
+import { closeQuietly, connect } from '../db/connection.js';
 import { autovacuumWaits, predictStep, type AutovacuumSettings, type CacheContext, type Prediction } from './predict.js';
-import { measureMissCost, sharedBuffersBytes, type CacheFacts } from './cache.js';
+import { measureMissCost, type CacheFacts } from './cache.js';
+import { autovacuumOf, readSettingsAt, sharedBuffersOf } from './settings.js';
 import { DEFAULT_BACKFILL } from '../apply/backfill.js';
 import { openScratch } from './scratch.js';
 import { buildWorkload, Workload, type LatencyRecord } from './workload.js';
@@ -108,11 +109,11 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearsalReport> 
   const touched = [...new Set(plan.steps.map(stepTable).filter((t): t is string => t !== null))];
   const secrets = [...urlSecrets(opts.prodUrl), ...urlSecrets(opts.scratchUrl)];
   log(`reading production's catalogs and statistics`);
-  // Production is read once; the scratch copies reuse the statistics.
-  let stats: ProductionStats | undefined;
+  // Production is read once, on one connection (its major and settings come with it); the
+  // scratch copies reuse the statistics.
+  let stats: ProductionStats = await readStats(opts.prodUrl, touched, opts.sampleMs);
   const notes: string[] = [];
-  const major = await serverMajor(opts.prodUrl);
-  const server = await openScratch(opts.scratchUrl, major, { ...(opts.engineModules ? { modules: opts.engineModules } : {}), log });
+  const server = await openScratch(opts.scratchUrl, stats.pgVersion, { ...(opts.engineModules ? { modules: opts.engineModules } : {}), log });
   notes.push(...server.notes);
   try {
     let missCost: { msPerMiss: number | null; basis: string } | undefined;
@@ -123,8 +124,7 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearsalReport> 
           rows: (_t, prodRows) => Math.max(100, Math.round((prodRows ?? 1000) * scale)),
           seed: 1,
           tables: touched,
-          ...(opts.sampleMs !== undefined ? { sampleMs: opts.sampleMs } : {}),
-          ...(stats ? { stats } : {}),
+          stats,
         });
         stats = prep.stats;
         await autovacuumOff(url, touched);
@@ -175,25 +175,26 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearsalReport> 
     // The scale: --scale, or --rows for the largest touched table.
     let scale = opts.scale ?? 0.05;
     if (opts.rows !== undefined) {
-      const { introspectLive } = await import('../schema/sources/live.js');
-      const { model } = await introspectLive(opts.prodUrl);
-      const largest = Math.max(1, ...touched.map((t) => model.relations.get(t)?.size?.rows ?? 0));
+      // Production's sizes came with its statistics.
+      const largest = Math.max(1, ...touched.map((t) => stats.model.relations.get(t)?.size?.rows ?? 0));
       scale = Math.min(1, opts.rows / largest);
     }
     log(`rehearsal 1 of 2 at scale ${scale / 2}`);
     const small = await runAt(scale / 2, false);
     log(`rehearsal 2 of 2 at scale ${scale}`);
     const large = await runAt(scale, Boolean(opts.naive));
-    const st = stats!;
+    const st = stats;
     for (const t of touched) {
       const s = st.model.relations.get(t)?.size;
       sizes.set(t, { rows: s?.rows ?? null, bytes: s ? s.heapBytes + s.toastBytes : null });
     }
     // The timeline starts with the workload's baseline, before the plan.
     const t0 = large.startedAt;
+    // Production's settings came with its statistics, on that one connection (settings.ts).
+    const prodSettings = st.settings ?? (await readSettingsAt(opts.prodUrl).catch(() => new Map<string, string>()));
     const cacheFacts: CacheFacts = {
-      prodSharedBuffers: await sharedBuffersBytes(opts.prodUrl),
-      scratchSharedBuffers: await sharedBuffersBytes(server.baseUrl),
+      prodSharedBuffers: sharedBuffersOf(prodSettings),
+      scratchSharedBuffers: sharedBuffersOf(await readSettingsAt(server.baseUrl).catch(() => new Map<string, string>())),
       msPerMiss: missCost?.msPerMiss ?? null,
       basis: missCost?.basis ?? 'not measured',
     };
@@ -230,7 +231,7 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearsalReport> 
       };
     });
     // Waits behind autovacuum that a small rehearsal does not see (predict.ts).
-    const av = await readAutovacuumSettings(opts.prodUrl);
+    const av = autovacuumOf(prodSettings);
     const waits = autovacuumWaits(
       steps.map((r) => {
         const step = plan.steps.find((s) => s.id === r.id)!;
@@ -295,28 +296,6 @@ async function autovacuumOff(url: string, tables: string[]): Promise<void> {
       const dot = t.indexOf('.');
       await c.query(`ALTER TABLE ${qi(t.slice(0, dot))}.${qi(t.slice(dot + 1))} SET (autovacuum_enabled = false)`).catch(() => {});
     }
-  } finally {
-    await closeQuietly(c);
-  }
-}
-
-/** Production's autovacuum settings (pg_settings: readable by any role). */
-async function readAutovacuumSettings(url: string): Promise<AutovacuumSettings> {
-  const c = await connect(url);
-  try {
-    const r = await c.query(`SELECT name, setting FROM pg_catalog.pg_settings WHERE name IN ('autovacuum', 'autovacuum_vacuum_threshold', 'autovacuum_vacuum_scale_factor', 'autovacuum_naptime', 'deadlock_timeout', 'autovacuum_vacuum_cost_limit', 'vacuum_cost_limit', 'autovacuum_vacuum_cost_delay')`);
-    const v = new Map(r.rows.map((x) => [String(x.name), String(x.setting)]));
-    const num = (k: string, d: number) => (v.has(k) ? Number(v.get(k)) : d);
-    const limit = num('autovacuum_vacuum_cost_limit', -1);
-    return {
-      enabled: v.get('autovacuum') !== 'off',
-      threshold: num('autovacuum_vacuum_threshold', 50),
-      scaleFactor: num('autovacuum_vacuum_scale_factor', 0.2),
-      naptimeMs: num('autovacuum_naptime', 60) * 1000,
-      deadlockTimeoutMs: num('deadlock_timeout', 1000),
-      costLimit: limit > 0 ? limit : num('vacuum_cost_limit', 200),
-      costDelayMs: Math.max(0, num('autovacuum_vacuum_cost_delay', 2)),
-    };
   } finally {
     await closeQuietly(c);
   }

@@ -18,6 +18,7 @@ import { loadParser, parseRaw } from '../sql/parser.js';
 import { relKey } from '../schema/model.js';
 import type { ColumnStats, ProductionStats, TableActivity, TopQuery } from './contract.js';
 import { readDefinitions } from './definitions.js';
+import { readSettings } from './settings.js';
 
 export interface ReadStatsOptions {
   /** `schema.table` keys the rehearsal touches (activity and top queries are narrowed to them); default every table. */
@@ -103,7 +104,8 @@ export async function readProductionStats(dbUrl: string, opts: ReadStatsOptions 
       topQueries.sort((x, y) => y.callsPerSec - x.callsPerSec || y.meanMs - x.meanMs);
       topQueries.splice(50);
     }
-    return { pgVersion, database, model, columns, activity, topQueries, missing, definitions };
+    const settings = await readSettings(client);
+    return { pgVersion, database, model, columns, activity, topQueries, missing, definitions, settings };
   } catch (e) {
     if (e instanceof ApplyError && e.message.startsWith('cannot ')) throw e;
     const err = redactError(e, dbUrl);

@@ -21,6 +21,10 @@ import type { RehearsalReport } from '../../src/rehearse/run.js';
 const __dirname = path.dirname(fileURLToPath(import.meta.url));
 const CLI = path.resolve(__dirname, '../../dist/src/cli/main.js');
 const PASSWORD = 'rehearse-secret-pw';
+// The sessions `rehearse` opens on production: the plan's schema read (as `plan --db` does) and
+// one for its statistics, with the server's major, the table sizes and the settings. It opened
+// six: the major, the sizes for --rows, shared_buffers and the autovacuum settings had their own.
+const PROD_SESSIONS = 2;
 
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -131,6 +135,32 @@ describe.skipIf(!base)('ddlguard rehearse', () => {
     expect(r.stderr).toMatch(/the workload waited \d+ ms during/);
     const j = JSON.parse(r.stdout) as RehearsalReport;
     expect(Math.max(...j.steps.map((s) => s.rehearsed.workload.maxMs))).toBeGreaterThanOrEqual(50);
+  });
+
+  it('opens as few connections to production as it needs', async () => {
+    // pg_stat_database.sessions counts every session a database had (PostgreSQL 14+); this
+    // test's own probe is its one other session.
+    const prodDb = new URL(prodUrl).pathname.slice(1);
+    const sessions = async () => {
+      const c = new pg.Client({ connectionString: base });
+      await c.connect();
+      try {
+        await c.query('SELECT pg_stat_clear_snapshot()');
+        return Number((await c.query('SELECT sessions FROM pg_stat_database WHERE datname = $1', [prodDb])).rows[0].sessions);
+      } finally {
+        await c.end();
+      }
+    };
+    const before = await sessions();
+    const r = await cli(['rehearse', migration, '--db', prodUrl, '--scratch', base!, '--rows', '1000', '--format', 'json', '--sample-ms', '100', '--baseline-ms', '0']);
+    expect(r.code, r.stderr).toBe(0);
+    // Stats of an ended session reach shared memory when its backend exits: allow it a moment.
+    let opened = (await sessions()) - before;
+    for (let i = 0; i < 20 && opened < PROD_SESSIONS; i++) {
+      await new Promise((res) => setTimeout(res, 100));
+      opened = (await sessions()) - before;
+    }
+    expect(opened).toBe(PROD_SESSIONS);
   });
 
   it('starts an embedded PostgreSQL of production\'s major without --scratch', async () => {
