@@ -26,9 +26,11 @@ export function parserFlags(): string[] {
 }
 
 /**
- * From Node 24 (V8 13) the flags are frozen once V8 starts, so setting them at run time does
- * nothing, and the tier-up of the parser then costs 0.8 s and 550 MiB for one file (measured on
- * Node 24.22 and 26.12: 1.27 s / 613 MiB against 0.45 s / 76 MiB with --liftoff-only). There the
+ * From Node 24 (V8 13) `--liftoff-only` set at run time no longer takes effect (V8 applies what
+ * it implies when it starts), and the tier-up of the parser's 100 KB yacc function then costs
+ * 0.4-0.8 s and 550 MiB for one file, the process waiting for it at exit (measured on Node 24.22
+ * and 26.12: 1.27 s / 613 MiB against 0.45 s / 76 MiB with --liftoff-only). A larger
+ * --wasm-tiering-budget, which V8 does read at run time, spares one file but not ten. So the
  * process replaces itself once with the flags on its command line (process.execve: same pid,
  * stdio and signals); returns only when no re-exec is needed.
  */
