@@ -14,8 +14,6 @@
  * project ddlguard is installed in); DDLGUARD_COMPILE_CACHE=<dir> moves it and
  * NODE_DISABLE_COMPILE_CACHE=1 (Node's own switch) turns it off.
  */
-// First: on Node >= 24 the process re-execs here, before the rest loads.
-import './reexec.js';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';

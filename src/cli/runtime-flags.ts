@@ -3,7 +3,7 @@
  * the bin's launcher (dist/bin/ddlguard.cjs) and main.ts (which also runs on its own).
  */
 import { setFlagsFromString } from 'node:v8';
-import { parserFlags, reexecWithParserFlags } from './parser-flags.js';
+import { parserFlags } from './parser-flags.js';
 
 /**
  * The parser's flags (parser-flags.ts), for every command but the language server; and for lint,
@@ -13,7 +13,6 @@ import { parserFlags, reexecWithParserFlags } from './parser-flags.js';
  */
 export function applyRuntimeFlags(command: string | undefined): void {
   if (command !== 'lsp') {
-    reexecWithParserFlags(command);
     for (const flag of parserFlags()) setFlagsFromString(flag);
   }
   if (command === 'lint') setFlagsFromString('--no-opt');

@@ -103,3 +103,15 @@ describe('a command that never finishes', () => {
     expect(failed.stderr).not.toContain('stopped before it finished');
   });
 });
+
+describe("the parser's WebAssembly on this Node", () => {
+  // V8's optimising tier-up of the parser's 100 KB yacc function takes 0.4 s and 600 MiB, and the
+  // process waits for it at exit: the CLI's V8 flags (src/cli/parser-flags.ts) must keep every
+  // function on Liftoff, on each Node version the tests run on. V8 traces each compile.
+  it('compiles no function with TurboFan over many files', () => {
+    const r = spawnSync(process.execPath, ['--trace-wasm-compilation-times', BIN, 'lint', '--format', 'json', fixture, path.join(ROOT, 'fixtures/plan')], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 64 << 20 });
+    const compiles = `${r.stdout}${r.stderr}`.split('\n').filter((l) => l.startsWith('Compiled function '));
+    expect(compiles.filter((l) => l.includes(' using Liftoff')).length).toBeGreaterThan(20);
+    expect(compiles.filter((l) => l.includes(' using TurboFan'))).toEqual([]);
+  });
+});
