@@ -66,7 +66,7 @@ function readCache(file: string): Buffer | undefined {
  * missing or rejected. Before compiling it, yields to the event loop once: by then V8 has decoded
  * the parser's WebAssembly on a background thread, and the step that starts compiling its
  * hinted functions runs on the main thread. Without the yield it waits until the bundle has
- * loaded and the lint has begun, and the lint then waits for it (measured 0.95x wall time for
+ * loaded and the lint has begun, and the lint then waits for it (measured 0.97x wall time for
  * one file with the yield).
  */
 async function loadLintBundle(hash: string): Promise<{ bundle: LintBundle; save: () => void } | null> {
