@@ -2,8 +2,8 @@
  * dist/bin/libpg-query.wasm (scripts/parser-wasm.mjs, built by `npm run build`) is the
  * package's WebAssembly with a smaller initial memory and a compilationHints section. Its code
  * must be the package's byte for byte, its memory must hold the stack and grow past its
- * initial size, and with V8 reading the hints (as the CLI has it) it must parse to the trees
- * the package's own module gives.
+ * initial size, and under the CLI's V8 flags (which read the hints on Node 20 and 22) it must
+ * parse to the trees the package's own module gives.
  */
 import fg from 'fast-glob';
 import { readFileSync } from 'node:fs';
@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parserFlags } from '../../src/cli/parser-flags.js';
 import { loadParser, parseRaw } from '../../src/sql/parser.js';
 // @ts-expect-error the build script is plain JavaScript
 import { describe as describeWasm, EAGER_LIFTOFF, HEAP_HEADROOM, HINTS_SECTION, sections } from '../../scripts/parser-wasm.mjs';
@@ -84,9 +85,12 @@ interface Wasm {
   _wasm_free_parse_result(p: number): void;
 }
 
-/** The built module, hints honoured, instantiated through libpg-query's loader as parser.ts does. */
+/**
+ * The built module under the CLI's V8 flags for this Node (on Node 20 and 22 the hints are
+ * honoured), instantiated through libpg-query's loader as parser.ts does.
+ */
 async function instantiateBuilt(): Promise<{ wasm: Wasm; memory: WasmMemory }> {
-  setFlagsFromString('--experimental-wasm-compilation-hints');
+  for (const flag of parserFlags()) setFlagsFromString(flag);
   const module = await WA.compile(built);
   let memory!: WasmMemory;
   const factory = require('libpg-query/wasm/libpg-query.js') as (o: object) => Promise<Wasm>;
