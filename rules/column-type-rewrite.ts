@@ -1,23 +1,24 @@
 import { effectsOf, lockPhrase, mainLock, onPreExisting } from '../src/lint/rule-kit.js';
 import type { Rule } from '../src/lint/types.js';
+import { rebuiltByColumnTypeChange } from '../src/schema/model.js';
 
 const rule: Rule = {
   meta: {
     id: 'column-type-rewrite',
     category: 'blocking',
     defaultSeverity: 'error',
-    summary: 'ALTER COLUMN ... TYPE that is not binary coercible rewrites the table and its indexes.',
+    summary: 'ALTER COLUMN ... TYPE rewrites the table and its indexes unless it is binary coercible, and even then builds again each index on the column with an expression or a WHERE clause.',
     lock: 'ACCESS EXCLUSIVE',
     docs: {
       description:
-        'Changing a column\'s type rewrites the whole table and rebuilds its indexes under ACCESS EXCLUSIVE, unless the change is binary coercible (varchar(n) to varchar(m >= n) or text, numeric(p,s) to numeric(p2 >= p, s), cidr to inet). int to bigint, text to integer, timestamp to timestamptz (unless the session time zone is UTC) all rewrite. The online way: add a new column, keep it in sync with a trigger, backfill in batches, then swap the names in a short transaction.',
+        "Changing a column's type rewrites the whole table and rebuilds its indexes under ACCESS EXCLUSIVE, unless the change is binary coercible (varchar(n) to varchar(m >= n) or text, numeric(p,s) to numeric(p2 >= p, s), cidr to inet). int to bigint, text to integer, timestamp to timestamptz (unless the session time zone is UTC) all rewrite. A binary-coercible change keeps the rows, but PostgreSQL keeps only plain indexes: each index that uses the column and has an expression or a WHERE clause is built again, reading the whole table under the same lock. The online way: add a new column, keep it in sync with a trigger, backfill in batches, then swap the names in a short transaction.",
       bad: 'ALTER TABLE orders ALTER COLUMN id TYPE bigint;',
       good: '-- expand: new column + sync trigger + batched backfill (ddlguard plan generates the steps)\nALTER TABLE orders ADD COLUMN id_new bigint;\n-- ... trigger, backfill, then in one short transaction swap the columns.',
       links: ['https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-NOTES'],
     },
   },
   check(ctx) {
-    return onPreExisting(effectsOf(ctx, 'alter-column-type', 'alter-column-type-verify')).map((effect) => {
+    const rewrites = onPreExisting(effectsOf(ctx, 'alter-column-type', 'alter-column-type-verify')).map((effect) => {
       const reason = effect.typeChange?.reason ?? 'the change is not binary coercible';
       const unknown = effect.typeChange?.cost === 'unknown-rewrite';
       return {
@@ -28,6 +29,19 @@ const rule: Rule = {
         help: 'Add a new column with the new type, sync it with a trigger, backfill in batches, then swap the columns in a short transaction (`ddlguard plan` writes these steps).',
       };
     });
+    const rebuilds = onPreExisting(effectsOf(ctx, 'alter-column-type-expression-index')).map((effect) => {
+      const names = [...ctx.model.indexes.values()]
+        .filter((ix) => ix.table === effect.table?.key && effect.column !== null && rebuiltByColumnTypeChange(ix, effect.column))
+        .map((ix) => ix.name);
+      const it = names.length > 1 ? 'them' : 'it';
+      const which = names.length === 1 ? `index ${names[0]}` : names.length ? `indexes ${names.join(', ')}` : 'its indexes with an expression or a WHERE clause';
+      return {
+        effect,
+        message: `Changing the type of ${effect.column} keeps the rows but builds ${which} again (an index with an expression or a WHERE clause is never reused), reading the whole table while holding ${lockPhrase(mainLock(effect))}.`,
+        help: `Drop ${it} with DROP INDEX CONCURRENTLY, change the type (a catalog change then), and create ${it} again with CREATE INDEX CONCURRENTLY. Queries run without ${it} in between, and a unique index enforces nothing then. Or add a new column and swap, as for a rewrite (\`ddlguard plan\`).`,
+      };
+    });
+    return [...rewrites, ...rebuilds];
   },
 };
 

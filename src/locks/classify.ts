@@ -17,7 +17,7 @@ import {
   type TypeRef,
 } from '../sql/ast.js';
 import type { ParsedStatement } from '../sql/statement.js';
-import type { RelationModel, SchemaModel } from '../schema/model.js';
+import { rebuiltByColumnTypeChange, type RelationModel, type SchemaModel } from '../schema/model.js';
 import { dropReach, type DropReach } from '../schema/replay.js';
 import { strongest, type LockMode, LOCK_MODES } from './modes.js';
 import { lockFact, type LockTarget, type ResolvedFact } from './table.js';
@@ -674,11 +674,12 @@ class Classifier {
           // A domain is binary coercible to its base type, and a type to an unconstrained domain over it
           // (sql-altertable: "an unconstrained domain over the new type" needs no rewrite); compare the bases.
           const verdict = typeChange(from && this.domainBase(from, false), this.domainBase(to, true), usingIsTrivial(def?.raw_default, column));
-          // An expression index over the column is built again even when the table is not rewritten (traced).
+          // An index on the column with an expression or a predicate is built again even when the
+          // table is not rewritten (rebuiltByColumnTypeChange).
           let rebuilt = false;
           if (column !== null) {
             for (const ix of this.ctx.model.indexes.values()) {
-              if (ix.table === table.key && ix.expressionColumns?.includes(column)) {
+              if (ix.table === table.key && rebuiltByColumnTypeChange(ix, column)) {
                 rebuilt = true;
                 break;
               }

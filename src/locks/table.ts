@@ -202,12 +202,12 @@ export const LOCK_FACTS: readonly LockFact[] = [
   fact('alter-column-type-verify', 'ALTER TABLE ... ALTER COLUMN ... TYPE (to a domain with constraints)', ALTER_TABLE, [
     { locks: [on(AE)], rewrite: true, scan: true, note: 'a coercion to a domain with constraints is checked by rewriting the table (traced on PostgreSQL 15, 18 and PGlite)' },
   ], 'ALTER TABLE t ALTER COLUMN a TYPE posint'),
-  fact('alter-column-type-expression-index', 'ALTER TABLE ... ALTER COLUMN ... TYPE (binary coercible; an expression index over the column)', ALTER_TABLE, [
+  fact('alter-column-type-expression-index', 'ALTER TABLE ... ALTER COLUMN ... TYPE (binary coercible; an index on the column with an expression or a WHERE clause)', ALTER_TABLE, [
     {
       locks: [on(AE)],
       rewrite: false,
       scan: true,
-      note: 'the table is not rewritten, but an index whose expression reads the column is built again, reading the whole table (sql-altertable: indexes must still be rebuilt unless the new index would be logically equivalent; traced)',
+      note: 'the table is not rewritten, but each index that uses the column and has an expression or a WHERE predicate is built again, reading the whole table: PostgreSQL keeps the storage of plain indexes only (indexcmds.c CheckIndexCompatible; traced on 15 and 18 for an expression index, a partial index on the column and a predicate that reads it)',
     },
   ], 'ALTER TABLE t ALTER COLUMN b TYPE varchar'),
   fact('alter-column-type-foreign-key', 'ALTER TABLE ... ALTER COLUMN ... TYPE (a column in a foreign key: the other table)', ALTER_TABLE, [

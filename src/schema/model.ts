@@ -99,6 +99,8 @@ export interface IndexModel {
   expressionColumns?: string[];
   /** Has a WHERE predicate. */
   partial: boolean;
+  /** The columns the WHERE predicate reads (absent: not known, e.g. an older snapshot). */
+  predicateColumns?: string[];
   /** Usable by queries (pg_index.indisvalid): false after a failed CONCURRENTLY build or for an ON ONLY parent index with partitions missing. */
   valid: boolean;
   /** Access method (btree, gin, ...). */
@@ -329,6 +331,25 @@ export class SchemaModel {
 }
 
 /** A new, empty index record with the defaults of a plain btree index. */
+/** Whether the index uses the column: as a key column, in a key expression or in its WHERE predicate. */
+export function indexUsesColumn(ix: IndexModel, column: string): boolean {
+  return ix.columns.includes(column) || Boolean(ix.expressionColumns?.includes(column)) || Boolean(ix.predicateColumns?.includes(column));
+}
+
+/**
+ * Whether an ALTER COLUMN TYPE of `column` that leaves the table's storage alone still builds the
+ * index again, reading the whole table. PostgreSQL re-creates every index that uses the column and
+ * keeps the old one's storage only for a plain index: one with no expression, no WHERE predicate,
+ * and valid (indexcmds.c CheckIndexCompatible). Traced on PostgreSQL 15 and 18: a partial index on
+ * the column, a predicate that reads it, and an expression index with it as a plain key column
+ * are each rebuilt; an expression index that does not use it is not. A partial index whose
+ * predicate's columns are not known counts as using it.
+ */
+export function rebuiltByColumnTypeChange(ix: IndexModel, column: string): boolean {
+  const uses = indexUsesColumn(ix, column) || (ix.partial && ix.predicateColumns === undefined);
+  return uses && (ix.expressions > 0 || ix.partial || !ix.valid);
+}
+
 export function indexRecord(fields: Pick<IndexModel, 'key' | 'schema' | 'name' | 'table' | 'columns' | 'unique' | 'origin'> & Partial<IndexModel>): IndexModel {
   return { expressions: 0, partial: false, valid: true, method: 'btree', parent: null, ...fields };
 }

@@ -17,6 +17,7 @@ import type { ParsedStatement } from '../sql/statement.js';
 import { expressionVolatility, type Volatility } from '../sql/volatility.js';
 import {
   indexRecord,
+  indexUsesColumn,
   relKey,
   type ColumnModel,
   type ConstraintModel,
@@ -457,6 +458,7 @@ function createIndex(model: SchemaModel, n: any, origin: Origin): void {
       expressions: params.filter((p) => p.expr).length,
       expressionColumns: [...new Set(params.flatMap((p) => (p.expr ? columnRefs(p.expr) : [])))],
       partial: Boolean(n.whereClause),
+      ...(n.whereClause ? { predicateColumns: [...new Set(columnRefs(n.whereClause))] } : {}),
       valid: !onOnly || rel.partitions.size === 0,
       method: n.accessMethod ?? 'btree',
       origin,
@@ -521,8 +523,10 @@ function alterTableCmd(model: SchemaModel, rel: RelationModel, cmd: any, origin:
           if (other.ownedBy?.table === rel.key && other.ownedBy.column === cmd.name) model.dropRelation(other.key);
         }
         for (const [k, con] of rel.constraints) if (con.columns.includes(cmd.name)) rel.constraints.delete(k);
+        // Indexes that use the column go with it, in a key expression or a predicate too.
         for (const ix of [...rel.indexes]) {
-          if (model.indexes.get(ix)?.columns.includes(cmd.name)) {
+          const m = model.indexes.get(ix);
+          if (m && indexUsesColumn(m, cmd.name)) {
             model.indexes.delete(ix);
             rel.indexes.delete(ix);
           }
@@ -832,9 +836,13 @@ function rename(model: SchemaModel, n: any, origin: Origin): void {
         con.columns = con.columns.map((c) => (c === n.subname ? newName : c));
         if (con.notNullColumn === n.subname) con.notNullColumn = newName;
       }
+      const renameIn = (cols: string[]) => cols.map((c) => (c === n.subname ? newName : c));
       for (const ix of rel.indexes) {
         const m = model.indexes.get(ix);
-        if (m) m.columns = m.columns.map((c) => (c === n.subname ? newName : c));
+        if (!m) continue;
+        m.columns = renameIn(m.columns);
+        if (m.expressionColumns) m.expressionColumns = renameIn(m.expressionColumns);
+        if (m.predicateColumns) m.predicateColumns = renameIn(m.predicateColumns);
       }
       for (const other of model.relations.values()) {
         if (other.ownedBy?.table === rel.key && other.ownedBy.column === n.subname) other.ownedBy = { ...other.ownedBy, column: newName };

@@ -281,6 +281,24 @@ CREATE TABLE ev_def PARTITION OF ev DEFAULT;
     expect(ids('ALTER TABLE child SET LOGGED')).toEqual(['set-logged-noop']);
     expect(ids('ALTER TABLE child SET UNLOGGED')).toEqual(['set-logged']);
   });
+  it('sees a binary-coercible type change build again the indexes on the column with a predicate or an expression (CheckIndexCompatible)', () => {
+    const T = 'CREATE TABLE t (id int PRIMARY KEY, note varchar(20), qty int, tag text);\n';
+    const of = (index: string, sql = 'ALTER TABLE t ALTER COLUMN note TYPE varchar(40)') => effectsOf(T + index, sql).effects.map((e) => e.fact.id);
+    const rebuilt = ['alter-column-type-expression-index'];
+    const kept = ['alter-column-type-binary-compatible'];
+    expect(of('CREATE INDEX ON t (note);')).toEqual(kept);
+    expect(of('CREATE INDEX ON t (note, id) WHERE qty > 10;')).toEqual(rebuilt);
+    expect(of("CREATE INDEX ON t (id) WHERE note <> '';")).toEqual(rebuilt);
+    expect(of('CREATE INDEX ON t (note, lower(tag));')).toEqual(rebuilt);
+    expect(of('CREATE INDEX ON t ((lower(note)));')).toEqual(rebuilt);
+    // Indexes that do not use the column keep their storage, whatever they hold.
+    expect(of('CREATE INDEX ON t (id) WHERE qty > 10;')).toEqual(kept);
+    expect(of('CREATE INDEX ON t (qty, lower(tag));')).toEqual(kept);
+    // A renamed column is followed into the predicate; a dropped one takes the index with it.
+    expect(of("CREATE INDEX ON t (id) WHERE note <> '';\nALTER TABLE t RENAME COLUMN note TO body;", 'ALTER TABLE t ALTER COLUMN body TYPE varchar(40)')).toEqual(rebuilt);
+    expect(of("CREATE INDEX ON t (id) WHERE tag <> '';\nALTER TABLE t DROP COLUMN tag;")).toEqual(kept);
+  });
+
   it('compares the bases of domains in a type change, and sees expression indexes and foreign keys', () => {
     expect(ids('ALTER TABLE child ALTER COLUMN d TYPE plainint')).toEqual(['alter-column-type-binary-compatible']);
     expect(ids('ALTER TABLE child ALTER COLUMN tag TYPE varchar')).toEqual(['alter-column-type-expression-index']);

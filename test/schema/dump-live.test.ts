@@ -58,6 +58,12 @@ describe.skipIf(!pgUrl(15))('pg_dump replay against live introspection (PostgreS
       ]);
       expect(keys(dump.model)).toEqual(keys(live.model));
       expect(dump.model.indexes.size).toBe(live.model.indexes.size);
+      // The columns a partial index's predicate reads, from pg_get_expr(indpred) and from the dump's
+      // CREATE INDEX: a type change of one builds the index again.
+      for (const m of [live.model, dump.model]) {
+        expect(m.indexes.get('public.shops_region_partial')?.predicateColumns).toEqual(['region']);
+        expect(m.indexes.get('public.owners_lower_name')?.expressionColumns).toEqual(['name']);
+      }
       expect(dump.model.indexes.size).toBeGreaterThan(20);
       for (const rel of dump.model.relations.values()) expect(rel.origin?.source).toBe('dump');
 

@@ -183,7 +183,7 @@ function catalogSql(major: number): string {
     // 7: indexes
     `SELECT i.indrelid AS rel, ic.oid, ic.relname AS name, ic.relpages AS pages, i.indisunique AS is_unique, i.indisvalid AS valid,
             ${nkeys} AS nkeys, i.indkey::text AS keys, i.indpred IS NOT NULL AS partial, am.amname AS method,
-            pg_catalog.pg_get_expr(i.indexprs, i.indrelid) AS exprs
+            pg_catalog.pg_get_expr(i.indexprs, i.indrelid) AS exprs, pg_catalog.pg_get_expr(i.indpred, i.indrelid) AS pred
        FROM pg_catalog.pg_index i
        JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
        JOIN pg_catalog.pg_am am ON am.oid = ic.relam
@@ -413,6 +413,7 @@ function buildModel(r: CatalogRows, origin: Origin): BuiltModel {
         expressions: keyCols.filter((n) => n === 0).length,
         ...(row.exprs ? { expressionColumns: indexExpressionColumns(String(row.exprs)) } : {}),
         partial: row.partial === true,
+        ...(row.pred ? { predicateColumns: indexExpressionColumns(String(row.pred)) } : {}),
         valid: row.valid === true,
         method: String(row.method),
         parent: parentIndex !== undefined ? (indexKeys.get(parentIndex) ?? null) : null,
