@@ -16,10 +16,12 @@
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import path from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import vm from 'node:vm';
-import zlib from 'node:zlib';
+import { Script } from 'node:vm';
+// Named imports: esbuild bundles a default import as a copy of every property of the module
+// (__toESM), which reads the lazy ones too (lint-options.ts).
+import { crc32 } from 'node:zlib';
 import { cliArgv, failIfUnsettled, SLOW_LINT } from './exit.js';
 import { applyRuntimeFlags } from './runtime-flags.js';
 import { compileParserWasm, PRECOMPILED_PARSER } from '../sql/parser-wasm.js';
@@ -32,18 +34,18 @@ interface LintBundle {
   reportFailure(err: unknown): number;
 }
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const BUNDLE = path.join(here, 'lint-fast.cjs');
+const here = dirname(fileURLToPath(import.meta.url));
+const BUNDLE = join(here, 'lint-fast.cjs');
 
 function cacheDir(): string | null {
   if (process.env.NODE_DISABLE_COMPILE_CACHE) return null;
-  if (process.env.DDLGUARD_COMPILE_CACHE) return path.resolve(process.env.DDLGUARD_COMPILE_CACHE);
+  if (process.env.DDLGUARD_COMPILE_CACHE) return resolve(process.env.DDLGUARD_COMPILE_CACHE);
   // dist/bin -> the package's root; installed, that is <project>/node_modules/[@scope/]ddlguard.
-  const root = path.resolve(here, '../..');
-  const parts = root.split(path.sep);
+  const root = resolve(here, '../..');
+  const parts = root.split(sep);
   const nm = parts.lastIndexOf('node_modules');
-  const modules = nm >= 0 ? parts.slice(0, nm + 1).join(path.sep) : path.join(root, 'node_modules');
-  return path.join(modules, '.cache', 'ddlguard', 'compile');
+  const modules = nm >= 0 ? parts.slice(0, nm + 1).join(sep) : join(root, 'node_modules');
+  return join(modules, '.cache', 'ddlguard', 'compile');
 }
 
 const MAGIC = 'DDLC';
@@ -55,7 +57,7 @@ function readCache(file: string): Buffer | undefined {
     const buf = readFileSync(file);
     if (buf.length <= HEAD || buf.toString('latin1', 0, 4) !== MAGIC) return undefined;
     const data = buf.subarray(HEAD);
-    return zlib.crc32(data) === buf.readUInt32LE(4) ? data : undefined;
+    return crc32(data) === buf.readUInt32LE(4) ? data : undefined;
   } catch {
     return undefined;
   }
@@ -78,11 +80,11 @@ async function loadLintBundle(hash: string): Promise<{ bundle: LintBundle; save:
     return null;
   }
   const dir = cacheDir();
-  const cacheFile = dir ? path.join(dir, `lint-fast-${hash.slice(0, 16)}-${process.version}-${process.arch}.bin`) : null;
+  const cacheFile = dir ? join(dir, `lint-fast-${hash.slice(0, 16)}-${process.version}-${process.arch}.bin`) : null;
   const cached = cacheFile ? readCache(cacheFile) : undefined;
   await new Promise((resolve) => setImmediate(resolve));
   // CommonJS's own wrapper, so the bundle sees exports, require, module, __filename, __dirname.
-  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: BUNDLE, ...(cached ? { cachedData: cached } : {}) });
+  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: BUNDLE, ...(cached ? { cachedData: cached } : {}) });
   const mod = { exports: {} as LintBundle };
   (script.runInThisContext() as (...a: unknown[]) => void).call(mod.exports, mod.exports, createRequire(BUNDLE), mod, BUNDLE, here);
   const save = () => {
@@ -94,7 +96,7 @@ async function loadLintBundle(hash: string): Promise<{ bundle: LintBundle; save:
       const data = script.createCachedData();
       const head = Buffer.alloc(HEAD);
       head.write(MAGIC, 0, 'latin1');
-      head.writeUInt32LE(zlib.crc32(data), 4);
+      head.writeUInt32LE(crc32(data), 4);
       writeFileSync(tmp, Buffer.concat([head, data]));
       renameSync(tmp, cacheFile);
     } catch {
@@ -120,9 +122,9 @@ async function launch(): Promise<void> {
   const argv = cliArgv();
   applyRuntimeFlags(argv[0]);
   const hash = typeof __LINT_BUNDLE_HASH__ === 'string' ? __LINT_BUNDLE_HASH__ : null;
-  // require() of ES modules (the bundle requires chalk) and zlib.crc32: Node >= 20.19 / 22.12.
+  // require() of ES modules (the bundle requires chalk) and crc32: Node >= 20.19 / 22.12.
   const requireModule = (process.features as { require_module?: boolean }).require_module === true;
-  if (argv[0] === 'lint' && hash && requireModule && typeof zlib.crc32 === 'function') {
+  if (argv[0] === 'lint' && hash && requireModule && typeof crc32 === 'function') {
     startParserCompile();
     const loaded = await loadLintBundle(hash);
     if (loaded) {

@@ -4,6 +4,11 @@
  * yargs for a plain `ddlguard lint ...` (pre-commit hooks and editors are
  * latency-bound; yargs and its dependencies cost ~60 ms to load).
  */
+// A named import: esbuild bundles `await import('node:util')` as a copy of every property of the
+// module (__toESM), and reading node:util's lazy ones loads what they stand for (streams,
+// encodings). With the launcher's named imports: 0.97x wall time for one file on Node 24.
+import { parseArgs } from 'node:util';
+
 export interface OptionSpec {
   type: 'string' | 'number' | 'boolean';
   array?: boolean;
@@ -46,7 +51,6 @@ const camel = (s: string) => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperC
  */
 export async function fastParseLint(argv: string[]): Promise<Record<string, unknown> | null> {
   if (argv.some((a) => a === '--help' || a === '-h' || a.startsWith('--no-'))) return null;
-  const { parseArgs } = await import('node:util');
   const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> = {};
   for (const [name, spec] of Object.entries(LINT_OPTIONS)) {
     options[name] = { type: spec.type === 'boolean' ? 'boolean' : 'string' };
