@@ -1,5 +1,6 @@
 import { contractReport, evidenceSeverityDoc, judgeContract } from '../src/lint/compat.js';
 import { effectsOf, ident, relSql } from '../src/lint/rule-kit.js';
+import { COLUMN_TYPE_CHANGE_FACTS } from '../src/locks/table.js';
 import type { Rule, RuleReport } from '../src/lint/types.js';
 
 const rule: Rule = {
@@ -24,7 +25,7 @@ const rule: Rule = {
   },
   check(ctx) {
     const out: RuleReport[] = [];
-    for (const effect of effectsOf(ctx, 'alter-column-type', 'alter-column-type-binary-compatible')) {
+    for (const effect of effectsOf(ctx, ...COLUMN_TYPE_CHANGE_FACTS)) {
       if (!effect.table?.preExisting || !effect.typeChange?.narrowing) continue;
       // A CHECK constraint released earlier already keeps the deployed code's writes within the new bounds.
       const verdict = judgeContract(ctx, 'type-narrowing', effect.table.key, effect.column);

@@ -1,4 +1,4 @@
-import { effectsOf, lockPhrase, mainLock, onPreExisting } from '../src/lint/rule-kit.js';
+import { effectsOf, ident, lockPhrase, mainLock, onPreExisting } from '../src/lint/rule-kit.js';
 import type { Rule } from '../src/lint/types.js';
 import { rebuiltByColumnTypeChange } from '../src/schema/model.js';
 
@@ -7,11 +7,11 @@ const rule: Rule = {
     id: 'column-type-rewrite',
     category: 'blocking',
     defaultSeverity: 'error',
-    summary: 'ALTER COLUMN ... TYPE rewrites the table and its indexes unless it is binary coercible, and even then builds again each index on the column with an expression or a WHERE clause.',
+    summary: 'ALTER COLUMN ... TYPE rewrites the table and its indexes unless it is binary coercible, and even then builds again each index on the column with an expression or a WHERE clause and checks its CHECK constraints again.',
     lock: 'ACCESS EXCLUSIVE',
     docs: {
       description:
-        "Changing a column's type rewrites the whole table and rebuilds its indexes under ACCESS EXCLUSIVE, unless the change is binary coercible (varchar(n) to varchar(m >= n) or text, numeric(p,s) to numeric(p2 >= p, s), cidr to inet). int to bigint, text to integer, timestamp to timestamptz (unless the session time zone is UTC) all rewrite. A binary-coercible change keeps the rows, but PostgreSQL keeps only plain indexes: each index that uses the column and has an expression or a WHERE clause is built again, reading the whole table under the same lock. The online way: add a new column, keep it in sync with a trigger, backfill in batches, then swap the names in a short transaction.",
+        "Changing a column's type rewrites the whole table and rebuilds its indexes under ACCESS EXCLUSIVE, unless the change is binary coercible (varchar(n) to varchar(m >= n) or text, numeric(p,s) to numeric(p2 >= p, s), cidr to inet). int to bigint, text to integer, timestamp to timestamptz (unless the session time zone is UTC) all rewrite. A binary-coercible change keeps the rows, but PostgreSQL keeps only plain indexes: each index that uses the column and has an expression or a WHERE clause is built again, and each validated CHECK constraint on it is checked again, reading the whole table under the same lock. The online way: add a new column, keep it in sync with a trigger, backfill in batches, then swap the names in a short transaction.",
       bad: 'ALTER TABLE orders ALTER COLUMN id TYPE bigint;',
       good: '-- expand: new column + sync trigger + batched backfill (ddlguard plan generates the steps)\nALTER TABLE orders ADD COLUMN id_new bigint;\n-- ... trigger, backfill, then in one short transaction swap the columns.',
       links: ['https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-NOTES'],
@@ -41,7 +41,19 @@ const rule: Rule = {
         help: `Drop ${it} with DROP INDEX CONCURRENTLY, change the type (a catalog change then), and create ${it} again with CREATE INDEX CONCURRENTLY. Queries run without ${it} in between, and a unique index enforces nothing then. Or add a new column and swap, as for a rewrite (\`ddlguard plan\`).`,
       };
     });
-    return [...rewrites, ...rebuilds];
+    const checks = onPreExisting(effectsOf(ctx, 'alter-column-type-check')).map((effect) => {
+      const rel = effect.table ? ctx.model.relations.get(effect.table.key) : undefined;
+      const names = [...(rel?.constraints.values() ?? [])].filter((c) => c.kind === 'check' && c.validated && effect.column !== null && c.columns.includes(effect.column)).map((c) => c.name);
+      const which = names.length === 1 ? `constraint ${names[0]}` : names.length ? `constraints ${names.join(', ')}` : 'its CHECK constraints on the column';
+      const it = names.length > 1 ? 'them' : 'it';
+      const table = effect.table?.display ?? 'the table';
+      return {
+        effect,
+        message: `Changing the type of ${effect.column} keeps the rows but adds ${which} again and checks every row while holding ${lockPhrase(mainLock(effect))}.`,
+        help: `Drop ${it} first, change the type (a catalog change then), add ${it} back NOT VALID, and validate ${it} with ${names.length === 1 ? `ALTER TABLE ${table} VALIDATE CONSTRAINT ${ident(names[0]!)}` : 'ALTER TABLE ... VALIDATE CONSTRAINT'}, which lets reads and writes go on.`,
+      };
+    });
+    return [...rewrites, ...rebuilds, ...checks];
   },
 };
 

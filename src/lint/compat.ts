@@ -17,6 +17,7 @@
  * of its inputs: no I/O.
  */
 import type { Effect, StatementEffects } from '../locks/classify.js';
+import { COLUMN_TYPE_CHANGE_FACTS } from '../locks/table.js';
 import type { SchemaModel } from '../schema/model.js';
 import { columnRefs, isNotNullTestColumn, qnameFromList, qnameFromRangeVar, rangeVars, stringValue } from '../sql/ast.js';
 import type { Directive } from '../sql/comments.js';
@@ -592,7 +593,7 @@ export function contractEffects(effects: StatementEffects): Effect[] {
 }
 
 /** Type changes that contract a column when they narrow it (column-type-narrowing). */
-const NARROWING_FACTS = new Set(['alter-column-type', 'alter-column-type-binary-compatible']);
+const NARROWING_FACTS = new Set(COLUMN_TYPE_CHANGE_FACTS);
 
 export const CONTRACT_FACTS = new Set([
   'drop-column',

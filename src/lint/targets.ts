@@ -6,6 +6,7 @@
  * found in code is resolved against.
  */
 import { contractEffects } from './compat.js';
+import { COLUMN_TYPE_CHANGE_FACTS } from '../locks/table.js';
 import { lintSources, type EngineOptions, type SourceFile } from './engine.js';
 import type { ParsedFile } from '../sql/statement.js';
 import { targetKey, type ReaderTarget, type TargetKind } from '../readers/types.js';
@@ -28,8 +29,7 @@ const KIND: Record<string, { kind: TargetKind; change: string }> = {
   'add-not-null-constraint': { kind: 'writer', change: 'set-not-null' },
   'add-not-null-constraint-not-valid': { kind: 'writer', change: 'set-not-null' },
   // Only narrowing type changes (contractEffects keeps no others): who writes the column.
-  'alter-column-type': { kind: 'column', change: 'type-narrowing' },
-  'alter-column-type-binary-compatible': { kind: 'column', change: 'type-narrowing' },
+  ...Object.fromEntries(COLUMN_TYPE_CHANGE_FACTS.map((id) => [id, { kind: 'column', change: 'type-narrowing' } as const])),
 };
 
 /** Cheap test: can these sources contain a contract step at all? */

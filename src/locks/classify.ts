@@ -685,12 +685,17 @@ class Classifier {
               }
             }
           }
+          // A validated CHECK constraint that reads the column is added again and checked (traced).
+          const checked = column !== null && [...(rel?.constraints.values() ?? [])].some((c) => c.kind === 'check' && c.validated && c.columns.includes(column));
+          const changes = !(from && formatType(from) === formatType(to));
           const id = this.domainWithConstraints(to)
             ? 'alter-column-type-verify'
             : verdict.cost === 'none' || verdict.cost === 'binary-compatible'
-              ? rebuilt && !(from && formatType(from) === formatType(to))
+              ? rebuilt && changes
                 ? 'alter-column-type-expression-index'
-                : 'alter-column-type-binary-compatible'
+                : checked && changes
+                  ? 'alter-column-type-check'
+                  : 'alter-column-type-binary-compatible'
               : 'alter-column-type';
           this.add(id, table, { node: cmd, column, typeChange: verdict });
           // A foreign key on the column (either side) is dropped and added again, and validated when the type really changes.

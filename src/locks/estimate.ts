@@ -74,6 +74,8 @@ export const FACT_WORK: Readonly<Record<string, readonly WorkKind[]>> = {
   'alter-column-type-verify': ['rewrite'],
   // the expression index over the column is built again (the table is not rewritten)
   'alter-column-type-expression-index': ['index-build'],
+  // a CHECK constraint on the column is checked again against every row
+  'alter-column-type-check': ['scan'],
   // the other table of the foreign key: the key is validated again (the size to pass is that table's)
   'alter-column-type-foreign-key': ['fk-validation'],
   'set-not-null': ['scan'],

@@ -87,6 +87,13 @@ function fact(id: string, statement: string, docs: string, variants: LockFactVar
 
 const on = (mode: LockMode, target: LockTarget = 'table'): LockEffect => ({ target, mode });
 
+/**
+ * The facts of an ALTER COLUMN ... TYPE of the column itself, rewriting or not: what readers and
+ * the type-narrowing checks look at (alter-column-type-verify, to a domain with constraints, and
+ * alter-column-type-foreign-key, the other table of a key, are not among them).
+ */
+export const COLUMN_TYPE_CHANGE_FACTS: readonly string[] = ['alter-column-type', 'alter-column-type-binary-compatible', 'alter-column-type-expression-index', 'alter-column-type-check'];
+
 export const LOCK_FACTS: readonly LockFact[] = [
   // ---- indexes -------------------------------------------------------------
   fact('create-index', 'CREATE INDEX', 'https://www.postgresql.org/docs/current/sql-createindex.html', [
@@ -208,6 +215,14 @@ export const LOCK_FACTS: readonly LockFact[] = [
       rewrite: false,
       scan: true,
       note: 'the table is not rewritten, but each index that uses the column and has an expression or a WHERE predicate is built again, reading the whole table: PostgreSQL keeps the storage of plain indexes only (indexcmds.c CheckIndexCompatible; traced on 15 and 18 for an expression index, a partial index on the column and a predicate that reads it)',
+    },
+  ], 'ALTER TABLE t ALTER COLUMN b TYPE varchar'),
+  fact('alter-column-type-check', 'ALTER TABLE ... ALTER COLUMN ... TYPE (binary coercible; a validated CHECK constraint on the column)', ALTER_TABLE, [
+    {
+      locks: [on(AE)],
+      rewrite: false,
+      scan: true,
+      note: 'the table is not rewritten, but each validated CHECK constraint that reads the column is added again and checked against every row; a NOT VALID one stays unchecked (traced on 15 and 18)',
     },
   ], 'ALTER TABLE t ALTER COLUMN b TYPE varchar'),
   fact('alter-column-type-foreign-key', 'ALTER TABLE ... ALTER COLUMN ... TYPE (a column in a foreign key: the other table)', ALTER_TABLE, [

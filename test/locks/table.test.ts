@@ -299,6 +299,16 @@ CREATE TABLE ev_def PARTITION OF ev DEFAULT;
     expect(of("CREATE INDEX ON t (id) WHERE tag <> '';\nALTER TABLE t DROP COLUMN tag;")).toEqual(kept);
   });
 
+  it('sees a binary-coercible type change check again the validated CHECK constraints on the column', () => {
+    const T = 'CREATE TABLE t (id int PRIMARY KEY, note varchar(20), qty int);\n';
+    const of = (setup: string) => effectsOf(T + setup, 'ALTER TABLE t ALTER COLUMN note TYPE varchar(40)').effects.map((e) => e.fact.id);
+    expect(of("ALTER TABLE t ADD CONSTRAINT t_note_check CHECK (note <> '');")).toEqual(['alter-column-type-check']);
+    expect(of("ALTER TABLE t ADD CONSTRAINT t_note_check CHECK (length(note) > 0) NOT VALID;")).toEqual(['alter-column-type-binary-compatible']);
+    expect(of('ALTER TABLE t ADD CONSTRAINT t_qty_check CHECK (qty > 0);')).toEqual(['alter-column-type-binary-compatible']);
+    // An index rebuild reads the table as well: one effect says so.
+    expect(of("ALTER TABLE t ADD CONSTRAINT t_note_check CHECK (note <> '');\nCREATE INDEX ON t (id) WHERE note <> '';")).toEqual(['alter-column-type-expression-index']);
+  });
+
   it('compares the bases of domains in a type change, and sees expression indexes and foreign keys', () => {
     expect(ids('ALTER TABLE child ALTER COLUMN d TYPE plainint')).toEqual(['alter-column-type-binary-compatible']);
     expect(ids('ALTER TABLE child ALTER COLUMN tag TYPE varchar')).toEqual(['alter-column-type-expression-index']);

@@ -79,6 +79,7 @@ const SETUP_EXTRA: Record<string, string | { replace: string }> = {
   // The foreign key each row is checked against (ROW SHARE on p).
   'alter-column-type-foreign-key': FK,
   'alter-column-type-expression-index': `CREATE INDEX t_lower_b_idx ON t ((lower(b)));`,
+  'alter-column-type-check': `ALTER TABLE t ADD CONSTRAINT t_b_check CHECK (b <> '');`,
   update: FK,
   insert: FK,
   'insert-select': FK,
