@@ -7,7 +7,7 @@ const rule: Rule = {
     id: 'column-type-rewrite',
     category: 'blocking',
     defaultSeverity: 'error',
-    summary: 'ALTER COLUMN ... TYPE rewrites the table and its indexes unless it is binary coercible, and even then builds again each index on the column with an expression or a WHERE clause and checks its CHECK constraints again.',
+    summary: 'ALTER COLUMN ... TYPE rewrites the table and its indexes unless it is binary coercible, and even then builds again each index on the column with an expression or a WHERE clause and checks its CHECK constraints again; it fails on a column a generated column reads.',
     lock: 'ACCESS EXCLUSIVE',
     docs: {
       description:
@@ -53,7 +53,18 @@ const rule: Rule = {
         help: `Drop ${it} first, change the type (a catalog change then), add ${it} back NOT VALID, and validate ${it} with ${names.length === 1 ? `ALTER TABLE ${table} VALIDATE CONSTRAINT ${ident(names[0]!)}` : 'ALTER TABLE ... VALIDATE CONSTRAINT'}, which lets reads and writes go on.`,
       };
     });
-    return [...rewrites, ...rebuilds, ...checks];
+    const refused = onPreExisting(effectsOf(ctx, 'alter-column-type-generated-input')).map((effect) => {
+      const rel = effect.table ? ctx.model.relations.get(effect.table.key) : undefined;
+      const names = [...(rel?.columns.values() ?? [])].filter((c) => c.generated && effect.column !== null && c.generatedFrom?.includes(effect.column)).map((c) => c.name);
+      const which = names.length === 1 ? `generated column ${names[0]}` : `generated columns ${names.join(', ')}`;
+      const it = names.length > 1 ? 'them' : 'it';
+      return {
+        effect,
+        message: `Changing the type of ${effect.column} fails: ${which} ${names.length > 1 ? 'read' : 'reads'} it, and PostgreSQL refuses to change the type of such a column.`,
+        help: `Drop ${it} first and add ${it} back after the type change (adding a STORED generated column rewrites the table).`,
+      };
+    });
+    return [...rewrites, ...rebuilds, ...checks, ...refused];
   },
 };
 

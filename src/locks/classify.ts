@@ -668,6 +668,11 @@ class Classifier {
           break;
         }
         case 'AT_AlterColumnType': {
+          // PostgreSQL refuses to change the type of a column a generated column reads (traced).
+          if (column !== null && [...(rel?.columns.values() ?? [])].some((c) => c.generated && c.name !== column && c.generatedFrom?.includes(column))) {
+            this.add('alter-column-type-generated-input', table, { node: cmd, column });
+            break;
+          }
           const def = cmd.def?.ColumnDef;
           const to = typeRefFromTypeName(def?.typeName);
           const from: TypeRef | null = (column && rel?.columns.get(column)?.type) || null;

@@ -58,6 +58,8 @@ export interface ColumnModel {
   hasDefault: boolean;
   defaultVolatile: boolean;
   generated: 'stored' | 'virtual' | null;
+  /** A generated column: the columns its expression reads (absent: not known, e.g. an older snapshot). */
+  generatedFrom?: string[];
   identity: boolean;
   /**
    * A placeholder's column that no source defined, known only from statements that named

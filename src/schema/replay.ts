@@ -323,6 +323,7 @@ export function applyColumnDef(model: SchemaModel, rel: RelationModel, def: any,
         break;
       case 'CONSTR_GENERATED':
         col.generated = con.generated_kind === 'v' ? 'virtual' : 'stored';
+        col.generatedFrom = [...new Set(columnRefs(con.raw_expr))];
         break;
       default:
         applyConstraint(model, rel, { ...con, keys: [{ String: { sval: col.name } }], fk_attrs: [{ String: { sval: col.name } }] }, origin, true);
@@ -556,6 +557,15 @@ function alterTableCmd(model: SchemaModel, rel: RelationModel, cmd: any, origin:
       if (col) {
         col.hasDefault = Boolean(cmd.def);
         col.defaultVolatile = cmd.def ? expressionVolatility(cmd.def, model.functions).volatile : false;
+      }
+      break;
+    case 'AT_SetExpression':
+      if (col?.generated && cmd.def) col.generatedFrom = [...new Set(columnRefs(cmd.def))];
+      break;
+    case 'AT_DropExpression':
+      if (col) {
+        col.generated = null;
+        delete col.generatedFrom;
       }
       break;
     case 'AT_AddIdentity':
@@ -837,6 +847,7 @@ function rename(model: SchemaModel, n: any, origin: Origin): void {
         if (con.notNullColumn === n.subname) con.notNullColumn = newName;
       }
       const renameIn = (cols: string[]) => cols.map((c) => (c === n.subname ? newName : c));
+      for (const other of rel.columns.values()) if (other.generatedFrom) other.generatedFrom = renameIn(other.generatedFrom);
       for (const ix of rel.indexes) {
         const m = model.indexes.get(ix);
         if (!m) continue;

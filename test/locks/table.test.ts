@@ -299,6 +299,17 @@ CREATE TABLE ev_def PARTITION OF ev DEFAULT;
     expect(of("CREATE INDEX ON t (id) WHERE tag <> '';\nALTER TABLE t DROP COLUMN tag;")).toEqual(kept);
   });
 
+  it('knows PostgreSQL refuses a type change of a column a generated column reads, and follows the expression', () => {
+    const T = "CREATE TABLE t (id int PRIMARY KEY, note varchar(20), qty int, g text GENERATED ALWAYS AS (note || 'x') STORED);\n";
+    const of = (setup: string, sql = 'ALTER TABLE t ALTER COLUMN note TYPE varchar(40)') => effectsOf(T + setup, sql).effects.map((e) => e.fact.id);
+    expect(of('')).toEqual(['alter-column-type-generated-input']);
+    expect(of('', 'ALTER TABLE t ALTER COLUMN qty TYPE bigint')).toEqual(['alter-column-type']);
+    expect(of('ALTER TABLE t ALTER COLUMN g DROP EXPRESSION;')).toEqual(['alter-column-type-binary-compatible']);
+    expect(of("ALTER TABLE t ALTER COLUMN g SET EXPRESSION AS (qty::text);")).toEqual(['alter-column-type-binary-compatible']);
+    expect(of('ALTER TABLE t RENAME COLUMN note TO body;', 'ALTER TABLE t ALTER COLUMN body TYPE varchar(40)')).toEqual(['alter-column-type-generated-input']);
+    expect(lockFact('alter-column-type-generated-input', 18).unsupported).toBe(true);
+  });
+
   it('sees a binary-coercible type change check again the validated CHECK constraints on the column', () => {
     const T = 'CREATE TABLE t (id int PRIMARY KEY, note varchar(20), qty int);\n';
     const of = (setup: string) => effectsOf(T + setup, 'ALTER TABLE t ALTER COLUMN note TYPE varchar(40)').effects.map((e) => e.fact.id);

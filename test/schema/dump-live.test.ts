@@ -63,6 +63,7 @@ describe.skipIf(!pgUrl(15))('pg_dump replay against live introspection (PostgreS
       for (const m of [live.model, dump.model]) {
         expect(m.indexes.get('public.shops_region_partial')?.predicateColumns).toEqual(['region']);
         expect(m.indexes.get('public.owners_lower_name')?.expressionColumns).toEqual(['name']);
+        expect(m.relations.get('public.measurements')?.columns.get('doubled')?.generatedFrom).toEqual(['value']);
       }
       expect(dump.model.indexes.size).toBeGreaterThan(20);
       for (const rel of dump.model.relations.values()) expect(rel.origin?.source).toBe('dump');

@@ -311,6 +311,8 @@ function buildModel(r: CatalogRows, origin: Origin): BuiltModel {
   // Columns, in attnum order; attnums kept per relation for constraint and index keys.
   const attnames = new Map<number, Map<number, string>>();
   const withDefault: Array<{ col: ColumnModel; def: string }> = [];
+  // A generated column's expression is its pg_attrdef row: the columns it reads.
+  const withGenerated: Array<{ col: ColumnModel; def: string }> = [];
   const columnRows = r.columns.filter((c) => byOid.has(c.rel)).sort((a, b) => a.rel - b.rel || a.num - b.num);
   for (const row of columnRows) {
     const rel = byOid.get(row.rel)!;
@@ -332,6 +334,7 @@ function buildModel(r: CatalogRows, origin: Origin): BuiltModel {
       origin,
     };
     if (col.hasDefault && !identity && typeof row.def === 'string') withDefault.push({ col, def: row.def });
+    if (generated && typeof row.def === 'string') withGenerated.push({ col, def: row.def });
     rel.columns.set(col.name, col);
   }
   const volatile = defaultsVolatility(
@@ -339,6 +342,11 @@ function buildModel(r: CatalogRows, origin: Origin): BuiltModel {
     model.functions,
   );
   withDefault.forEach((d, i) => (d.col.defaultVolatile = volatile[i]!));
+  const generationTrees = parseExpressions(withGenerated.map((g) => g.def));
+  withGenerated.forEach((g, i) => {
+    const tree = generationTrees[i];
+    if (tree) g.col.generatedFrom = [...new Set(columnRefs(tree))];
+  });
 
   for (const [oid, row] of raw) {
     if (!row.partattrs) continue;
