@@ -1,6 +1,13 @@
-import { effectsOf, ident, lockPhrase, mainLock, onPreExisting } from '../src/lint/rule-kit.js';
+import { effectsOf, ident, lockPhrase, mainLock, onPreExisting, relSql } from '../src/lint/rule-kit.js';
 import type { Rule } from '../src/lint/types.js';
 import { rebuiltByColumnTypeChange } from '../src/schema/model.js';
+
+/** "index a", "indexes a, b", or the fallback when the model names none. */
+function listed(noun: string, plural: string, names: string[], fallback: string): string {
+  return names.length === 1 ? `${noun} ${names[0]}` : names.length ? `${plural} ${names.join(', ')}` : fallback;
+}
+
+const pronoun = (names: string[]) => (names.length > 1 ? 'them' : 'it');
 
 const rule: Rule = {
   meta: {
@@ -33,8 +40,8 @@ const rule: Rule = {
       const names = [...ctx.model.indexes.values()]
         .filter((ix) => ix.table === effect.table?.key && effect.column !== null && rebuiltByColumnTypeChange(ix, effect.column))
         .map((ix) => ix.name);
-      const it = names.length > 1 ? 'them' : 'it';
-      const which = names.length === 1 ? `index ${names[0]}` : names.length ? `indexes ${names.join(', ')}` : 'its indexes with an expression or a WHERE clause';
+      const it = pronoun(names);
+      const which = listed('index', 'indexes', names, 'its indexes with an expression or a WHERE clause');
       return {
         effect,
         message: `Changing the type of ${effect.column} keeps the rows but builds ${which} again (an index with an expression or a WHERE clause is never reused), reading the whole table while holding ${lockPhrase(mainLock(effect))}.`,
@@ -44,20 +51,19 @@ const rule: Rule = {
     const checks = onPreExisting(effectsOf(ctx, 'alter-column-type-check')).map((effect) => {
       const rel = effect.table ? ctx.model.relations.get(effect.table.key) : undefined;
       const names = [...(rel?.constraints.values() ?? [])].filter((c) => c.kind === 'check' && c.validated && effect.column !== null && c.columns.includes(effect.column)).map((c) => c.name);
-      const which = names.length === 1 ? `constraint ${names[0]}` : names.length ? `constraints ${names.join(', ')}` : 'its CHECK constraints on the column';
-      const it = names.length > 1 ? 'them' : 'it';
-      const table = effect.table?.display ?? 'the table';
+      const which = listed('constraint', 'constraints', names, 'its CHECK constraints on the column');
+      const it = pronoun(names);
       return {
         effect,
         message: `Changing the type of ${effect.column} keeps the rows but adds ${which} again and checks every row while holding ${lockPhrase(mainLock(effect))}.`,
-        help: `Drop ${it} first, change the type (a catalog change then), add ${it} back NOT VALID, and validate ${it} with ${names.length === 1 ? `ALTER TABLE ${table} VALIDATE CONSTRAINT ${ident(names[0]!)}` : 'ALTER TABLE ... VALIDATE CONSTRAINT'}, which lets reads and writes go on.`,
+        help: `Drop ${it} first, change the type (a catalog change then), add ${it} back NOT VALID, and validate ${it} with ${names.length === 1 ? `ALTER TABLE ${relSql(effect)} VALIDATE CONSTRAINT ${ident(names[0]!)}` : 'ALTER TABLE ... VALIDATE CONSTRAINT'}, which lets reads and writes go on.`,
       };
     });
     const refused = onPreExisting(effectsOf(ctx, 'alter-column-type-generated-input')).map((effect) => {
       const rel = effect.table ? ctx.model.relations.get(effect.table.key) : undefined;
       const names = [...(rel?.columns.values() ?? [])].filter((c) => c.generated && effect.column !== null && c.generatedFrom?.includes(effect.column)).map((c) => c.name);
-      const which = names.length === 1 ? `generated column ${names[0]}` : `generated columns ${names.join(', ')}`;
-      const it = names.length > 1 ? 'them' : 'it';
+      const which = listed('generated column', 'generated columns', names, 'a generated column');
+      const it = pronoun(names);
       return {
         effect,
         message: `Changing the type of ${effect.column} fails: ${which} ${names.length > 1 ? 'read' : 'reads'} it, and PostgreSQL refuses to change the type of such a column.`,
