@@ -1,6 +1,6 @@
 import { effectsOf, ident, lockPhrase, mainLock, onPreExisting, relSql } from '../src/lint/rule-kit.js';
 import type { Rule } from '../src/lint/types.js';
-import { rebuiltByColumnTypeChange } from '../src/schema/model.js';
+import { rebuiltByColumnTypeChange, viewsReading } from '../src/schema/model.js';
 
 /** "index a", "indexes a, b", or the fallback when the model names none. */
 function listed(noun: string, plural: string, names: string[], fallback: string): string {
@@ -14,7 +14,7 @@ const rule: Rule = {
     id: 'column-type-rewrite',
     category: 'blocking',
     defaultSeverity: 'error',
-    summary: 'ALTER COLUMN ... TYPE rewrites the table and its indexes unless it is binary coercible, and even then builds again each index on the column with an expression or a WHERE clause and checks its CHECK constraints again; it fails on a column a generated column reads.',
+    summary: 'ALTER COLUMN ... TYPE rewrites the table and its indexes unless it is binary coercible, and even then builds again each index on the column with an expression or a WHERE clause and checks its CHECK constraints again; it fails on a column a generated column or a view reads.',
     lock: 'ACCESS EXCLUSIVE',
     docs: {
       description:
@@ -70,7 +70,16 @@ const rule: Rule = {
         help: `Drop ${it} first and add ${it} back after the type change (adding a STORED generated column rewrites the table).`,
       };
     });
-    return [...rewrites, ...rebuilds, ...checks, ...refused];
+    const viewed = onPreExisting(effectsOf(ctx, 'alter-column-type-view-input')).map((effect) => {
+      const names = effect.table && effect.column !== null ? viewsReading(ctx.model, effect.table.key, effect.column).map((v) => v.name) : [];
+      const it = pronoun(names);
+      return {
+        effect,
+        message: `Changing the type of ${effect.column} fails: ${listed('view', 'views', names, 'a view')} ${names.length > 1 ? 'read' : 'reads'} it, and PostgreSQL refuses to change the type of a column a view uses.`,
+        help: `Drop ${it}, change the type and create ${it} again, in one transaction (CREATE OR REPLACE VIEW cannot change a column's type).`,
+      };
+    });
+    return [...rewrites, ...rebuilds, ...checks, ...refused, ...viewed];
   },
 };
 

@@ -17,7 +17,7 @@ import {
   type TypeRef,
 } from '../sql/ast.js';
 import type { ParsedStatement } from '../sql/statement.js';
-import { rebuiltByColumnTypeChange, type RelationModel, type SchemaModel } from '../schema/model.js';
+import { rebuiltByColumnTypeChange, viewsReading, type RelationModel, type SchemaModel } from '../schema/model.js';
 import { dropReach, type DropReach } from '../schema/replay.js';
 import { strongest, type LockMode, LOCK_MODES } from './modes.js';
 import { lockFact, type LockTarget, type ResolvedFact } from './table.js';
@@ -671,6 +671,11 @@ class Classifier {
           // PostgreSQL refuses to change the type of a column a generated column reads (traced).
           if (column !== null && [...(rel?.columns.values() ?? [])].some((c) => c.generated && c.name !== column && c.generatedFrom?.includes(column))) {
             this.add('alter-column-type-generated-input', table, { node: cmd, column });
+            break;
+          }
+          // And of a column a view reads (the views a replayed statement made: readsColumns).
+          if (column !== null && viewsReading(this.ctx.model, table.key, column).length) {
+            this.add('alter-column-type-view-input', table, { node: cmd, column });
             break;
           }
           const def = cmd.def?.ColumnDef;

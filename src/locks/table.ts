@@ -228,6 +228,9 @@ export const LOCK_FACTS: readonly LockFact[] = [
   fact('alter-column-type-generated-input', 'ALTER TABLE ... ALTER COLUMN ... TYPE (a column a generated column reads)', ALTER_TABLE, [
     { locks: [], rewrite: false, scan: false, unsupported: true, note: 'PostgreSQL refuses to change the type of a column a generated column reads: "cannot alter type of a column used by a generated column" (traced on 15 and 18, stored and virtual)' },
   ], 'ALTER TABLE t ALTER COLUMN a TYPE bigint'),
+  fact('alter-column-type-view-input', 'ALTER TABLE ... ALTER COLUMN ... TYPE (a column a view or materialized view reads)', ALTER_TABLE, [
+    { locks: [], rewrite: false, scan: false, unsupported: true, note: 'PostgreSQL refuses to change the type of a column a view or rule uses: "cannot alter type of a column used by a view or rule" (traced on 15 and 18)' },
+  ], 'ALTER TABLE t ALTER COLUMN a TYPE bigint'),
   fact('alter-column-type-foreign-key', 'ALTER TABLE ... ALTER COLUMN ... TYPE (a column in a foreign key: the other table)', ALTER_TABLE, [
     {
       locks: [on(AE)],

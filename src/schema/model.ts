@@ -145,6 +145,12 @@ export interface RelationModel {
   /** Views and materialized views: keys of the relations their query reads. */
   dependsOn: string[];
   /**
+   * Views and materialized views a replayed statement made: per relation read, the columns the
+   * query names ('*' for all of them). PostgreSQL refuses to change the type of such a column.
+   * Absent: not known (live introspection and snapshots do not read it yet).
+   */
+  readsColumns?: Record<string, string[]>;
+  /**
    * Views and materialized views a replayed CREATE [OR REPLACE] VIEW / MATERIALIZED VIEW made:
    * their output column names as PostgreSQL derives them (aliases, column names, function
    * names), in order; absent when some name cannot be told. Names only: the catalog's
@@ -333,6 +339,16 @@ export class SchemaModel {
 }
 
 /** A new, empty index record with the defaults of a plain btree index. */
+/** The views and materialized views whose query names the column of `table` (or all its columns). */
+export function viewsReading(model: SchemaModel, table: string, column: string): RelationModel[] {
+  const out: RelationModel[] = [];
+  for (const v of model.relations.values()) {
+    const read = v.readsColumns?.[table];
+    if (read && (read.includes(column) || read.includes('*'))) out.push(v);
+  }
+  return out;
+}
+
 /** Whether the index uses the column: as a key column, in a key expression or in its WHERE predicate. */
 export function indexUsesColumn(ix: IndexModel, column: string): boolean {
   return ix.columns.includes(column) || Boolean(ix.expressionColumns?.includes(column)) || Boolean(ix.predicateColumns?.includes(column));

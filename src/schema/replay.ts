@@ -53,6 +53,7 @@ export function replayStatement(model: SchemaModel, stmt: ParsedStatement, origi
       const rel = model.newRelation(key, kind, origin);
       for (const c of n.into?.colNames ?? []) addColumn(rel, plainColumn(stringValue(c), origin));
       rel.dependsOn = queryDependencies(model, n.query);
+      rel.readsColumns = queryColumnReads(model, n.query);
       setOutputColumns(rel, outputColumns(model, n.query), (n.into?.colNames ?? []).map(stringValue));
       return;
     }
@@ -69,12 +70,14 @@ export function replayStatement(model: SchemaModel, stmt: ParsedStatement, origi
           // PostgreSQL refuses a replacement that drops, renames or reorders columns: the view stays as it was.
           if (next && before && before.some((c, i) => next[i] !== c)) return;
           existing.dependsOn = queryDependencies(model, n.query);
+          existing.readsColumns = queryColumnReads(model, n.query);
           setOutputColumns(existing, names, aliases);
         }
         return;
       }
       const view = model.newRelation(key, 'view', origin);
       view.dependsOn = queryDependencies(model, n.query);
+      view.readsColumns = queryColumnReads(model, n.query);
       setOutputColumns(view, outputColumns(model, n.query), (n.aliases ?? []).map(stringValue));
       return;
     }
@@ -848,6 +851,10 @@ function rename(model: SchemaModel, n: any, origin: Origin): void {
       }
       const renameIn = (cols: string[]) => cols.map((c) => (c === n.subname ? newName : c));
       for (const other of rel.columns.values()) if (other.generatedFrom) other.generatedFrom = renameIn(other.generatedFrom);
+      for (const view of model.relations.values()) {
+        const read = view.readsColumns?.[rel.key];
+        if (read) view.readsColumns = { ...view.readsColumns, [rel.key]: renameIn(read) };
+      }
       for (const ix of rel.indexes) {
         const m = model.indexes.get(ix);
         if (!m) continue;
@@ -926,6 +933,10 @@ function moveRelation(model: SchemaModel, rel: RelationModel, newKey: string): v
     for (const con of other.constraints.values()) if (con.references === oldKey) con.references = newKey;
     if (other.ownedBy?.table === oldKey) other.ownedBy = { ...other.ownedBy, table: newKey };
     for (let i = 0; i < other.dependsOn.length; i++) if (other.dependsOn[i] === oldKey) other.dependsOn[i] = newKey;
+    if (other.readsColumns?.[oldKey]) {
+      other.readsColumns = { ...other.readsColumns, [newKey]: other.readsColumns[oldKey]! };
+      delete other.readsColumns[oldKey];
+    }
   }
 }
 
@@ -1180,6 +1191,89 @@ function queryDependencies(model: SchemaModel, query: unknown): string[] {
     out.add(model.resolveKey(q));
   }
   return [...out].sort();
+}
+
+/**
+ * The columns a view's query names, per relation it reads ('*' for all of them), resolved the
+ * way PostgreSQL scopes them: a SELECT's own FROM first, then the enclosing ones (a correlated
+ * subquery); a bare `*` is its own FROM's. A qualified reference goes to the relation of that
+ * name or alias; an unqualified one to the nearest relation that has such a column. A name the
+ * model cannot place (a relation whose columns it does not know) is left out.
+ */
+function queryColumnReads(model: SchemaModel, query: unknown): Record<string, string[]> {
+  const ctes = new Set<string>();
+  walk(query, (k, v) => {
+    if (k === 'CommonTableExpr' && v?.ctename) ctes.add(String(v.ctename));
+  });
+  const out = new Map<string, Set<string>>();
+  const add = (key: string, col: string) => {
+    if (!out.has(key)) out.set(key, new Set());
+    out.get(key)!.add(col);
+  };
+  type Scope = Map<string, string>;
+  const hasColumn = (key: string, col: string) => model.relations.get(key)?.columns.has(col) === true;
+  const resolve = (fields: Array<string | null>, scopes: Scope[]) => {
+    const col = fields[fields.length - 1];
+    if (fields.length === 1) {
+      const own = scopes[0];
+      if (col === null || col === undefined) {
+        for (const key of new Set(own?.values() ?? [])) add(key, '*');
+        return;
+      }
+      for (const scope of scopes) {
+        const keys = [...new Set(scope.values())].filter((key) => hasColumn(key, col));
+        if (keys.length) {
+          for (const key of keys) add(key, col);
+          return;
+        }
+      }
+      return;
+    }
+    const qualifier = fields.slice(0, -1).filter((f): f is string => f !== null);
+    const names = [qualifier[qualifier.length - 1], qualifier.join('.')].filter((n): n is string => Boolean(n));
+    for (const scope of scopes) {
+      const key = names.map((n) => scope.get(n)).find(Boolean);
+      if (key) {
+        add(key, col ?? '*');
+        return;
+      }
+    }
+  };
+  const select = (stmt: any, outer: Scope[]) => {
+    if (stmt?.larg) select(stmt.larg, outer);
+    if (stmt?.rarg) select(stmt.rarg, outer);
+    const scope: Scope = new Map();
+    walk(stmt?.fromClause, (k, v) => {
+      if (k === 'RangeSubselect' || k === 'SelectStmt') return false;
+      if (k !== 'RangeVar') return;
+      const q = qnameFromRangeVar(v);
+      if (!q.schema && ctes.has(q.name)) return;
+      if (q.schema === 'pg_catalog' || (!q.schema && q.name.startsWith('pg_') && !model.relation(q))) return;
+      const key = model.resolveKey(q);
+      const alias: string | undefined = v?.alias?.aliasname;
+      scope.set(alias ?? q.name, key);
+      if (!alias) scope.set(key, key);
+    });
+    const scopes = [scope, ...outer];
+    const visit = (k: string, v: any): void | false => {
+      if (k === 'SelectStmt') {
+        select(v, scopes);
+        return false;
+      }
+      if (k === 'ColumnRef') {
+        resolve(((v?.fields ?? []) as unknown[]).map((f) => (f && typeof f === 'object' && 'A_Star' in f ? null : stringValue(f))), scopes);
+        return false;
+      }
+    };
+    for (const part of [stmt?.withClause, stmt?.fromClause, stmt?.targetList, stmt?.whereClause, stmt?.groupClause, stmt?.havingClause, stmt?.windowClause, stmt?.sortClause, stmt?.distinctClause, stmt?.valuesLists]) walk(part, visit);
+  };
+  walk(query, (k, v) => {
+    if (k === 'SelectStmt') {
+      select(v, []);
+      return false;
+    }
+  });
+  return Object.fromEntries([...out].map(([k, cols]) => [k, [...cols].sort()]));
 }
 
 /** ALTER INDEX parent ATTACH PARTITION child: the parent index becomes valid once every partition has one. */

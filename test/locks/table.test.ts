@@ -310,6 +310,26 @@ CREATE TABLE ev_def PARTITION OF ev DEFAULT;
     expect(lockFact('alter-column-type-generated-input', 18).unsupported).toBe(true);
   });
 
+  it('knows PostgreSQL refuses a type change of a column a view reads, resolving names by scope (traced on 18)', () => {
+    const T = 'CREATE TABLE c (id int PRIMARY KEY, parent_id int, note text, tag text);\nCREATE TABLE p (id int PRIMARY KEY, name text);\n';
+    const of = (view: string, sql: string) => effectsOf(T + view, sql).effects.map((e) => e.fact.id)[0];
+    const correlated = 'CREATE VIEW v AS SELECT c.id, (SELECT p.name FROM p WHERE p.id = c.parent_id) AS pname FROM c;';
+    expect(of(correlated, 'ALTER TABLE c ALTER COLUMN note TYPE varchar')).toBe('alter-column-type-binary-compatible');
+    expect(of(correlated, 'ALTER TABLE c ALTER COLUMN parent_id TYPE bigint')).toBe('alter-column-type-view-input');
+    expect(of(correlated, 'ALTER TABLE p ALTER COLUMN name TYPE varchar(100)')).toBe('alter-column-type-view-input');
+    // A bare * is its own FROM's: the subquery's table is not read whole.
+    expect(of('CREATE VIEW v AS SELECT *, (SELECT name FROM p WHERE p.id = c.parent_id) AS pname FROM c;', 'ALTER TABLE c ALTER COLUMN tag TYPE varchar(40)')).toBe('alter-column-type-view-input');
+    expect(of('CREATE VIEW v AS SELECT *, (SELECT name FROM p WHERE p.id = c.parent_id) AS pname FROM c;', 'ALTER TABLE p ALTER COLUMN id TYPE bigint')).toBe('alter-column-type-view-input');
+    expect(of('CREATE VIEW v AS SELECT *, (SELECT name FROM p LIMIT 1) AS pname FROM c;', 'ALTER TABLE p ALTER COLUMN id TYPE bigint')).toBe('alter-column-type');
+    // Unqualified names in a subquery over another table are that table's.
+    expect(of("CREATE VIEW v AS SELECT id FROM c WHERE tag > (SELECT max(name) FROM p WHERE name <> '');", 'ALTER TABLE c ALTER COLUMN note TYPE varchar')).toBe('alter-column-type-binary-compatible');
+    expect(of("CREATE VIEW v AS SELECT id FROM c WHERE tag > (SELECT max(name) FROM p WHERE name <> '');", 'ALTER TABLE p ALTER COLUMN name TYPE varchar(100)')).toBe('alter-column-type-view-input');
+    // Renames and drops are followed.
+    expect(of('CREATE VIEW v AS SELECT id, note FROM c;\nALTER TABLE c RENAME COLUMN note TO body;', 'ALTER TABLE c ALTER COLUMN body TYPE varchar')).toBe('alter-column-type-view-input');
+    expect(of('CREATE VIEW v AS SELECT id, note FROM c;\nALTER TABLE c RENAME TO c2;', 'ALTER TABLE c2 ALTER COLUMN note TYPE varchar')).toBe('alter-column-type-view-input');
+    expect(of('CREATE VIEW v AS SELECT id, note FROM c;\nDROP VIEW v;', 'ALTER TABLE c ALTER COLUMN note TYPE varchar')).toBe('alter-column-type-binary-compatible');
+  });
+
   it('sees a binary-coercible type change check again the validated CHECK constraints on the column', () => {
     const T = 'CREATE TABLE t (id int PRIMARY KEY, note varchar(20), qty int);\n';
     const of = (setup: string) => effectsOf(T + setup, 'ALTER TABLE t ALTER COLUMN note TYPE varchar(40)').effects.map((e) => e.fact.id);

@@ -81,6 +81,7 @@ const SETUP_EXTRA: Record<string, string | { replace: string }> = {
   'alter-column-type-expression-index': `CREATE INDEX t_lower_b_idx ON t ((lower(b)));`,
   'alter-column-type-check': `ALTER TABLE t ADD CONSTRAINT t_b_check CHECK (b <> '');`,
   'alter-column-type-generated-input': `ALTER TABLE t ADD COLUMN g int GENERATED ALWAYS AS (a + 1) STORED;`,
+  'alter-column-type-view-input': `CREATE VIEW t_a_v AS SELECT id, a FROM t;`,
   update: FK,
   insert: FK,
   'insert-select': FK,
