@@ -79,7 +79,9 @@ export function stepKind(step: Pick<PlanStep, 'batch' | 'sql' | 'risk'>): WorkKi
   return 'catalog';
 }
 
-const SAMPLE_SQL = `SELECT pg_catalog.pg_current_wal_lsn()::text AS lsn, pg_catalog.pg_database_size(current_database()) AS size,
+// The insert position, not pg_current_wal_lsn's write position: with synchronous_commit off a
+// step's WAL may not be written yet when the sample after it is read (seen as 0 WAL bytes).
+const SAMPLE_SQL = `SELECT pg_catalog.pg_current_wal_insert_lsn()::text AS lsn, pg_catalog.pg_database_size(current_database()) AS size,
   COALESCE((SELECT max(extract(epoch FROM clock_timestamp() - query_start) * 1000) FROM pg_catalog.pg_stat_activity
             WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()), 0) AS lockwait`;
 
