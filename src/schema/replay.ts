@@ -1201,10 +1201,8 @@ function queryDependencies(model: SchemaModel, query: unknown): string[] {
  * model cannot place (a relation whose columns it does not know) is left out.
  */
 function queryColumnReads(model: SchemaModel, query: unknown): Record<string, string[]> {
+  // CTE names, as each SELECT declares them (before its FROM is read): not relations.
   const ctes = new Set<string>();
-  walk(query, (k, v) => {
-    if (k === 'CommonTableExpr' && v?.ctename) ctes.add(String(v.ctename));
-  });
   const out = new Map<string, Set<string>>();
   const add = (key: string, col: string) => {
     if (!out.has(key)) out.set(key, new Set());
@@ -1242,6 +1240,7 @@ function queryColumnReads(model: SchemaModel, query: unknown): Record<string, st
   const select = (stmt: any, outer: Scope[]) => {
     if (stmt?.larg) select(stmt.larg, outer);
     if (stmt?.rarg) select(stmt.rarg, outer);
+    for (const c of stmt?.withClause?.ctes ?? []) if (c?.CommonTableExpr?.ctename) ctes.add(String(c.CommonTableExpr.ctename));
     const scope: Scope = new Map();
     walk(stmt?.fromClause, (k, v) => {
       if (k === 'RangeSubselect' || k === 'SelectStmt') return false;

@@ -324,6 +324,9 @@ CREATE TABLE ev_def PARTITION OF ev DEFAULT;
     // Unqualified names in a subquery over another table are that table's.
     expect(of("CREATE VIEW v AS SELECT id FROM c WHERE tag > (SELECT max(name) FROM p WHERE name <> '');", 'ALTER TABLE c ALTER COLUMN note TYPE varchar')).toBe('alter-column-type-binary-compatible');
     expect(of("CREATE VIEW v AS SELECT id FROM c WHERE tag > (SELECT max(name) FROM p WHERE name <> '');", 'ALTER TABLE p ALTER COLUMN name TYPE varchar(100)')).toBe('alter-column-type-view-input');
+    // A CTE's query reads its own FROM; the CTE's name is not a relation.
+    expect(of('CREATE VIEW v AS WITH s AS (SELECT id, note FROM c) SELECT id FROM s;', 'ALTER TABLE c ALTER COLUMN note TYPE varchar')).toBe('alter-column-type-view-input');
+    expect(of('CREATE VIEW v AS WITH s AS (SELECT id FROM c) SELECT id FROM s;', 'ALTER TABLE c ALTER COLUMN note TYPE varchar')).toBe('alter-column-type-binary-compatible');
     // Renames and drops are followed.
     expect(of('CREATE VIEW v AS SELECT id, note FROM c;\nALTER TABLE c RENAME COLUMN note TO body;', 'ALTER TABLE c ALTER COLUMN body TYPE varchar')).toBe('alter-column-type-view-input');
     expect(of('CREATE VIEW v AS SELECT id, note FROM c;\nALTER TABLE c RENAME TO c2;', 'ALTER TABLE c2 ALTER COLUMN note TYPE varchar')).toBe('alter-column-type-view-input');
