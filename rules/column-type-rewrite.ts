@@ -1,6 +1,6 @@
 import { effectsOf, ident, lockPhrase, mainLock, onPreExisting, relSql } from '../src/lint/rule-kit.js';
 import type { Rule } from '../src/lint/types.js';
-import { rebuiltByColumnTypeChange, viewsReading } from '../src/schema/model.js';
+import { checksReading, generatedReading, rebuiltByColumnTypeChange, viewsReading } from '../src/schema/model.js';
 
 /** "index a", "indexes a, b", or the fallback when the model names none. */
 function listed(noun: string, plural: string, names: string[], fallback: string): string {
@@ -50,7 +50,7 @@ const rule: Rule = {
     });
     const checks = onPreExisting(effectsOf(ctx, 'alter-column-type-check')).map((effect) => {
       const rel = effect.table ? ctx.model.relations.get(effect.table.key) : undefined;
-      const names = [...(rel?.constraints.values() ?? [])].filter((c) => c.kind === 'check' && c.validated && effect.column !== null && c.columns.includes(effect.column)).map((c) => c.name);
+      const names = effect.column !== null ? checksReading(rel, effect.column).map((c) => c.name) : [];
       const which = listed('constraint', 'constraints', names, 'its CHECK constraints on the column');
       const it = pronoun(names);
       return {
@@ -61,7 +61,7 @@ const rule: Rule = {
     });
     const refused = onPreExisting(effectsOf(ctx, 'alter-column-type-generated-input')).map((effect) => {
       const rel = effect.table ? ctx.model.relations.get(effect.table.key) : undefined;
-      const names = [...(rel?.columns.values() ?? [])].filter((c) => c.generated && effect.column !== null && c.generatedFrom?.includes(effect.column)).map((c) => c.name);
+      const names = effect.column !== null ? generatedReading(rel, effect.column).map((c) => c.name) : [];
       const which = listed('generated column', 'generated columns', names, 'a generated column');
       const it = pronoun(names);
       return {

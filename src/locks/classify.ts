@@ -17,7 +17,7 @@ import {
   type TypeRef,
 } from '../sql/ast.js';
 import type { ParsedStatement } from '../sql/statement.js';
-import { rebuiltByColumnTypeChange, viewsReading, type RelationModel, type SchemaModel } from '../schema/model.js';
+import { checksReading, generatedReading, rebuiltByColumnTypeChange, viewsReading, type RelationModel, type SchemaModel } from '../schema/model.js';
 import { dropReach, type DropReach } from '../schema/replay.js';
 import { strongest, type LockMode, LOCK_MODES } from './modes.js';
 import { lockFact, type LockTarget, type ResolvedFact } from './table.js';
@@ -669,7 +669,7 @@ class Classifier {
         }
         case 'AT_AlterColumnType': {
           // PostgreSQL refuses to change the type of a column a generated column reads (traced).
-          if (column !== null && [...(rel?.columns.values() ?? [])].some((c) => c.generated && c.name !== column && c.generatedFrom?.includes(column))) {
+          if (column !== null && generatedReading(rel, column).length) {
             this.add('alter-column-type-generated-input', table, { node: cmd, column });
             break;
           }
@@ -696,7 +696,7 @@ class Classifier {
             }
           }
           // A validated CHECK constraint that reads the column is added again and checked (traced).
-          const checked = column !== null && [...(rel?.constraints.values() ?? [])].some((c) => c.kind === 'check' && c.validated && c.columns.includes(column));
+          const checked = column !== null && checksReading(rel, column).length > 0;
           const changes = !(from && formatType(from) === formatType(to));
           const id = this.domainWithConstraints(to)
             ? 'alter-column-type-verify'

@@ -338,7 +338,6 @@ export class SchemaModel {
   }
 }
 
-/** A new, empty index record with the defaults of a plain btree index. */
 /** The views and materialized views whose query names the column of `table` (or all its columns). */
 export function viewsReading(model: SchemaModel, table: string, column: string): RelationModel[] {
   const out: RelationModel[] = [];
@@ -347,6 +346,16 @@ export function viewsReading(model: SchemaModel, table: string, column: string):
     if (read && (read.includes(column) || read.includes('*'))) out.push(v);
   }
   return out;
+}
+
+/** The validated CHECK constraints of `rel` that read the column (a type change checks them again). */
+export function checksReading(rel: RelationModel | undefined, column: string): ConstraintModel[] {
+  return [...(rel?.constraints.values() ?? [])].filter((c) => c.kind === 'check' && c.validated && c.columns.includes(column));
+}
+
+/** The generated columns of `rel` whose expression reads the column (a type change of it fails). */
+export function generatedReading(rel: RelationModel | undefined, column: string): ColumnModel[] {
+  return [...(rel?.columns.values() ?? [])].filter((c) => c.generated && c.name !== column && c.generatedFrom?.includes(column));
 }
 
 /** Whether the index uses the column: as a key column, in a key expression or in its WHERE predicate. */
@@ -368,6 +377,7 @@ export function rebuiltByColumnTypeChange(ix: IndexModel, column: string): boole
   return uses && (ix.expressions > 0 || ix.partial || !ix.valid);
 }
 
+/** A new, empty index record with the defaults of a plain btree index. */
 export function indexRecord(fields: Pick<IndexModel, 'key' | 'schema' | 'name' | 'table' | 'columns' | 'unique' | 'origin'> & Partial<IndexModel>): IndexModel {
   return { expressions: 0, partial: false, valid: true, method: 'btree', parent: null, ...fields };
 }
