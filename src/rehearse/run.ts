@@ -111,7 +111,7 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearsalReport> 
   log(`reading production's catalogs and statistics`);
   // Production is read once, on one connection (its major and settings come with it); the
   // scratch copies reuse the statistics.
-  let stats: ProductionStats = await readStats(opts.prodUrl, touched, opts.sampleMs);
+  const stats: ProductionStats = await readStats(opts.prodUrl, touched, opts.sampleMs);
   const notes: string[] = [];
   const server = await openScratch(opts.scratchUrl, stats.pgVersion, { ...(opts.engineModules ? { modules: opts.engineModules } : {}), log });
   notes.push(...server.notes);
@@ -126,7 +126,6 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearsalReport> 
           tables: touched,
           stats,
         });
-        stats = prep.stats;
         await autovacuumOff(url, touched);
         if (missCost === undefined) {
           log('measuring the cost of a buffer miss on the scratch server');
@@ -183,15 +182,14 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearsalReport> 
     const small = await runAt(scale / 2, false);
     log(`rehearsal 2 of 2 at scale ${scale}`);
     const large = await runAt(scale, Boolean(opts.naive));
-    const st = stats;
     for (const t of touched) {
-      const s = st.model.relations.get(t)?.size;
+      const s = stats.model.relations.get(t)?.size;
       sizes.set(t, { rows: s?.rows ?? null, bytes: s ? s.heapBytes + s.toastBytes : null });
     }
     // The timeline starts with the workload's baseline, before the plan.
     const t0 = large.startedAt;
     // Production's settings came with its statistics, on that one connection (settings.ts).
-    const prodSettings = st.settings ?? (await readSettingsAt(opts.prodUrl).catch(() => new Map<string, string>()));
+    const prodSettings = stats.settings ?? new Map<string, string>();
     const cacheFacts: CacheFacts = {
       prodSharedBuffers: sharedBuffersOf(prodSettings),
       scratchSharedBuffers: sharedBuffersOf(await readSettingsAt(server.baseUrl).catch(() => new Map<string, string>())),
@@ -202,7 +200,7 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearsalReport> 
       const sm = small.measured.steps.find((x) => x.id === m.id);
       const prod = m.table ? sizes.get(m.table) : undefined;
       const step = plan.steps.find((s) => s.id === m.id)!;
-      const columns = m.table ? st.columns.get(m.table) : undefined;
+      const columns = m.table ? stats.columns.get(m.table) : undefined;
       const cache: CacheContext = { ...cacheFacts, correlation: (col) => columns?.get(col)?.correlation ?? null };
       const p = predictStep(sm, m, prod && prod.rows !== null && prod.rows >= 0 ? { rows: prod.rows, bytes: prod.bytes ?? 0 } : null, {
         cache,
@@ -257,8 +255,8 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearsalReport> 
     const report: RehearsalReport = {
       version: 1,
       planId: plan.id,
-      database: st.database,
-      pgVersion: st.pgVersion,
+      database: stats.database,
+      pgVersion: stats.pgVersion,
       status: large.measured.status,
       error: large.measured.error,
       steps,
@@ -273,7 +271,7 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearsalReport> 
         workload: large.spec.basis,
         autovacuum: av,
         cache: cacheFacts,
-        missing: st.missing,
+        missing: stats.missing,
         notes,
       },
     };
